@@ -1,0 +1,70 @@
+"""Shared FastAPI dependencies: database session, settings and the calling principal."""
+
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
+from sqlalchemy.orm import Session
+
+from api.auth.models import Role
+from api.auth.service import Principal, api_key_principal, staff_principal
+from api.errors import AuthenticationError, PermissionDeniedError
+from api.security import decode_access_token
+from api.settings import ApiSettings
+
+
+def get_settings(request: Request) -> ApiSettings:
+    settings: ApiSettings = request.app.state.settings
+    return settings
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    with request.app.state.sessionmaker() as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+SettingsDep = Annotated[ApiSettings, Depends(get_settings)]
+
+_bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/login/access-token", auto_error=False)
+_api_key = APIKeyHeader(name="X-API-Key", auto_error=False)
+
+
+def get_principal(
+    session: SessionDep,
+    settings: SettingsDep,
+    token: Annotated[str | None, Depends(_bearer)],
+    api_key: Annotated[str | None, Depends(_api_key)],
+) -> Principal:
+    if api_key:
+        return api_key_principal(session, api_key)
+    if token:
+        subject = decode_access_token(token, settings.secret_key.get_secret_value())
+        if subject is None:
+            raise AuthenticationError("Invalid or expired token")
+        return staff_principal(session, subject)
+    raise AuthenticationError("Not authenticated: send a bearer token or an X-API-Key header")
+
+
+CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
+
+
+def require_roles(*roles: Role) -> Callable[[Principal], Principal]:
+    def _check(principal: CurrentPrincipal) -> Principal:
+        if principal.role not in roles:
+            raise PermissionDeniedError(f"Role '{principal.role}' may not do this")
+        return principal
+
+    return _check
+
+
+STAFF_ROLES = (Role.admin, Role.social_worker)
+StaffPrincipal = Annotated[Principal, Depends(require_roles(*STAFF_ROLES))]
+IntakePrincipal = Annotated[Principal, Depends(require_roles(*STAFF_ROLES, Role.channel))]
+
+
+def require_own_records(principal: Principal, sender_id: str | None) -> None:
+    """Channels may list only the records of the conversation they speak for."""
+    if principal.role == Role.channel and not sender_id:
+        raise PermissionDeniedError("Channels must filter by sender_id")

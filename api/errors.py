@@ -1,0 +1,47 @@
+"""Domain errors and their one mapping to HTTP responses.
+
+Services raise these; only `install_error_handlers` knows about status codes. Messages are
+English because their readers are operators and integrators; residents see Chinese from the bot.
+"""
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+
+class DomainError(Exception):
+    status_code = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFoundError(DomainError):
+    status_code = 404
+
+
+class InvalidInputError(DomainError):
+    status_code = 422
+
+
+class ConflictError(DomainError):
+    status_code = 409
+
+
+class AuthenticationError(DomainError):
+    status_code = 401
+
+
+class PermissionDeniedError(DomainError):
+    status_code = 403
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def _domain_error(_request: Request, exc: DomainError) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, AuthenticationError) else None
+        return JSONResponse(
+            status_code=exc.status_code,
+            content={"detail": exc.message},
+            headers=headers,
+        )

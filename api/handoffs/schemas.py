@@ -1,0 +1,36 @@
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+
+from api.validation import Channel, LongText, PhoneNumber, SenderId
+
+
+class HandoffReason(StrEnum):
+    """Why a person must pick the conversation up; emergencies go to the top of the queue."""
+
+    emergency = "emergency"  # danger now: the resident was told to call 120/110 as well
+    requested = "requested"  # the resident asked for a person
+    hardship = "hardship"  # the resident described a hardship; a social worker follows up
+    fallback = "fallback"  # the assistant could not help
+
+
+class HandoffCreate(BaseModel):
+    channel: Channel
+    sender_id: SenderId | None = None
+    phone: PhoneNumber | None = None
+    reason: HandoffReason = HandoffReason.requested
+    last_message: LongText = ""
+
+
+class HandoffOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    number: str
+    channel: str
+    sender_id: str | None
+    phone: str | None
+    reason: str
+    last_message: str
+    status: str
+    created_at: datetime

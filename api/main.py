@@ -1,0 +1,49 @@
+"""The Linli case backend: FastAPI application factory."""
+
+from fastapi import APIRouter, FastAPI
+
+from api.auth.router import router as auth_router
+from api.bookings.router import router as bookings_router
+from api.cases.router import router as cases_router
+from api.catalogue.router import router as catalogue_router
+from api.db import get_engine, session_factory
+from api.errors import install_error_handlers
+from api.feedback.router import router as feedback_router
+from api.handoffs.router import router as handoffs_router
+from api.policies.router import router as policies_router
+from api.residents.router import router as residents_router
+from api.settings import ApiSettings, get_settings
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(settings: ApiSettings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="Linli case backend",
+        description="Cases, bookings and the policy knowledge base behind the Linli assistant.",
+        version="0.1.0",
+    )
+    app.state.settings = settings
+    app.state.sessionmaker = session_factory(get_engine(settings.database_url))
+    install_error_handlers(app)
+
+    api = APIRouter(prefix=API_PREFIX)
+    for router in (
+        auth_router,
+        policies_router,
+        catalogue_router,
+        residents_router,
+        cases_router,
+        bookings_router,
+        handoffs_router,
+        feedback_router,
+    ):
+        api.include_router(router)
+    app.include_router(api)
+
+    @app.get("/health", tags=["health"])
+    def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

@@ -1,0 +1,33 @@
+"""Backend settings, read from the environment (prefix ``LINLI_API_``) or ``var/linli.env``."""
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ApiSettings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="LINLI_API_",
+        env_file=PROJECT_ROOT / "var" / "linli.env",
+        extra="ignore",
+    )
+
+    database_url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'linli.db'}"
+    # Signs staff JWTs. `make run` writes a random one into var/linli.env.
+    secret_key: SecretStr = Field(min_length=16)
+    access_token_minutes: int = 8 * 60
+    # The embedded default staff account and the action server's API key; seeded at start-up
+    # when set, so a fresh install has someone who can log in and a bot that can write cases.
+    first_staff_username: str | None = None
+    first_staff_password: SecretStr | None = None
+    action_server_api_key: SecretStr | None = None
+    default_region: str = "盐城市"
+
+
+@lru_cache
+def get_settings() -> ApiSettings:
+    return ApiSettings()

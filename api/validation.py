@@ -1,0 +1,43 @@
+"""Field types shared by the intake schemas."""
+
+import re
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import AfterValidator, StringConstraints
+
+_PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}\d{7,8}|\d{7,8})$")
+
+
+def _normalise_phone(value: str) -> str:
+    digits = re.sub(r"[\s\-()（）+]", "", value)
+    if digits.startswith("86") and len(digits) == 13:
+        digits = digits[2:]
+    if not _PHONE.match(digits):
+        raise ValueError(
+            "phone must be a mainland mobile number (11 digits starting with 1) "
+            "or a landline number"
+        )
+    return digits
+
+
+PhoneNumber = Annotated[str, AfterValidator(_normalise_phone)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+SenderId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
+
+
+class Channel(StrEnum):
+    chat = "chat"
+    telegram = "telegram"
+    voice = "voice"
+    livestream = "livestream"
+    staff = "staff"
+
+
+def parse_number(number: str, prefix: str) -> int | None:
+    """The database id behind a public record number such as B000042, or None."""
+    if len(number) == 7 and number[0].upper() == prefix and number[1:].isdigit():
+        return int(number[1:])
+    return None
