@@ -1,0 +1,251 @@
+"""Booking a home service, checking what was booked, and cancelling it."""
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.backend import (
+    BackendClient,
+    BackendRejectedError,
+    BackendUnavailableError,
+    Booking,
+)
+from actions.booking_time import Precision, describe, resolve_booking_time
+from actions.conversation import channel_of, latest_intent, latest_text, now_local
+from actions.form_fields import validate_phone
+from actions.labels import SERVICE_NAMES, STATUS_NAMES, spaced_digits
+
+BOOKING_HORIZON = timedelta(days=90)
+# Slots asked again for the next booking; name, address and phone are kept for convenience.
+_PER_BOOKING_SLOTS = (
+    "service",
+    "booking_time",
+    "booking_time_text",
+    "booking_time_precision",
+    "booking_confirmed",
+)
+_AFFIRM_DENY_BUTTONS = [
+    {"title": "对", "payload": "/affirm"},
+    {"title": "不对", "payload": "/deny"},
+]
+
+
+def _describe_slot_time(tracker: Tracker) -> str:
+    when = datetime.fromisoformat(str(tracker.get_slot("booking_time")))
+    precision = Precision(tracker.get_slot("booking_time_precision") or Precision.clock)
+    return describe(when, precision)
+
+
+def _describe_booking(booking: Booking) -> str:
+    when = datetime.fromisoformat(booking.scheduled_at).astimezone(now_local().tzinfo)
+    service = SERVICE_NAMES.get(booking.service_code, booking.service_code)
+    return f"{when.month}月{when.day}日的{service}（编号{booking.number}）"
+
+
+class ValidateBookingForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_booking_form"
+
+    async def extract_booking_time(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        requested = tracker.get_slot("requested_slot")
+        # Addresses and phone numbers are full of numbers that look like dates ("3号楼").
+        if requested not in (None, "service", "booking_time"):
+            return {}
+        resolved = resolve_booking_time(latest_text(tracker), now_local())
+        if resolved is None:
+            if requested == "booking_time":
+                dispatcher.utter_message(response="utter_invalid_booking_time")
+            return {}
+        return {
+            "booking_time": resolved.when.isoformat(),
+            "booking_time_text": resolved.text,
+            "booking_time_precision": resolved.precision.value,
+        }
+
+    def validate_service(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if value in SERVICE_NAMES:
+            return {"service": value}
+        dispatcher.utter_message(text="这项服务我们暂时还没有。")
+        return {"service": None}
+
+    def validate_booking_time(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        when = datetime.fromisoformat(str(value))
+        now = now_local()
+        if when < now - timedelta(minutes=10):
+            dispatcher.utter_message(response="utter_booking_time_past")
+            return {"booking_time": None}
+        if when > now + BOOKING_HORIZON:
+            dispatcher.utter_message(response="utter_booking_time_too_far")
+            return {"booking_time": None}
+        return {"booking_time": value}
+
+    def validate_address(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        address = str(value or "").strip().removeprefix("地址是").removeprefix("在").strip()
+        if len(address) < 4:
+            dispatcher.utter_message(response="utter_invalid_address")
+            return {"address": None}
+        return {"address": address[:200]}
+
+    def validate_phone(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return validate_phone(value, dispatcher)
+
+    def validate_booking_confirmed(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if value is True:
+            return {"booking_confirmed": True}
+        # "不对": ask time, address and phone again; the service the resident named stays.
+        dispatcher.utter_message(response="utter_booking_restart")
+        return {
+            "booking_confirmed": None,
+            "booking_time": None,
+            "booking_time_text": None,
+            "booking_time_precision": None,
+            "address": None,
+            "phone": None,
+        }
+
+
+class ActionAskBookingConfirmed(Action):
+    """Read the booking back before it is filed, digits of the phone number spaced out."""
+
+    def name(self) -> str:
+        return "action_ask_booking_confirmed"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        service = SERVICE_NAMES.get(tracker.get_slot("service"), "上门服务")
+        phone = spaced_digits(str(tracker.get_slot("phone")))
+        dispatcher.utter_message(
+            text=f"跟您核对一下：预约{service}，时间是{_describe_slot_time(tracker)}，"
+            f"地址是{tracker.get_slot('address')}，电话{phone}。对吗？",
+            buttons=_AFFIRM_DENY_BUTTONS,
+        )
+        return []
+
+
+class ActionSubmitBooking(Action):
+    def name(self) -> str:
+        return "action_submit_booking"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        payload = {
+            "service": tracker.get_slot("service"),
+            "scheduled_at": tracker.get_slot("booking_time"),
+            "time_text": tracker.get_slot("booking_time_text"),
+            "address": tracker.get_slot("address"),
+            "phone": tracker.get_slot("phone"),
+            "channel": channel_of(tracker),
+            "sender_id": tracker.sender_id,
+        }
+        reset = [SlotSet(slot, None) for slot in _PER_BOOKING_SLOTS]
+        try:
+            async with BackendClient() as backend:
+                booking = await backend.create_booking(payload)
+        except BackendUnavailableError:
+            dispatcher.utter_message(
+                text="不好意思，预约系统暂时连不上。您的预约信息已经记下了，系统恢复后会自动提交，"
+                "工作人员会打电话跟您确认。"
+            )
+            return reset
+        except BackendRejectedError:
+            dispatcher.utter_message(
+                text="不好意思，这个预约没有提交成功。您可以说“转人工”，让社工帮您预约。"
+            )
+            return reset
+        dispatcher.utter_message(
+            text=f"预约好了！{SERVICE_NAMES.get(booking.service_code, '')}，"
+            f"{_describe_slot_time(tracker)}。预约编号是 {booking.number}。"
+            "工作人员上门前会先给您打电话。"
+        )
+        return reset
+
+
+class ActionCheckStatus(Action):
+    def name(self) -> str:
+        return "action_check_status"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        try:
+            async with BackendClient() as backend:
+                bookings = await backend.bookings_of(tracker.sender_id)
+                cases = await backend.cases_of(tracker.sender_id)
+        except (BackendUnavailableError, BackendRejectedError):
+            dispatcher.utter_message(
+                text="不好意思，查询系统暂时连不上，请稍后再问，或者说“转人工”。"
+            )
+            return []
+        if not bookings and not cases:
+            dispatcher.utter_message(
+                text="在这个对话里我没有查到您的预约或申请。如果是在别处办的，"
+                "可以说“转人工”，让社工帮您查。"
+            )
+            return []
+        lines = [
+            f"{_describe_booking(booking)}：{STATUS_NAMES.get(booking.status, booking.status)}"
+            for booking in bookings[:3]
+        ]
+        lines += [
+            f"{case.number} 号申请：{STATUS_NAMES.get(case.status, case.status)}"
+            for case in cases[:3]
+        ]
+        dispatcher.utter_message(text="帮您查到：\n" + "\n".join(lines))
+        return []
+
+
+class ActionCancelBooking(Action):
+    """Two turns: name the booking and ask; cancel on "对", keep it on "不"."""
+
+    def name(self) -> str:
+        return "action_cancel_booking"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        pending = tracker.get_slot("pending_cancel")
+        intent = latest_intent(tracker)
+        try:
+            async with BackendClient() as backend:
+                if pending and intent == "affirm":
+                    booking = await backend.cancel_booking(pending, reason="居民通过对话取消")
+                    dispatcher.utter_message(text=f"已经帮您取消了{_describe_booking(booking)}。")
+                    return [SlotSet("pending_cancel", None)]
+                if pending and intent == "deny":
+                    dispatcher.utter_message(response="utter_keep_booking")
+                    return [SlotSet("pending_cancel", None)]
+                bookings = await backend.bookings_of(tracker.sender_id)
+        except (BackendUnavailableError, BackendRejectedError):
+            dispatcher.utter_message(
+                text="不好意思，预约系统暂时连不上，没能取消。请稍后再试，或者说“转人工”。"
+            )
+            return [SlotSet("pending_cancel", None)]
+        active = [booking for booking in bookings if booking.status == "requested"]
+        named = set(tracker.get_latest_entity_values("service"))
+        matching = [booking for booking in active if booking.service_code in named] or active
+        if not matching:
+            dispatcher.utter_message(text="没有查到您可以取消的预约。")
+            return []
+        booking = matching[0]
+        dispatcher.utter_message(
+            text=f"您要取消{_describe_booking(booking)}吗？", buttons=_AFFIRM_DENY_BUTTONS
+        )
+        return [SlotSet("pending_cancel", booking.number)]

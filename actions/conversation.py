@@ -1,0 +1,44 @@
+"""Small helpers over the Rasa tracker shared by the flows."""
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from rasa_sdk import Tracker
+
+from actions.settings import get_settings
+
+# Rasa input channel -> backend channel. The voice bridge and livestream tool talk REST and say
+# who they are in the message metadata ({"channel": "voice"}).
+_CHANNELS = {"telegram": "telegram", "rest": "chat", "socketio": "chat"}
+_BACKEND_CHANNELS = {"chat", "telegram", "voice", "livestream", "staff"}
+
+
+def channel_of(tracker: Tracker) -> str:
+    metadata: dict[str, Any] = tracker.latest_message.get("metadata") or {}
+    declared = metadata.get("channel")
+    if isinstance(declared, str) and declared in _BACKEND_CHANNELS:
+        return declared
+    return _CHANNELS.get(tracker.get_latest_input_channel() or "", "chat")
+
+
+def latest_text(tracker: Tracker) -> str:
+    return str(tracker.latest_message.get("text") or "")
+
+
+def latest_intent(tracker: Tracker) -> str | None:
+    intent = tracker.latest_message.get("intent") or {}
+    name = intent.get("name")
+    return name if isinstance(name, str) else None
+
+
+def now_local() -> datetime:
+    return datetime.now(ZoneInfo(get_settings().timezone))
+
+
+def last_bot_text(tracker: Tracker) -> str | None:
+    """The text of the bot's last message, for "再说一遍"."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "bot" and event.get("text"):
+            return str(event["text"])
+    return None

@@ -1,0 +1,91 @@
+"""Getting a person: on request, in an emergency, and when a resident describes a hardship."""
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.backend import BackendClient, BackendRejectedError, BackendUnavailableError, Handoff
+from actions.conversation import channel_of, latest_text
+
+
+async def file_handoff(tracker: Tracker, reason: str) -> Handoff | None:
+    """Put the conversation in the social workers' queue; None if it had to be queued locally."""
+    payload: dict[str, Any] = {
+        "channel": channel_of(tracker),
+        "sender_id": tracker.sender_id,
+        "reason": reason,
+        "last_message": latest_text(tracker)[:4000],
+    }
+    if tracker.get_slot("phone"):
+        payload["phone"] = tracker.get_slot("phone")
+    try:
+        async with BackendClient() as backend:
+            return await backend.create_handoff(payload)
+    except (BackendUnavailableError, BackendRejectedError):
+        return None
+
+
+def _leave_any_form() -> list[EventType]:
+    return [ActiveLoop(None), SlotSet("requested_slot", None)]
+
+
+class ActionRequestHuman(Action):
+    def name(self) -> str:
+        return "action_request_human"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        handoff = await file_handoff(tracker, "requested")
+        if handoff is None:
+            dispatcher.utter_message(
+                text="好的，已经记下您要找人工。系统暂时有点忙，社工会尽快联系您。"
+                "如果着急，可以直接打社区电话。"
+            )
+        else:
+            dispatcher.utter_message(
+                text=f"好的，已经帮您转人工，登记编号是 {handoff.number}。"
+                "社工会尽快在这里回复您或者给您打电话。"
+            )
+        return _leave_any_form()
+
+
+class ActionRaiseEmergency(Action):
+    """Runs after the spoken 120/110 guidance: alerts the social workers' queue."""
+
+    def name(self) -> str:
+        return "action_raise_emergency"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        handoff = await file_handoff(tracker, "emergency")
+        if handoff is None:
+            dispatcher.utter_message(text="我正在通知社区工作人员。请先打120或110，别等我们。")
+        else:
+            dispatcher.utter_message(text="我已经通知了社区工作人员，他们会马上联系您。")
+        return _leave_any_form()
+
+
+class ActionReportHardship(Action):
+    def name(self) -> str:
+        return "action_report_hardship"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        handoff = await file_handoff(tracker, "hardship")
+        if handoff is None:
+            dispatcher.utter_message(
+                text="您的情况我记下了，社区社工会尽快联系您，看看有哪些政策能帮上忙。"
+            )
+        else:
+            dispatcher.utter_message(
+                text=f"您的情况我已经转给社区社工（编号 {handoff.number}），"
+                "他们会尽快联系您，看看有哪些政策能帮上忙。"
+                "您也可以跟我说说家里的情况，我先帮您查查能申请什么。"
+            )
+        return []
