@@ -11,6 +11,7 @@ from actions.backend import BackendClient, BackendRejectedError, BackendUnavaila
 from actions.conversation import channel_of
 from actions.form_fields import clean_name, validate_phone
 from actions.labels import POLICY_NAMES
+from actions.prompts import say
 
 
 class ValidateAidForm(FormValidationAction):
@@ -22,7 +23,7 @@ class ValidateAidForm(FormValidationAction):
     ) -> dict[str, Any]:
         if value in POLICY_NAMES:
             return {"policy": value}
-        dispatcher.utter_message(text="这一项我没听明白。")
+        say(dispatcher, "unknown_policy")
         return {"policy": None}
 
     def validate_applicant_name(
@@ -30,7 +31,7 @@ class ValidateAidForm(FormValidationAction):
     ) -> dict[str, Any]:
         name = clean_name(str(value or ""))
         if name is None:
-            dispatcher.utter_message(response="utter_invalid_applicant_name")
+            say(dispatcher, "invalid_applicant_name")
         return {"applicant_name": name}
 
     def validate_phone(
@@ -55,24 +56,24 @@ class ActionSubmitAid(Action):
             "channel": channel_of(tracker),
             "sender_id": tracker.sender_id,
         }
-        try:
-            async with BackendClient() as backend:
+        async with BackendClient() as backend:
+            try:
                 case = await backend.create_case(payload)
-                materials = await backend.policy_answer(policy, "materials")
-        except BackendUnavailableError as exc:
-            if exc.queued:
+            except BackendUnavailableError:
                 dispatcher.utter_message(
                     text=f"不好意思，系统暂时连不上。您的{policy_name}申请已经记下了，"
                     "系统恢复后会自动提交，社工会打电话联系您。"
                 )
                 return []
-            # The case was filed; only the materials lookup failed.
-            materials = None
-        except BackendRejectedError:
-            dispatcher.utter_message(
-                text="不好意思，申请没有提交成功。您可以说“转人工”，让社工帮您办理。"
-            )
-            return []
+            except BackendRejectedError:
+                dispatcher.utter_message(
+                    text="不好意思，申请没有提交成功。您可以说“转人工”，让社工帮您办理。"
+                )
+                return []
+            try:
+                materials = await backend.policy_answer(policy, "materials")
+            except (BackendUnavailableError, BackendRejectedError):
+                materials = None  # the case is filed; the list of materials can wait
         text = (
             f"您的{policy_name}申请已经提交，申请编号是 {case.number}。"
             "社工会尽快打电话联系您，告诉您下一步怎么办。"

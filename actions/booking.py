@@ -18,6 +18,7 @@ from actions.booking_time import Precision, describe, resolve_booking_time
 from actions.conversation import channel_of, latest_intent, latest_text, now_local
 from actions.form_fields import validate_phone
 from actions.labels import SERVICE_NAMES, STATUS_NAMES, spaced_digits
+from actions.prompts import say
 
 BOOKING_HORIZON = timedelta(days=90)
 # Slots asked again for the next booking; name, address and phone are kept for convenience.
@@ -60,7 +61,7 @@ class ValidateBookingForm(FormValidationAction):
         resolved = resolve_booking_time(latest_text(tracker), now_local())
         if resolved is None:
             if requested == "booking_time":
-                dispatcher.utter_message(response="utter_invalid_booking_time")
+                say(dispatcher, "invalid_booking_time")
             return {}
         return {
             "booking_time": resolved.when.isoformat(),
@@ -73,7 +74,7 @@ class ValidateBookingForm(FormValidationAction):
     ) -> dict[str, Any]:
         if value in SERVICE_NAMES:
             return {"service": value}
-        dispatcher.utter_message(text="这项服务我们暂时还没有。")
+        say(dispatcher, "unknown_service")
         return {"service": None}
 
     def validate_booking_time(
@@ -82,10 +83,10 @@ class ValidateBookingForm(FormValidationAction):
         when = datetime.fromisoformat(str(value))
         now = now_local()
         if when < now - timedelta(minutes=10):
-            dispatcher.utter_message(response="utter_booking_time_past")
+            say(dispatcher, "booking_time_past")
             return {"booking_time": None}
         if when > now + BOOKING_HORIZON:
-            dispatcher.utter_message(response="utter_booking_time_too_far")
+            say(dispatcher, "booking_time_too_far")
             return {"booking_time": None}
         return {"booking_time": value}
 
@@ -94,7 +95,7 @@ class ValidateBookingForm(FormValidationAction):
     ) -> dict[str, Any]:
         address = str(value or "").strip().removeprefix("地址是").removeprefix("在").strip()
         if len(address) < 4:
-            dispatcher.utter_message(response="utter_invalid_address")
+            say(dispatcher, "invalid_address")
             return {"address": None}
         return {"address": address[:200]}
 
@@ -109,7 +110,7 @@ class ValidateBookingForm(FormValidationAction):
         if value is True:
             return {"booking_confirmed": True}
         # "不对": ask time, address and phone again; the service the resident named stays.
-        dispatcher.utter_message(response="utter_booking_restart")
+        say(dispatcher, "booking_restart")
         return {
             "booking_confirmed": None,
             "booking_time": None,
@@ -230,7 +231,7 @@ class ActionCancelBooking(Action):
                     dispatcher.utter_message(text=f"已经帮您取消了{_describe_booking(booking)}。")
                     return [SlotSet("pending_cancel", None)]
                 if pending and intent == "deny":
-                    dispatcher.utter_message(response="utter_keep_booking")
+                    say(dispatcher, "keep_booking")
                     return [SlotSet("pending_cancel", None)]
                 bookings = await backend.bookings_of(tracker.sender_id)
         except (BackendUnavailableError, BackendRejectedError):

@@ -4,6 +4,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.conversation import last_bot_text
+from actions.prompts import say
 
 
 class ActionRepeat(Action):
@@ -17,7 +18,7 @@ class ActionRepeat(Action):
     ) -> list[dict[str, Any]]:
         text = last_bot_text(tracker)
         if text is None:
-            dispatcher.utter_message(response="utter_nothing_to_repeat")
+            say(dispatcher, "nothing_to_repeat")
         else:
             dispatcher.utter_message(text=text)
         return []

@@ -6,6 +6,7 @@ from typing import Any
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.phone_numbers import extract_phone
+from actions.prompts import say
 
 _NAME_PREFIX = re.compile(
     r"^(?:我(?:的名字)?(?:叫|是)|(?:他|她|我[妈爸爹娘]|老人|申请人)(?:叫|是)|名字(?:是|叫)|"
@@ -17,7 +18,7 @@ _NOT_NAME = re.compile(r"[0-9０-９@#/\\]")
 def validate_phone(value: Any, dispatcher: CollectingDispatcher) -> dict[str, Any]:
     phone = extract_phone(str(value or ""))
     if phone is None:
-        dispatcher.utter_message(response="utter_invalid_phone")
+        say(dispatcher, "invalid_phone")
     return {"phone": phone}
 
 

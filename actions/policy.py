@@ -9,6 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.backend import BackendClient, BackendRejectedError, BackendUnavailableError
 from actions.conversation import latest_intent, latest_text
 from actions.labels import POLICY_NAMES
+from actions.prompts import say
 
 # Which aspect of a policy a question asks about, by the words residents use. Checked in this
 # order: "多久" (how long) must win over "多少" (how much).
@@ -41,7 +42,7 @@ class ActionAnswerPolicy(Action):
             "policy"
         )
         if not policy:
-            dispatcher.utter_message(response="utter_ask_which_policy")
+            say(dispatcher, "ask_which_policy")
             return []
         aspect = detect_aspect(latest_text(tracker))
         if aspect is None and latest_intent(tracker) == "check_eligibility":

@@ -18,7 +18,7 @@ class ApiSettings(BaseSettings):
 
     database_url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'linli.db'}"
     # Signs staff JWTs. `make run` writes a random one into var/linli.env.
-    secret_key: SecretStr = Field(min_length=16)
+    secret_key: SecretStr = Field(min_length=32)
     access_token_minutes: int = 8 * 60
     # The embedded default staff account and the action server's API key; seeded at start-up
     # when set, so a fresh install has someone who can log in and a bot that can write cases.

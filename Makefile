@@ -1,0 +1,75 @@
+# Linli: `make run` runs the whole assistant; `make test` runs every test. Both set up what is
+# missing first (Debian packages, two virtualenvs, the trained model) and are safe to repeat.
+
+SHELL := /bin/bash
+export RASA_TELEMETRY_ENABLED := false
+export PYTHONDONTWRITEBYTECODE := 1
+
+RASA := .venvs/rasa/bin/rasa
+RASA_PY := .venvs/rasa/bin/python
+APP_PY := .venvs/app/bin/python
+MODEL := models/linli.tar.gz
+TRAINING_FILES := config.yml $(wildcard bot/domain/*.yml bot/data/*/*.yml nlu_data/*.yml bot/jieba/*)
+RASA_DATA := --domain bot/domain --data nlu_data bot/data --config config.yml
+
+.PHONY: run test setup train validate lint test-api test-actions test-e2e lock clean
+
+run: setup $(MODEL) var/linli.env
+	@echo "==> starting backend :8000, action server :5055, Rasa REST channel and HTTP API :5005 (Ctrl-C stops all)"
+	.venvs/app/bin/honcho --procfile Procfile --env var/linli.env start
+
+test: setup $(MODEL) validate lint test-api test-actions test-e2e
+	@echo "==> all tests passed"
+
+setup: .venvs/rasa/.installed .venvs/app/.installed
+
+.venvs/rasa/.installed .venvs/app/.installed &: requirements/rasa.lock requirements/app.lock pyproject.toml
+	@scripts/setup-system.sh
+	@scripts/setup-venvs.sh
+
+var/linli.env:
+	@$(APP_PY) scripts/make-env.py
+
+train: $(MODEL)
+
+$(MODEL): $(TRAINING_FILES) | setup
+	@echo "==> training the Rasa model (data changed or no model yet)"
+	$(RASA) train $(RASA_DATA) --out models --fixed-model-name linli
+	@touch $@
+
+validate: setup
+	@echo "==> rasa data validate"
+	$(RASA) data validate $(RASA_DATA) --fail-on-warnings
+
+lint: setup
+	@echo "==> ruff and mypy"
+	.venvs/app/bin/ruff check .
+	.venvs/app/bin/ruff format --check .
+	.venvs/app/bin/mypy api
+	.venvs/app/bin/mypy --python-executable $(RASA_PY) --ignore-missing-imports actions
+
+test-api: setup
+	@echo "==> backend tests"
+	$(APP_PY) -m pytest tests/api
+
+test-actions: setup
+	@echo "==> action tests (real backend, CollectingDispatcher, real trackers)"
+	$(RASA_PY) -m pytest -p no:cacheprovider tests/actions
+
+test-e2e: setup $(MODEL)
+	@echo "==> end-to-end tests (real backend, action server and Rasa server over HTTP)"
+	$(APP_PY) -m pytest tests/e2e
+
+# Re-pin both environments from the *.in files (needs the package index).
+lock:
+	rm -rf .venvs/lock-rasa .venvs/lock-app
+	python3 -m venv .venvs/lock-rasa && .venvs/lock-rasa/bin/pip install -q pip==24.2
+	MPLSETUPCFG=$$PWD/requirements/mplsetup.cfg .venvs/lock-rasa/bin/pip install -q --ignore-requires-python -c requirements/rasa-constraints.txt -r requirements/rasa.in
+	.venvs/lock-rasa/bin/pip install -q dask==2022.10.2
+	{ head -2 requirements/rasa.lock; .venvs/lock-rasa/bin/pip freeze; } > requirements/rasa.lock.new && mv requirements/rasa.lock.new requirements/rasa.lock
+	python3 -m venv .venvs/lock-app && .venvs/lock-app/bin/pip install -q pip==24.2 -r requirements/app.in
+	{ head -1 requirements/app.lock; .venvs/lock-app/bin/pip freeze; } > requirements/app.lock.new && mv requirements/app.lock.new requirements/app.lock
+	rm -rf .venvs/lock-rasa .venvs/lock-app
+
+clean:
+	rm -rf models .rasa var/outbox.db

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Debian packages the project needs. Installs only what is missing; needs root (or sudo).
+set -euo pipefail
+
+packages=(
+  # Rasa pins a matplotlib that has no Python 3.11 wheel: it is built against these.
+  libfreetype-dev libqhull-dev pkg-config
+)
+
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "==> installing Debian packages: ${missing[*]}"
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null

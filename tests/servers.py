@@ -1,0 +1,92 @@
+"""Start the project's real servers for tests. Standard library only: the action tests run in
+the Rasa virtualenv and the end-to-end tests in the app virtualenv, and both use this."""
+
+import os
+import secrets
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+APP_PYTHON = PROJECT_ROOT / ".venvs" / "app" / "bin" / "python"
+RASA_BIN = PROJECT_ROOT / ".venvs" / "rasa" / "bin" / "rasa"
+MODEL = PROJECT_ROOT / "models" / "linli.tar.gz"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for_http(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{url}: server exited with {process.returncode}:\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.3)
+    raise RuntimeError(f"{url}: not up after {timeout:.0f} s:\n{log.read_text()[-4000:]}")
+
+
+@contextmanager
+def running(
+    name: str, command: list[str], env: dict[str, str], health_url: str, log_dir: Path,
+    timeout: float = 60,
+) -> Iterator[subprocess.Popen[bytes]]:  # fmt: skip
+    log = log_dir / f"{name}.log"
+    with log.open("wb") as log_file:
+        process = subprocess.Popen(
+            command, cwd=PROJECT_ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT
+        )
+        try:
+            wait_for_http(health_url, process, log, timeout)
+            yield process
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+@dataclass(frozen=True)
+class Backend:
+    url: str
+    api_key: str
+    admin_username: str
+    admin_password: str
+
+
+@contextmanager
+def backend_server(tmp_dir: Path, port: int | None = None) -> Iterator[Backend]:
+    """A real backend (uvicorn, SQLite in `tmp_dir`), migrated and seeded like `make run`."""
+    port = port or free_port()
+    api_key = "lk_test_" + secrets.token_urlsafe(16)
+    password = secrets.token_urlsafe(12)
+    env = {
+        **os.environ,
+        "LINLI_API_DATABASE_URL": f"sqlite:///{tmp_dir / 'linli.db'}",
+        "LINLI_API_SECRET_KEY": secrets.token_urlsafe(32),
+        "LINLI_API_FIRST_STAFF_USERNAME": "admin",
+        "LINLI_API_FIRST_STAFF_PASSWORD": password,
+        "LINLI_API_ACTION_SERVER_API_KEY": api_key,
+    }
+    subprocess.run([str(APP_PYTHON), "-m", "api.prestart"], cwd=PROJECT_ROOT, env=env, check=True)
+    command = [
+        str(APP_PYTHON), "-m", "uvicorn", "api.main:create_app", "--factory",
+        "--host", "127.0.0.1", "--port", str(port),
+    ]  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    with running("backend", command, env, f"{url}/health", tmp_dir):
+        yield Backend(url=url, api_key=api_key, admin_username="admin", admin_password=password)
