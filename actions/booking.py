@@ -22,13 +22,7 @@ from actions.prompts import say
 
 BOOKING_HORIZON = timedelta(days=90)
 # Slots asked again for the next booking; name, address and phone are kept for convenience.
-_PER_BOOKING_SLOTS = (
-    "service",
-    "booking_time",
-    "booking_time_text",
-    "booking_time_precision",
-    "booking_confirmed",
-)
+_PER_BOOKING_SLOTS = ("service", "booking_time", "booking_confirmed")
 _AFFIRM_DENY_BUTTONS = [
     {"title": "对", "payload": "/affirm"},
     {"title": "不对", "payload": "/deny"},
@@ -36,9 +30,8 @@ _AFFIRM_DENY_BUTTONS = [
 
 
 def _describe_slot_time(tracker: Tracker) -> str:
-    when = datetime.fromisoformat(str(tracker.get_slot("booking_time")))
-    precision = Precision(tracker.get_slot("booking_time_precision") or Precision.clock)
-    return describe(when, precision)
+    slot = tracker.get_slot("booking_time")
+    return describe(datetime.fromisoformat(slot["iso"]), Precision(slot["precision"]))
 
 
 def _describe_booking(booking: Booking) -> str:
@@ -64,9 +57,11 @@ class ValidateBookingForm(FormValidationAction):
                 say(dispatcher, "invalid_booking_time")
             return {}
         return {
-            "booking_time": resolved.when.isoformat(),
-            "booking_time_text": resolved.text,
-            "booking_time_precision": resolved.precision.value,
+            "booking_time": {
+                "iso": resolved.when.isoformat(),
+                "text": resolved.text,
+                "precision": resolved.precision.value,
+            }
         }
 
     def validate_service(
@@ -80,7 +75,7 @@ class ValidateBookingForm(FormValidationAction):
     def validate_booking_time(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        when = datetime.fromisoformat(str(value))
+        when = datetime.fromisoformat(value["iso"])
         now = now_local()
         if when < now - timedelta(minutes=10):
             say(dispatcher, "booking_time_past")
@@ -114,8 +109,6 @@ class ValidateBookingForm(FormValidationAction):
         return {
             "booking_confirmed": None,
             "booking_time": None,
-            "booking_time_text": None,
-            "booking_time_precision": None,
             "address": None,
             "phone": None,
         }
@@ -149,8 +142,8 @@ class ActionSubmitBooking(Action):
     ) -> list[EventType]:
         payload = {
             "service": tracker.get_slot("service"),
-            "scheduled_at": tracker.get_slot("booking_time"),
-            "time_text": tracker.get_slot("booking_time_text"),
+            "scheduled_at": tracker.get_slot("booking_time")["iso"],
+            "time_text": tracker.get_slot("booking_time")["text"],
             "address": tracker.get_slot("address"),
             "phone": tracker.get_slot("phone"),
             "channel": channel_of(tracker),

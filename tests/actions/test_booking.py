@@ -1,0 +1,224 @@
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.backend import BackendClient
+from actions.booking import (
+    ActionAskBookingConfirmed,
+    ActionCancelBooking,
+    ActionCheckStatus,
+    ActionSubmitBooking,
+    ValidateBookingForm,
+)
+from actions.conversation import now_local
+from actions.settings import get_settings
+from tests.actions.conftest import make_tracker, texts
+from tests.servers import Backend, backend_server, free_port
+
+pytestmark = pytest.mark.asyncio
+
+
+def slot_values(events: list[dict[str, Any]]) -> dict[str, Any]:
+    return {event["name"]: event["value"] for event in events if event["event"] == "slot"}
+
+
+def filled_booking(sender_id: str) -> dict[str, Any]:
+    tomorrow_noon = (now_local() + timedelta(days=1)).replace(
+        hour=12, minute=0, second=0, microsecond=0
+    )
+    return {
+        "service": "zhucan",
+        "booking_time": {"iso": tomorrow_noon.isoformat(), "text": "明天中午", "precision": "period"},
+        "address": "幸福小区3号楼201",
+        "phone": "13800138000",
+        "booking_confirmed": True,
+    }
+
+
+async def test_opening_message_fills_service_and_time(domain: dict[str, Any]) -> None:
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(
+        "我想订明天中午的午饭",
+        "book_service",
+        entities={"service": "zhucan"},
+        extracted={"service": "zhucan"},
+        active_loop="booking_form",
+    )
+    slots = slot_values(await ValidateBookingForm().run(dispatcher, tracker, domain))
+    assert slots["service"] == "zhucan"
+    when = datetime.fromisoformat(slots["booking_time"]["iso"])
+    assert when.date() == (now_local() + timedelta(days=1)).date() and when.hour == 12
+    assert slots["booking_time"]["text"] == "明天中午"
+
+
+async def test_house_numbers_in_an_address_are_not_taken_for_a_date(
+    domain: dict[str, Any],
+) -> None:
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(
+        "幸福小区3号楼2单元201",
+        "inform",
+        slots={"requested_slot": "address"},
+        extracted={"address": "幸福小区3号楼2单元201"},
+        active_loop="booking_form",
+    )
+    slots = slot_values(await ValidateBookingForm().run(dispatcher, tracker, domain))
+    assert slots["address"] == "幸福小区3号楼2单元201"
+    assert "booking_time" not in slots
+
+
+async def test_unclear_time_and_bad_phone_are_asked_again(domain: dict[str, Any]) -> None:
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(
+        "随便吧", "inform", slots={"requested_slot": "booking_time"}, active_loop="booking_form"
+    )
+    assert "booking_time" not in slot_values(
+        await ValidateBookingForm().run(dispatcher, tracker, domain)
+    )
+    assert "没听明白" in texts(dispatcher)
+
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(
+        "一二三", "inform", slots={"requested_slot": "phone"}, extracted={"phone": "一二三"},
+        active_loop="booking_form",
+    )  # fmt: skip
+    assert slot_values(await ValidateBookingForm().run(dispatcher, tracker, domain)) == {
+        "phone": None
+    }
+    assert "电话号码好像不对" in texts(dispatcher)
+
+
+async def test_spoken_phone_number_is_normalised(domain: dict[str, Any]) -> None:
+    dispatcher = CollectingDispatcher()
+    said = "幺三八零零幺三八零零零"
+    tracker = make_tracker(
+        said, "inform", slots={"requested_slot": "phone"}, extracted={"phone": said},
+        active_loop="booking_form",
+    )
+    slots = slot_values(await ValidateBookingForm().run(dispatcher, tracker, domain))
+    assert slots["phone"] == "13800138000"
+
+
+async def test_read_back_then_no_asks_again(domain: dict[str, Any]) -> None:
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker("", slots=filled_booking("c"))
+    await ActionAskBookingConfirmed().run(dispatcher, tracker, domain)
+    read_back = texts(dispatcher)
+    assert "助餐送餐" in read_back and "幸福小区3号楼201" in read_back
+    assert "138 0013 8000" in read_back
+    assert [b["payload"] for b in dispatcher.messages[0]["buttons"]] == ["/affirm", "/deny"]
+
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(
+        "不对",
+        "deny",
+        slots={**filled_booking("c"), "requested_slot": "booking_confirmed"},
+        extracted={"booking_confirmed": False},
+        active_loop="booking_form",
+    )  # fmt: skip
+    slots = slot_values(await ValidateBookingForm().run(dispatcher, tracker, domain))
+    assert slots["booking_time"] is None and slots["phone"] is None
+    assert "重新确认" in texts(dispatcher)
+
+
+async def test_submitted_booking_is_in_the_backend(staff: httpx.Client) -> None:
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker("对", "affirm", slots=filled_booking("s1"), sender_id="book-1")
+    events = await ActionSubmitBooking().run(dispatcher, tracker, {})
+    reply = texts(dispatcher)
+    assert "预约好了" in reply
+    number = reply.split("预约编号是 ")[1][:7]
+    booking = staff.get(f"/bookings/{number}").json()
+    assert booking["service_code"] == "zhucan"
+    assert booking["address"] == "幸福小区3号楼201"
+    assert booking["phone"] == "13800138000"
+    assert booking["time_text"] == "明天中午"
+    assert booking["channel"] == "chat"
+    assert datetime.fromisoformat(booking["scheduled_at"]) == datetime.fromisoformat(
+        filled_booking("s1")["booking_time"]["iso"]
+    )
+    assert SlotSet("service", None) in events and SlotSet("phone", None) not in events
+
+
+async def test_backend_down_keeps_the_booking_and_delivers_it_once(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, staff: httpx.Client, backend: Backend
+) -> None:
+    dead_url = f"http://127.0.0.1:{free_port()}"
+    monkeypatch.setenv("LINLI_ACTIONS_BACKEND_URL", dead_url)
+    get_settings.cache_clear()
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker("对", "affirm", slots=filled_booking("d"), sender_id="offline-1")
+    await ActionSubmitBooking().run(dispatcher, tracker, {})
+    assert "暂时连不上" in texts(dispatcher) and "已经记下" in texts(dispatcher)
+    async with BackendClient() as client:
+        assert len(client.outbox) == 1
+
+    # The backend is back: the next backend call delivers the queued booking, exactly once.
+    monkeypatch.setenv("LINLI_ACTIONS_BACKEND_URL", backend.url)
+    get_settings.cache_clear()
+    async with BackendClient() as client:
+        assert await client.flush_outbox() == 1
+        assert await client.flush_outbox() == 0
+        assert len(client.outbox) == 0
+    delivered = staff.get("/bookings", params={"sender_id": "offline-1"}).json()
+    assert len(delivered) == 1 and delivered[0]["address"] == "幸福小区3号楼201"
+
+
+async def test_outbox_survives_a_backend_that_answers_500(tmp_path: Path) -> None:
+    # A backend whose database is gone answers 500: the request must still be kept.
+    with backend_server(tmp_path) as broken:
+        (tmp_path / "linli.db").unlink()
+        async with BackendClient(
+            get_settings().__class__(
+                backend_url=broken.url,
+                backend_api_key=broken.api_key,
+                backend_timeout_s=5,
+                timezone="Asia/Shanghai",
+                outbox_path=tmp_path / "outbox.db",
+            )
+        ) as client:
+            with pytest.raises(Exception) as raised:
+                await client.create_handoff({"channel": "chat", "reason": "requested"})
+            assert getattr(raised.value, "queued", False) is True
+            assert len(client.outbox) == 1
+
+
+async def test_status_and_cancel_by_conversation(staff: httpx.Client) -> None:
+    sender = "cancel-1"
+    await ActionSubmitBooking().run(
+        CollectingDispatcher(), make_tracker("对", "affirm", slots=filled_booking(sender),
+                                             sender_id=sender), {}
+    )  # fmt: skip
+    dispatcher = CollectingDispatcher()
+    await ActionCheckStatus().run(dispatcher, make_tracker("查一下", "check_status",
+                                                           sender_id=sender), {})  # fmt: skip
+    assert "已预约，等待派单" in texts(dispatcher)
+
+    dispatcher = CollectingDispatcher()
+    events = await ActionCancelBooking().run(
+        dispatcher, make_tracker("明天的饭不要了", "cancel_booking", sender_id=sender), {}
+    )
+    number = slot_values(events)["pending_cancel"]
+    assert f"编号{number}" in texts(dispatcher) and "吗" in texts(dispatcher)
+
+    dispatcher = CollectingDispatcher()
+    events = await ActionCancelBooking().run(
+        dispatcher,
+        make_tracker("对", "affirm", slots={"pending_cancel": number}, sender_id=sender),
+        {},
+    )
+    assert "已经帮您取消" in texts(dispatcher)
+    assert slot_values(events) == {"pending_cancel": None}
+    assert staff.get(f"/bookings/{number}").json()["status"] == "cancelled"
+
+
+async def test_nothing_to_check_in_a_new_conversation() -> None:
+    dispatcher = CollectingDispatcher()
+    await ActionCheckStatus().run(dispatcher, make_tracker("进度", "check_status",
+                                                           sender_id="nobody"), {})  # fmt: skip
+    assert "没有查到" in texts(dispatcher)

@@ -1,0 +1,58 @@
+import httpx
+import pytest
+from rasa_sdk.events import ActiveLoop
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.core import ActionRepeat
+from actions.help import ActionRaiseEmergency, ActionReportHardship, ActionRequestHuman
+from tests.actions.conftest import make_tracker, texts
+
+pytestmark = pytest.mark.asyncio
+
+
+async def test_request_human_files_a_handoff_and_leaves_the_form(staff: httpx.Client) -> None:
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(
+        "转人工", "request_human", sender_id="human-1", active_loop="booking_form",
+        slots={"phone": "13800138000"},
+    )  # fmt: skip
+    events = await ActionRequestHuman().run(dispatcher, tracker, {})
+    assert ActiveLoop(None) in events
+    number = texts(dispatcher).split("登记编号是 ")[1][:7]
+    queue = {item["number"]: item for item in staff.get("/handoffs").json()}
+    assert queue[number]["reason"] == "requested"
+    assert queue[number]["phone"] == "13800138000"
+    assert queue[number]["last_message"] == "转人工"
+
+
+async def test_emergency_goes_to_the_top_of_the_queue(staff: httpx.Client) -> None:
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker("我摔倒了起不来了", "emergency", sender_id="emergency-1")
+    await ActionRaiseEmergency().run(dispatcher, tracker, {})
+    assert "通知了社区工作人员" in texts(dispatcher)
+    first = staff.get("/handoffs").json()[0]
+    assert first["reason"] == "emergency" and first["sender_id"] == "emergency-1"
+
+
+async def test_hardship_is_followed_up(staff: httpx.Client) -> None:
+    dispatcher = CollectingDispatcher()
+    said = "老伴住院花了十几万，家里实在撑不下去了"
+    await ActionReportHardship().run(
+        dispatcher, make_tracker(said, "report_hardship", sender_id="hardship-1"), {}
+    )
+    assert "社工" in texts(dispatcher)
+    reasons = {item["sender_id"]: item["reason"] for item in staff.get("/handoffs").json()}
+    assert reasons["hardship-1"] == "hardship"
+
+
+async def test_repeat_says_the_last_bot_message_again() -> None:
+    dispatcher = CollectingDispatcher()
+    history = [
+        {"event": "bot", "text": "请问服务地址是哪里？"},
+        {"event": "user", "text": "啥", "parse_data": {}},
+    ]
+    await ActionRepeat().run(dispatcher, make_tracker("再说一遍", "repeat", events=history), {})
+    assert texts(dispatcher) == "请问服务地址是哪里？"
+    dispatcher = CollectingDispatcher()
+    await ActionRepeat().run(dispatcher, make_tracker("再说一遍", "repeat"), {})
+    assert "还没说什么" in texts(dispatcher)
