@@ -29,7 +29,9 @@ def wait_for_http(url: str, process: subprocess.Popen[bytes], log: Path, timeout
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"{url}: server exited with {process.returncode}:\n{log.read_text()}")
+            raise RuntimeError(
+                f"{url}: server exited with {process.returncode}:\n{log.read_text()}"
+            )
         try:
             with urllib.request.urlopen(url, timeout=2):
                 return

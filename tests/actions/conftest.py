@@ -19,9 +19,7 @@ def backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
 
 
 @pytest.fixture(autouse=True)
-def action_env(
-    backend: Backend, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[None]:
+def action_env(backend: Backend, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("LINLI_ACTIONS_BACKEND_URL", backend.url)
     monkeypatch.setenv("LINLI_ACTIONS_BACKEND_API_KEY", backend.api_key)
     monkeypatch.setenv("LINLI_ACTIONS_OUTBOX_PATH", str(tmp_path / "outbox.db"))
@@ -82,6 +80,7 @@ def make_tracker(
         "input_channel": "rest",
         "metadata": metadata or {},
     }
+
     def slot_events(values: dict[str, Any] | None) -> list[dict[str, Any]]:
         return [{"event": "slot", "name": k, "value": v} for k, v in (values or {}).items()]
 

@@ -33,7 +33,11 @@ def filled_booking(sender_id: str) -> dict[str, Any]:
     )
     return {
         "service": "zhucan",
-        "booking_time": {"iso": tomorrow_noon.isoformat(), "text": "明天中午", "precision": "period"},
+        "booking_time": {
+            "iso": tomorrow_noon.isoformat(),
+            "text": "明天中午",
+            "precision": "period",
+        },
         "address": "幸福小区3号楼201",
         "phone": "13800138000",
         "booking_confirmed": True,
@@ -97,7 +101,10 @@ async def test_spoken_phone_number_is_normalised(domain: dict[str, Any]) -> None
     dispatcher = CollectingDispatcher()
     said = "幺三八零零幺三八零零零"
     tracker = make_tracker(
-        said, "inform", slots={"requested_slot": "phone"}, extracted={"phone": said},
+        said,
+        "inform",
+        slots={"requested_slot": "phone"},
+        extracted={"phone": said},
         active_loop="booking_form",
     )
     slots = slot_values(await ValidateBookingForm().run(dispatcher, tracker, domain))

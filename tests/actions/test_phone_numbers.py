@@ -25,7 +25,12 @@ def test_extract_phone(said: str, phone: str | None) -> None:
 
 @pytest.mark.parametrize(
     ("said", "name"),
-    [("王秀英", "王秀英"), ("我叫李建国啊", "李建国"), ("申请人是张桂兰", "张桂兰"), ("我妈叫刘翠花", "刘翠花")],
+    [
+        ("王秀英", "王秀英"),
+        ("我叫李建国啊", "李建国"),
+        ("申请人是张桂兰", "张桂兰"),
+        ("我妈叫刘翠花", "刘翠花"),
+    ],
 )
 def test_clean_name(said: str, name: str) -> None:
     assert clean_name(said) == name

@@ -1,7 +1,9 @@
 from fastapi.testclient import TestClient
 
 
-def test_staff_login_gives_a_working_token(client: TestClient, staff_headers: dict[str, str]) -> None:
+def test_staff_login_gives_a_working_token(
+    client: TestClient, staff_headers: dict[str, str]
+) -> None:
     me = client.get("/api/v1/me", headers=staff_headers)
     assert me.status_code == 200
     assert me.json() == {"kind": "staff", "name": "admin", "role": "admin"}
@@ -15,7 +17,9 @@ def test_wrong_password_is_refused(client: TestClient) -> None:
     assert response.json()["detail"] == "Incorrect username or password"
 
 
-def test_action_server_key_is_a_channel(client: TestClient, channel_headers: dict[str, str]) -> None:
+def test_action_server_key_is_a_channel(
+    client: TestClient, channel_headers: dict[str, str]
+) -> None:
     me = client.get("/api/v1/me", headers=channel_headers)
     assert me.json() == {"kind": "api_key", "name": "action-server", "role": "channel"}
 

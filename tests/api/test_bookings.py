@@ -91,6 +91,9 @@ def test_feedback_needs_a_rating_or_text(
         "/api/v1/feedback", json={"channel": "chat", "rating": 5}, headers=channel_headers
     )
     assert rated.status_code == 201
-    assert client.post(
-        "/api/v1/feedback", json={"channel": "chat", "rating": 6}, headers=channel_headers
-    ).status_code == 422
+    assert (
+        client.post(
+            "/api/v1/feedback", json={"channel": "chat", "rating": 6}, headers=channel_headers
+        ).status_code
+        == 422
+    )
