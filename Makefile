@@ -46,7 +46,7 @@ lint: setup
 	.venvs/app/bin/ruff check .
 	.venvs/app/bin/ruff format --check .
 	.venvs/app/bin/mypy api
-	.venvs/app/bin/mypy --python-executable $(RASA_PY) --ignore-missing-imports actions
+	.venvs/app/bin/mypy --python-executable $(RASA_PY) actions
 
 test-api: setup
 	@echo "==> backend tests"

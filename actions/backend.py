@@ -1,5 +1,6 @@
 """Typed HTTP client for the case backend. Actions reach the backend only through this."""
 
+import dataclasses
 import logging
 import uuid
 from dataclasses import dataclass
@@ -68,7 +69,7 @@ class Handoff:
 
 def _pick(cls: type, data: dict[str, Any]) -> Any:
     """Build a dataclass from a JSON object, ignoring fields the client does not use."""
-    return cls(**{name: data[name] for name in cls.__dataclass_fields__})
+    return cls(**{field.name: data[field.name] for field in dataclasses.fields(cls)})
 
 
 class BackendClient:

@@ -4,6 +4,7 @@ from fastapi import APIRouter, FastAPI
 
 from api.auth.router import router as auth_router
 from api.bookings.router import router as bookings_router
+from api.calls.router import router as calls_router
 from api.cases.router import router as cases_router
 from api.catalogue.router import router as catalogue_router
 from api.db import get_engine, session_factory
@@ -38,6 +39,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         bookings_router,
         handoffs_router,
         feedback_router,
+        calls_router,
     ):
         api.include_router(router)
     app.include_router(api)

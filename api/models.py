@@ -2,6 +2,7 @@
 
 from api.auth.models import ApiKey, StaffUser
 from api.bookings.models import Booking
+from api.calls.models import Call, CallTurn
 from api.cases.models import Case
 from api.db import Base
 from api.feedback.models import Feedback
@@ -12,6 +13,8 @@ __all__ = [
     "ApiKey",
     "Base",
     "Booking",
+    "Call",
+    "CallTurn",
     "Case",
     "Feedback",
     "Handoff",

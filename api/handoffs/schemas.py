@@ -11,6 +11,7 @@ class HandoffReason(StrEnum):
 
     emergency = "emergency"  # danger now: the resident was told to call 120/110 as well
     requested = "requested"  # the resident asked for a person
+    callback = "callback"  # a caller asked for a person and no line was free: call them back
     hardship = "hardship"  # the resident described a hardship; a social worker follows up
     fallback = "fallback"  # the assistant could not help
 

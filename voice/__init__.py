@@ -1,0 +1,1 @@
+"""The phone-line bridge (speech in, speech out) — built in the voice hotline issues."""
