@@ -62,6 +62,15 @@ class Case:
 
 
 @dataclass(frozen=True)
+class EligibilityMatch:
+    policy: str
+    name: str
+    reason: str
+    next_step: str
+    apply_via_assistant: bool
+
+
+@dataclass(frozen=True)
 class Handoff:
     number: str
     reason: str
@@ -163,6 +172,10 @@ class BackendClient:
             raise
         answer: PolicyAnswer = _pick(PolicyAnswer, data)
         return answer
+
+    async def screen_eligibility(self, facts: dict[str, Any]) -> list[EligibilityMatch]:
+        data = await self._request("POST", "/eligibility/screen", json=facts)
+        return [_pick(EligibilityMatch, item) for item in data["matches"]]
 
     async def create_booking(self, payload: dict[str, Any]) -> Booking:
         booking: Booking = _pick(Booking, await self._write("/bookings", payload))

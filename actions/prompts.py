@@ -62,3 +62,23 @@ class ActionAskApplicantName(AskAction):
 
 class ActionAskAidFormPolicy(AskAction):
     action_name, prompt = "action_ask_aid_form_policy", "ask_aid_policy"
+
+
+class ActionAskAge(AskAction):
+    action_name, prompt = "action_ask_age", "ask_age"
+
+
+class ActionAskLivingAlone(AskAction):
+    action_name, prompt = "action_ask_living_alone", "ask_living_alone"
+
+
+class ActionAskDisability(AskAction):
+    action_name, prompt = "action_ask_disability", "ask_disability"
+
+
+class ActionAskSeriousIllness(AskAction):
+    action_name, prompt = "action_ask_serious_illness", "ask_serious_illness"
+
+
+class ActionAskIncome(AskAction):
+    action_name, prompt = "action_ask_income", "ask_income"

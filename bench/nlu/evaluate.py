@@ -1,0 +1,179 @@
+"""Evaluate the trained NLU model on the held-out lines it was never trained on.
+
+Run in the Rasa environment: `.venvs/rasa/bin/python -m bench.nlu.evaluate` (or `make bench-nlu`).
+Prints intent accuracy, entity accuracy for `policy` and `service`, the most frequent intent
+confusions, and the same figures for each style (one file per style in tests/nlu/heldout/).
+With --json it prints one JSON object instead, which tests/nlu reads.
+"""
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+HELDOUT_DIR = PROJECT_ROOT / "tests" / "nlu" / "heldout"
+MODEL = PROJECT_ROOT / "models" / "linli.tar.gz"
+SCORED_ENTITIES = ("policy", "service")
+
+
+@dataclass
+class Line:
+    style: str
+    text: str
+    intent: str
+    entities: frozenset[tuple[str, str]]
+
+
+@dataclass
+class Result:
+    line: Line
+    intent: str
+    confidence: float
+    entities: frozenset[tuple[str, str]]
+
+
+@dataclass
+class Scores:
+    lines: int = 0
+    intent_correct: int = 0
+    entity_lines: int = 0
+    entity_correct: int = 0
+    confusions: Counter[tuple[str, str]] = field(default_factory=Counter)
+
+    def add(self, result: Result) -> None:
+        self.lines += 1
+        if result.intent == result.line.intent:
+            self.intent_correct += 1
+        else:
+            self.confusions[(result.line.intent, result.intent)] += 1
+        # Entity lines: the gold line or the prediction names a policy or service.
+        if result.line.entities or result.entities:
+            self.entity_lines += 1
+            self.entity_correct += result.line.entities == result.entities
+
+    @property
+    def intent_accuracy(self) -> float:
+        return self.intent_correct / self.lines if self.lines else 0.0
+
+    @property
+    def entity_accuracy(self) -> float:
+        return self.entity_correct / self.entity_lines if self.entity_lines else 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "lines": self.lines,
+            "intent_accuracy": round(self.intent_accuracy, 4),
+            "entity_lines": self.entity_lines,
+            "entity_accuracy": round(self.entity_accuracy, 4),
+        }
+
+
+def load_heldout(directory: Path = HELDOUT_DIR) -> list[Line]:
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    lines = []
+    for path in sorted(directory.glob("*.yml")):
+        for example in load_data(str(path)).intent_examples:
+            entities = frozenset(
+                (e["entity"], str(e["value"]))
+                for e in example.get("entities") or []
+                if e["entity"] in SCORED_ENTITIES
+            )
+            lines.append(Line(path.stem, example.get("text"), example.get("intent"), entities))
+    return lines
+
+
+async def predict(lines: list[Line], model: Path) -> list[Result]:
+    from rasa.core.agent import Agent
+
+    agent = Agent.load(str(model))
+    results = []
+    for line in lines:
+        parsed = await agent.parse_message(line.text)
+        entities = frozenset(
+            (e["entity"], str(e["value"]))
+            for e in parsed.get("entities", [])
+            if e["entity"] in SCORED_ENTITIES
+        )
+        intent = parsed["intent"]
+        results.append(Result(line, intent["name"], float(intent["confidence"]), entities))
+    return results
+
+
+def report(results: list[Result]) -> dict[str, Any]:
+    overall = Scores()
+    by_style: dict[str, Scores] = {}
+    for result in results:
+        overall.add(result)
+        by_style.setdefault(result.line.style, Scores()).add(result)
+    return {
+        "overall": overall.as_dict(),
+        "styles": {style: scores.as_dict() for style, scores in sorted(by_style.items())},
+        "confusions": [
+            {"gold": gold, "predicted": predicted, "count": count}
+            for (gold, predicted), count in overall.confusions.most_common(15)
+        ],
+        "errors": [
+            {
+                "style": r.line.style,
+                "text": r.line.text,
+                "gold": r.line.intent,
+                "predicted": r.intent,
+                "confidence": round(r.confidence, 3),
+                "gold_entities": sorted(r.line.entities),
+                "predicted_entities": sorted(r.entities),
+            }
+            for r in results
+            if r.intent != r.line.intent or r.entities != r.line.entities
+        ],
+    }
+
+
+def print_report(summary: dict[str, Any], show_errors: bool) -> None:
+    def row(name: str, scores: dict[str, Any]) -> str:
+        return (
+            f"{name:<12} lines {scores['lines']:>4}   intent {scores['intent_accuracy']:7.2%}"
+            f"   entity (policy, service) {scores['entity_accuracy']:7.2%}"
+            f" over {scores['entity_lines']} lines"
+        )
+
+    print(row("overall", summary["overall"]))
+    for style, scores in summary["styles"].items():
+        print(row(style, scores))
+    print("\nmost frequent intent confusions (gold -> predicted):")
+    for confusion in summary["confusions"]:
+        print(f"  {confusion['count']:>3}  {confusion['gold']} -> {confusion['predicted']}")
+    if show_errors:
+        print("\nerrors:")
+        for error in summary["errors"]:
+            print(
+                f"  [{error['style']}] {error['text']}\n      gold {error['gold']} "
+                f"{error['gold_entities']}  predicted {error['predicted']} "
+                f"({error['confidence']}) {error['predicted_entities']}"
+            )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--model", type=Path, default=MODEL)
+    parser.add_argument("--heldout", type=Path, default=HELDOUT_DIR)
+    parser.add_argument("--errors", action="store_true", help="list every misread line")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    args = parser.parse_args()
+    os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
+    logging.disable(logging.WARNING)
+    summary = report(asyncio.run(predict(load_heldout(args.heldout), args.model)))
+    if args.json:
+        print(json.dumps(summary, ensure_ascii=False))
+    else:
+        print_report(summary, args.errors)
+
+
+if __name__ == "__main__":
+    main()
