@@ -12,13 +12,13 @@ MODEL := models/linli.tar.gz
 TRAINING_FILES := config.yml $(wildcard bot/domain/*.yml bot/data/*/*.yml nlu_data/*.yml bot/jieba/*)
 RASA_DATA := --domain bot/domain --data nlu_data bot/data --config config.yml
 
-.PHONY: run test setup train validate lint test-api test-actions test-e2e lock clean
+.PHONY: run test setup train validate lint test-api test-actions test-nlu test-e2e bench-nlu lock clean
 
 run: setup $(MODEL) var/linli.env
 	@echo "==> starting backend :8000, action server :5055, Rasa REST channel and HTTP API :5005 (Ctrl-C stops all)"
 	.venvs/app/bin/honcho --procfile Procfile --env var/linli.env start
 
-test: setup $(MODEL) validate lint test-api test-actions test-e2e
+test: setup $(MODEL) validate lint test-api test-actions test-nlu test-e2e
 	@echo "==> all tests passed"
 
 setup: .venvs/rasa/.installed .venvs/app/.installed
@@ -55,6 +55,14 @@ test-api: setup
 test-actions: setup
 	@echo "==> action tests (real backend, CollectingDispatcher, real trackers)"
 	$(RASA_PY) -m pytest -p no:cacheprovider tests/actions
+
+test-nlu: setup $(MODEL)
+	@echo "==> test stories for every flow, and NLU on held-out lines"
+	$(RASA) test core --model $(MODEL) --stories tests/stories --out results/stories --fail-on-prediction-errors --no-plot
+	$(RASA_PY) -m pytest -p no:cacheprovider tests/nlu
+
+bench-nlu: setup $(MODEL)
+	$(RASA_PY) -m bench.nlu.evaluate --errors
 
 test-e2e: setup $(MODEL)
 	@echo "==> end-to-end tests (real backend, action server and Rasa server over HTTP)"

@@ -71,21 +71,34 @@ class ActionRaiseEmergency(Action):
 
 
 class ActionReportHardship(Action):
+    """A hardship told in the resident's words becomes a need report a social worker follows up,
+    and the resident is offered the eligibility check."""
+
     def name(self) -> str:
         return "action_report_hardship"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        handoff = await file_handoff(tracker, "hardship")
-        if handoff is None:
-            dispatcher.utter_message(
-                text="您的情况我记下了，社区社工会尽快联系您，看看有哪些政策能帮上忙。"
-            )
-        else:
-            dispatcher.utter_message(
-                text=f"您的情况我已经转给社区社工（编号 {handoff.number}），"
-                "他们会尽快联系您，看看有哪些政策能帮上忙。"
-                "您也可以跟我说说家里的情况，我先帮您查查能申请什么。"
-            )
+        report = {
+            "channel": channel_of(tracker),
+            "sender_id": tracker.sender_id,
+            "text": latest_text(tracker)[:4000],
+            "needs_home_visit": False,
+        }
+        try:
+            async with BackendClient() as backend:
+                await backend.create_need_report(report)
+        except BackendUnavailableError:
+            pass  # queued in the outbox: the report is sent when the backend is back
+        except BackendRejectedError:
+            await file_handoff(tracker, "hardship")  # the need must reach a person either way
+        dispatcher.utter_message(
+            text="您的情况我记下了，社区社工会尽快联系您。"
+            "我也可以先问您几个简单的问题，帮您看看能申请哪些补助。",
+            buttons=[
+                {"title": "帮我看看能申请什么", "payload": "/check_eligibility"},
+                {"title": "找工作人员", "payload": "/request_human"},
+            ],
+        )
         return []

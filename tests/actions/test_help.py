@@ -34,15 +34,16 @@ async def test_emergency_goes_to_the_top_of_the_queue(staff: httpx.Client) -> No
     assert first["reason"] == "emergency" and first["sender_id"] == "emergency-1"
 
 
-async def test_hardship_is_followed_up(staff: httpx.Client) -> None:
+async def test_hardship_becomes_a_need_report_and_offers_screening(staff: httpx.Client) -> None:
     dispatcher = CollectingDispatcher()
     said = "老伴住院花了十几万，家里实在撑不下去了"
     await ActionReportHardship().run(
         dispatcher, make_tracker(said, "report_hardship", sender_id="hardship-1"), {}
     )
     assert "社工" in texts(dispatcher)
-    reasons = {item["sender_id"]: item["reason"] for item in staff.get("/handoffs").json()}
-    assert reasons["hardship-1"] == "hardship"
+    assert "/check_eligibility" in [b["payload"] for b in dispatcher.messages[0]["buttons"]]
+    reports = [r for r in staff.get("/need-reports").json() if r["sender_id"] == "hardship-1"]
+    assert [r["text"] for r in reports] == [said]
 
 
 async def test_repeat_says_the_last_bot_message_again() -> None:
