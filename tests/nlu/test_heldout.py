@@ -28,8 +28,7 @@ def test_heldout_lines_are_not_in_the_training_data() -> None:
     from rasa.shared.nlu.training_data.loading import load_data
 
     trained = {
-        example.get("text")
-        for example in load_data(str(PROJECT_ROOT / "nlu_data")).intent_examples
+        example.get("text") for example in load_data(str(PROJECT_ROOT / "nlu_data")).intent_examples
     }
     assert not trained & {line.text for line in load_heldout()}
 
