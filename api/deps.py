@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 
 from api.auth.models import Role
 from api.auth.service import Principal, api_key_principal, staff_principal
-from api.errors import AuthenticationError, PermissionDeniedError
+from api.errors import AuthenticationError, NotFoundError, PermissionDeniedError
+from api.id_numbers import IdNumberVault, vault_for
 from api.security import decode_access_token
 from api.settings import ApiSettings
 
@@ -61,10 +62,35 @@ def require_roles(*roles: Role) -> Callable[[Principal], Principal]:
 
 STAFF_ROLES = (Role.admin, Role.social_worker)
 StaffPrincipal = Annotated[Principal, Depends(require_roles(*STAFF_ROLES))]
+AdminPrincipal = Annotated[Principal, Depends(require_roles(Role.admin))]
 IntakePrincipal = Annotated[Principal, Depends(require_roles(*STAFF_ROLES, Role.channel))]
+WorkerPrincipal = Annotated[Principal, Depends(require_roles(*STAFF_ROLES, Role.provider_worker))]
+AnyPrincipal = Annotated[
+    Principal, Depends(require_roles(*STAFF_ROLES, Role.provider_worker, Role.channel))
+]
+
+
+def get_id_number_vault(settings: SettingsDep) -> IdNumberVault:
+    key = settings.id_number_key.get_secret_value() if settings.id_number_key else None
+    return vault_for(key)
+
+
+VaultDep = Annotated[IdNumberVault, Depends(get_id_number_vault)]
 
 
 def require_own_records(principal: Principal, sender_id: str | None) -> None:
     """Channels may list only the records of the conversation they speak for."""
     if principal.role == Role.channel and not sender_id:
         raise PermissionDeniedError("Channels must filter by sender_id")
+
+
+def require_owner(
+    principal: Principal, sender_id: str | None, record_sender_id: str | None, what: str
+) -> None:
+    """A channel speaks for one resident (the conversation `sender_id`) and sees only their
+    records; another resident's record answers 404, so numbers cannot be probed."""
+    if principal.role != Role.channel:
+        return
+    require_own_records(principal, sender_id)
+    if record_sender_id != sender_id:
+        raise NotFoundError(f"{what} not found")

@@ -36,6 +36,12 @@ class PermissionDeniedError(DomainError):
     status_code = 403
 
 
+class NotConfiguredError(DomainError):
+    """A feature needs a setting the operator has not provided (e.g. the ID-number key)."""
+
+    status_code = 503
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain_error(_request: Request, exc: DomainError) -> JSONResponse:

@@ -2,16 +2,24 @@
 
 from fastapi import APIRouter, FastAPI
 
+from api.audit.router import router as audit_router
 from api.auth.router import router as auth_router
 from api.bookings.router import router as bookings_router
+from api.budgets.router import router as budgets_router
+from api.callbacks.router import router as callbacks_router
 from api.calls.router import router as calls_router
 from api.cases.router import router as cases_router
 from api.catalogue.router import router as catalogue_router
+from api.consents.router import router as consents_router
 from api.db import get_engine, session_factory
+from api.eligibility.router import router as eligibility_router
 from api.errors import install_error_handlers
 from api.feedback.router import router as feedback_router
 from api.handoffs.router import router as handoffs_router
+from api.households.router import router as households_router
+from api.need_reports.router import router as need_reports_router
 from api.policies.router import router as policies_router
+from api.providers.router import router as providers_router
 from api.residents.router import router as residents_router
 from api.settings import ApiSettings, get_settings
 
@@ -40,6 +48,14 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         handoffs_router,
         feedback_router,
         calls_router,
+        eligibility_router,
+        consents_router,
+        households_router,
+        need_reports_router,
+        providers_router,
+        budgets_router,
+        callbacks_router,
+        audit_router,
     ):
         api.include_router(router)
     app.include_router(api)

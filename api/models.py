@@ -1,23 +1,37 @@
 """Every ORM model, imported in one place so metadata is complete for Alembic and tests."""
 
+from api.audit.models import AuditEntry
 from api.auth.models import ApiKey, StaffUser
 from api.bookings.models import Booking
+from api.budgets.models import ServiceBudget
+from api.callbacks.models import Callback
 from api.calls.models import Call, CallTurn
-from api.cases.models import Case
+from api.cases.models import Case, CaseEvent
+from api.consents.models import Consent
 from api.db import Base
 from api.feedback.models import Feedback
 from api.handoffs.models import Handoff
-from api.residents.models import Resident
+from api.need_reports.models import NeedReport
+from api.providers.models import Provider
+from api.residents.models import Household, Resident
 
 __all__ = [
     "ApiKey",
+    "AuditEntry",
     "Base",
     "Booking",
     "Call",
     "CallTurn",
+    "Callback",
     "Case",
+    "CaseEvent",
+    "Consent",
     "Feedback",
     "Handoff",
+    "Household",
+    "NeedReport",
+    "Provider",
     "Resident",
+    "ServiceBudget",
     "StaffUser",
 ]

@@ -26,6 +26,9 @@ class ApiSettings(BaseSettings):
     first_staff_password: SecretStr | None = None
     action_server_api_key: SecretStr | None = None
     default_region: str = "盐城市"
+    # Fernet key (urlsafe base64, 32 bytes) that encrypts ID numbers at rest; `make run` writes
+    # one into var/linli.env. Without it the backend refuses to store ID numbers.
+    id_number_key: SecretStr | None = None
 
 
 @lru_cache

@@ -4,7 +4,10 @@ import re
 from enum import StrEnum
 from typing import Annotated
 
+from fastapi import Path
 from pydantic import AfterValidator, StringConstraints
+
+from api.id_numbers import validate_id_number
 
 _PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}\d{7,8}|\d{7,8})$")
 
@@ -22,10 +25,17 @@ def _normalise_phone(value: str) -> str:
 
 
 PhoneNumber = Annotated[str, AfterValidator(_normalise_phone)]
+IdNumber = Annotated[
+    str, StringConstraints(max_length=32), AfterValidator(lambda value: validate_id_number(value))
+]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
 SenderId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
+
+
+# Database ids in paths: bounded so a fuzzer's huge integer is a 422, not a database overflow.
+RecordId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 class Channel(StrEnum):

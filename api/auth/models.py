@@ -1,7 +1,7 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import String
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from api.db import Base, utcnow
@@ -23,6 +23,8 @@ class StaffUser(Base):
     hashed_password: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(32))
     is_active: Mapped[bool] = mapped_column(default=True)
+    # Set for provider workers: the service provider they work for.
+    provider_id: Mapped[int | None] = mapped_column(ForeignKey("providers.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -1,11 +1,13 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, status
 from fastapi.security import OAuth2PasswordRequestForm
+from sqlalchemy import select
 
-from api.auth.schemas import PrincipalOut, Token
-from api.auth.service import authenticate_staff
-from api.deps import CurrentPrincipal, SessionDep, SettingsDep
+from api.auth.models import Role, StaffUser
+from api.auth.schemas import PrincipalOut, StaffUserCreate, StaffUserOut, Token
+from api.auth.service import authenticate_staff, create_staff_user
+from api.deps import AdminPrincipal, CurrentPrincipal, SessionDep, SettingsDep
 from api.security import create_access_token
 
 router = APIRouter(tags=["auth"])
@@ -30,3 +32,18 @@ def login_access_token(
 @router.get("/me", response_model=PrincipalOut)
 def read_me(principal: CurrentPrincipal) -> PrincipalOut:
     return PrincipalOut(kind=principal.kind, name=principal.name, role=principal.role)
+
+
+@router.post("/staff-users", response_model=StaffUserOut, status_code=status.HTTP_201_CREATED)
+def create_staff_account(
+    data: StaffUserCreate, session: SessionDep, _admin: AdminPrincipal
+) -> StaffUser:
+    """Create a staff account (admins only); provider workers belong to one provider."""
+    return create_staff_user(
+        session, data.username, data.password, Role(data.role), data.provider_id
+    )
+
+
+@router.get("/staff-users", response_model=list[StaffUserOut])
+def list_staff_accounts(session: SessionDep, _admin: AdminPrincipal) -> list[StaffUser]:
+    return list(session.scalars(select(StaffUser).order_by(StaffUser.id)))

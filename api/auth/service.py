@@ -4,7 +4,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.auth.models import ApiKey, Role, StaffUser
-from api.errors import AuthenticationError
+from api.errors import AuthenticationError, ConflictError, InvalidInputError
+from api.providers.models import Provider
 from api.security import hash_api_key, hash_password, verify_password
 
 
@@ -15,6 +16,12 @@ class Principal:
     kind: str  # "staff" or "api_key"
     name: str
     role: Role
+    # Provider workers see and act on the bookings of their own provider only.
+    provider_id: int | None = None
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in (Role.admin, Role.social_worker)
 
 
 def authenticate_staff(session: Session, username: str, password: str) -> StaffUser:
@@ -28,7 +35,9 @@ def staff_principal(session: Session, username: str) -> Principal:
     user = session.scalar(select(StaffUser).where(StaffUser.username == username))
     if user is None or not user.is_active:
         raise AuthenticationError("Unknown or inactive user")
-    return Principal(kind="staff", name=user.username, role=Role(user.role))
+    return Principal(
+        kind="staff", name=user.username, role=Role(user.role), provider_id=user.provider_id
+    )
 
 
 def api_key_principal(session: Session, key: str) -> Principal:
@@ -36,6 +45,31 @@ def api_key_principal(session: Session, key: str) -> Principal:
     if api_key is None or not api_key.is_active:
         raise AuthenticationError("Invalid API key")
     return Principal(kind="api_key", name=api_key.name, role=Role(api_key.role))
+
+
+def create_staff_user(
+    session: Session,
+    username: str,
+    password: str,
+    role: Role,
+    provider_id: int | None,
+) -> StaffUser:
+    if role == Role.provider_worker:
+        if provider_id is None or session.get(Provider, provider_id) is None:
+            raise InvalidInputError("A provider worker needs the id of an existing provider")
+    elif provider_id is not None:
+        raise InvalidInputError("Only provider workers belong to a provider")
+    if session.scalar(select(StaffUser).where(StaffUser.username == username)) is not None:
+        raise ConflictError(f"User '{username}' already exists")
+    user = StaffUser(
+        username=username,
+        hashed_password=hash_password(password),
+        role=role,
+        provider_id=provider_id,
+    )
+    session.add(user)
+    session.commit()
+    return user
 
 
 def ensure_staff_user(session: Session, username: str, password: str, role: Role) -> StaffUser:

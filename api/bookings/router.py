@@ -2,10 +2,27 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, status
 
+from api.auth.models import Role
 from api.bookings import service
-from api.bookings.models import Booking
-from api.bookings.schemas import BookingCancel, BookingCreate, BookingOut
-from api.deps import IntakePrincipal, SessionDep, require_own_records
+from api.bookings.models import Booking, BookingStatus
+from api.bookings.schemas import (
+    BookingCancel,
+    BookingCheckIn,
+    BookingCheckOut,
+    BookingCreate,
+    BookingDispatch,
+    BookingOut,
+    BookingRating,
+)
+from api.deps import (
+    AnyPrincipal,
+    IntakePrincipal,
+    SessionDep,
+    StaffPrincipal,
+    WorkerPrincipal,
+    require_own_records,
+    require_owner,
+)
 
 router = APIRouter(prefix="/bookings", tags=["bookings"])
 
@@ -17,30 +34,102 @@ def create_booking(
     _caller: IntakePrincipal,
     idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
 ) -> Booking:
-    """Book a home service. A retry with the same Idempotency-Key returns the first booking."""
+    """Book a home service. A retry with the same Idempotency-Key returns the first booking.
+
+    With use_budget=true the price is drawn from the resident's service-assistance budget;
+    a booking that would overspend the released stages is refused (409) with the figures.
+    """
     return service.create_booking(session, data, idempotency_key)
 
 
 @router.get("", response_model=list[BookingOut])
 def list_bookings(
     session: SessionDep,
-    caller: IntakePrincipal,
+    caller: AnyPrincipal,
     sender_id: Annotated[str | None, Query(max_length=128)] = None,
     phone: Annotated[str | None, Query(max_length=20)] = None,
+    booking_status: Annotated[BookingStatus | None, Query(alias="status")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[Booking]:
+    """Channels list one conversation's bookings; workers see the orders dispatched to them."""
     require_own_records(caller, sender_id)
-    return service.list_bookings(session, sender_id=sender_id, phone=phone, limit=limit)
+    worker = caller.name if caller.role == Role.provider_worker else None
+    return service.list_bookings(
+        session,
+        sender_id=sender_id,
+        phone=phone,
+        worker=worker,
+        status=booking_status,
+        limit=limit,
+    )
 
 
 @router.get("/{number}", response_model=BookingOut)
-def read_booking(number: str, session: SessionDep, _caller: IntakePrincipal) -> Booking:
-    return service.get_booking(session, number)
+def read_booking(
+    number: str,
+    session: SessionDep,
+    caller: AnyPrincipal,
+    sender_id: Annotated[str | None, Query(max_length=128)] = None,
+) -> Booking:
+    """One booking. Channels must pass the sender_id it was booked for."""
+    booking = service.get_booking(session, number)
+    require_owner(caller, sender_id, booking.sender_id, f"Booking {number}")
+    service.require_assigned_worker(booking, caller)
+    return booking
 
 
 @router.post("/{number}/cancel", response_model=BookingOut)
 def cancel_booking(
-    number: str, data: BookingCancel, session: SessionDep, _caller: IntakePrincipal
+    number: str, data: BookingCancel, session: SessionDep, caller: IntakePrincipal
 ) -> Booking:
-    """Cancel a booking that has not been served yet; the reason is kept for the provider."""
+    """Cancel a booking before the worker arrives; the reason is kept for the provider and a
+    budget draw is given back."""
+    if data.sender_id is not None:
+        require_owner(
+            caller,
+            data.sender_id,
+            service.get_booking(session, number).sender_id,
+            f"Booking {number}",
+        )
     return service.cancel_booking(session, number, data.reason)
+
+
+@router.post("/{number}/dispatch", response_model=BookingOut)
+def dispatch_booking(
+    number: str, data: BookingDispatch, session: SessionDep, _staff: StaffPrincipal
+) -> Booking:
+    """派单: send the booking to a worker of a provider (not to a provider on red)."""
+    return service.dispatch(session, number, data)
+
+
+@router.post("/{number}/accept", response_model=BookingOut)
+def accept_booking(number: str, session: SessionDep, caller: WorkerPrincipal) -> Booking:
+    """接单: the assigned worker takes the order."""
+    return service.accept(session, number, caller)
+
+
+@router.post("/{number}/check-in", response_model=BookingOut)
+def check_in_booking(
+    number: str, data: BookingCheckIn, session: SessionDep, caller: WorkerPrincipal
+) -> Booking:
+    """The worker arrived: the time is recorded, with a photo when the app sends one."""
+    return service.check_in(session, number, data, caller)
+
+
+@router.post("/{number}/check-out", response_model=BookingOut)
+def check_out_booking(
+    number: str, data: BookingCheckOut, session: SessionDep, caller: WorkerPrincipal
+) -> Booking:
+    """The worker finished; a callback (回访) is scheduled for the next day."""
+    return service.check_out(session, number, data, caller)
+
+
+@router.post("/{number}/rate", response_model=BookingOut)
+def rate_booking(
+    number: str, data: BookingRating, session: SessionDep, caller: IntakePrincipal
+) -> Booking:
+    """评单: the resident rates a finished service (via a channel or a social worker)."""
+    if caller.role == Role.channel:
+        booking = service.get_booking(session, number)
+        require_owner(caller, data.sender_id, booking.sender_id, f"Booking {number}")
+    return service.rate(session, number, data)

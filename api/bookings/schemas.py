@@ -1,9 +1,12 @@
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, StringConstraints
+from pydantic import AnyHttpUrl, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 from api.validation import Channel, LongText, Name, PhoneNumber, SenderId, ShortText
+
+PhotoUrl = Annotated[AnyHttpUrl, Field(max_length=500)]
+Username = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 
 
 class BookingCreate(BaseModel):
@@ -18,10 +21,38 @@ class BookingCreate(BaseModel):
     note: LongText = ""
     channel: Channel
     sender_id: SenderId | None = None
+    # Pay from the resident's service-assistance budget for the year of scheduled_at.
+    use_budget: bool = False
+    # The agreed price; defaults to the catalogue price. Needed when paying from a budget.
+    price_yuan: Annotated[float, Field(ge=0, le=100_000)] | None = None
 
 
 class BookingCancel(BaseModel):
     reason: ShortText
+    # Channels should send the conversation the booking belongs to; it is checked when sent.
+    sender_id: SenderId | None = None
+
+
+class BookingDispatch(BaseModel):
+    provider_id: Annotated[int, Field(ge=1, le=2**31 - 1)]
+    worker: Username
+
+
+class BookingCheckIn(BaseModel):
+    photo_url: PhotoUrl | None = None
+
+
+class BookingCheckOut(BaseModel):
+    photo_url: PhotoUrl | None = None
+    report: LongText = ""
+
+
+class BookingRating(BaseModel):
+    rating: Annotated[int, Field(ge=1, le=5)]
+    text: LongText = ""
+    is_complaint: bool = False
+    channel: Channel = Channel.staff
+    sender_id: SenderId | None = None
 
 
 class BookingOut(BaseModel):
@@ -38,3 +69,17 @@ class BookingOut(BaseModel):
     cancel_reason: str | None
     channel: str
     created_at: datetime
+    resident_id: int
+    provider_id: int | None
+    worker_username: str | None
+    dispatched_at: datetime | None
+    accepted_at: datetime | None
+    checked_in_at: datetime | None
+    check_in_photo_url: str | None
+    checked_out_at: datetime | None
+    check_out_photo_url: str | None
+    service_report: str
+    rating: int | None
+    rated_at: datetime | None
+    budget_id: int | None
+    price_yuan: float | None

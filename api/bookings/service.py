@@ -1,13 +1,29 @@
+"""Bookings: intake, budget draw-down and the dispatch lifecycle
+requested → dispatched → accepted → checked_in → checked_out → rated (or cancelled)."""
+
 from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from api.auth.models import Role, StaffUser
+from api.auth.service import Principal
 from api.bookings.models import Booking, BookingStatus
-from api.bookings.schemas import BookingCreate
+from api.bookings.schemas import (
+    BookingCheckIn,
+    BookingCheckOut,
+    BookingCreate,
+    BookingDispatch,
+    BookingRating,
+)
+from api.budgets.service import draw, to_fen
+from api.callbacks.models import Callback
 from api.catalogue.service import require_service
 from api.db import find_by_idempotency_key, utcnow
-from api.errors import ConflictError, InvalidInputError, NotFoundError
+from api.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
+from api.feedback.models import Feedback
+from api.providers.schemas import TrafficLight
+from api.providers.service import get_provider, standing
 from api.residents.models import Resident
 from api.residents.service import find_or_create_by_phone
 from api.validation import parse_number
@@ -16,18 +32,27 @@ from api.validation import parse_number
 BOOKING_HORIZON = timedelta(days=90)
 # A booking "for now" arrives a moment after its time; do not refuse it for that.
 PAST_TOLERANCE = timedelta(minutes=30)
+# Lubei calls residents back after a service to ask how it went: the next day.
+CALLBACK_DELAY = timedelta(days=1)
+CANCELLABLE = (BookingStatus.requested, BookingStatus.dispatched, BookingStatus.accepted)
 
 
 def create_booking(session: Session, data: BookingCreate, idempotency_key: str | None) -> Booking:
     existing: Booking | None = find_by_idempotency_key(session, Booking, idempotency_key)
     if existing is not None:
         return existing
-    require_service(data.service)
+    service = require_service(data.service)
     now = utcnow()
     if data.scheduled_at < now - PAST_TOLERANCE:
         raise InvalidInputError("scheduled_at is in the past")
     if data.scheduled_at > now + BOOKING_HORIZON:
         raise InvalidInputError("scheduled_at is more than 90 days ahead")
+    price = data.price_yuan if data.price_yuan is not None else service.price_yuan
+    if data.use_budget and price is None:
+        raise InvalidInputError(
+            f"price_yuan is needed to pay '{data.service}' from a budget: "
+            "the catalogue has no fixed price for it"
+        )
     resident = find_or_create_by_phone(session, data.phone, data.name, data.address)
     booking = Booking(
         resident=resident,
@@ -39,7 +64,12 @@ def create_booking(session: Session, data: BookingCreate, idempotency_key: str |
         channel=data.channel,
         sender_id=data.sender_id,
         idempotency_key=idempotency_key,
+        price_fen=None if price is None else to_fen(price),
     )
+    if data.use_budget and booking.price_fen is not None:
+        session.flush()
+        budget = draw(session, resident, data.scheduled_at.year, booking.price_fen)
+        booking.budget_id = budget.id
     session.add(booking)
     session.commit()
     return booking
@@ -54,23 +84,161 @@ def get_booking(session: Session, number: str) -> Booking:
 
 
 def list_bookings(
-    session: Session, sender_id: str | None = None, phone: str | None = None, limit: int = 100
+    session: Session,
+    sender_id: str | None = None,
+    phone: str | None = None,
+    worker: str | None = None,
+    status: str | None = None,
+    limit: int = 100,
 ) -> list[Booking]:
     query = select(Booking).order_by(Booking.id.desc()).limit(limit)
     if sender_id:
         query = query.where(Booking.sender_id == sender_id)
     if phone:
         query = query.join(Resident).where(Resident.phone == phone)
+    if worker:
+        query = query.where(Booking.worker_username == worker)
+    if status:
+        query = query.where(Booking.status == status)
     return list(session.scalars(query))
+
+
+def _require_status(booking: Booking, *allowed: BookingStatus) -> None:
+    if booking.status not in allowed:
+        raise ConflictError(
+            f"Booking {booking.number} is {booking.status}; this step needs it to be "
+            f"{' or '.join(allowed)}"
+        )
+
+
+def require_assigned_worker(booking: Booking, principal: Principal) -> None:
+    """Workers act only on the bookings dispatched to them; staff may act for them."""
+    if principal.role == Role.provider_worker and booking.worker_username != principal.name:
+        raise PermissionDeniedError(f"Booking {booking.number} is not dispatched to you")
 
 
 def cancel_booking(session: Session, number: str, reason: str) -> Booking:
     booking = get_booking(session, number)
     if booking.status == BookingStatus.cancelled:
         return booking
-    if booking.status != BookingStatus.requested:
+    if booking.status not in CANCELLABLE:
         raise ConflictError(f"Booking {number} is {booking.status} and can no longer be cancelled")
     booking.status = BookingStatus.cancelled
     booking.cancel_reason = reason
+    booking.cancelled_at = utcnow()
+    session.commit()
+    return booking
+
+
+def dispatch(session: Session, number: str, data: BookingDispatch) -> Booking:
+    booking = get_booking(session, number)
+    _require_status(booking, BookingStatus.requested, BookingStatus.dispatched)
+    provider = get_provider(session, data.provider_id)
+    if not provider.is_active:
+        raise ConflictError(f"Provider {provider.id} is not active")
+    if provider.service_codes and booking.service_code not in provider.service_codes:
+        raise ConflictError(f"Provider {provider.id} does not offer '{booking.service_code}'")
+    if standing(session, provider.id).light == TrafficLight.red:
+        raise ConflictError(f"Provider {provider.id} is on red and may not receive orders")
+    worker = session.scalar(select(StaffUser).where(StaffUser.username == data.worker))
+    if (
+        worker is None
+        or not worker.is_active
+        or worker.role != Role.provider_worker
+        or worker.provider_id != provider.id
+    ):
+        raise InvalidInputError(
+            f"'{data.worker}' is not an active worker of provider {provider.id}"
+        )
+    booking.provider_id = provider.id
+    booking.worker_username = worker.username
+    booking.status = BookingStatus.dispatched
+    booking.dispatched_at = utcnow()
+    booking.accepted_at = None
+    session.commit()
+    return booking
+
+
+def accept(session: Session, number: str, principal: Principal) -> Booking:
+    booking = get_booking(session, number)
+    require_assigned_worker(booking, principal)
+    _require_status(booking, BookingStatus.dispatched)
+    booking.status = BookingStatus.accepted
+    booking.accepted_at = utcnow()
+    session.commit()
+    return booking
+
+
+def check_in(session: Session, number: str, data: BookingCheckIn, principal: Principal) -> Booking:
+    booking = get_booking(session, number)
+    require_assigned_worker(booking, principal)
+    _require_status(booking, BookingStatus.accepted)
+    booking.status = BookingStatus.checked_in
+    booking.checked_in_at = utcnow()
+    booking.check_in_photo_url = str(data.photo_url) if data.photo_url else None
+    session.commit()
+    return booking
+
+
+def check_out(
+    session: Session, number: str, data: BookingCheckOut, principal: Principal
+) -> Booking:
+    booking = get_booking(session, number)
+    require_assigned_worker(booking, principal)
+    _require_status(booking, BookingStatus.checked_in)
+    now = utcnow()
+    booking.status = BookingStatus.checked_out
+    booking.checked_out_at = now
+    booking.check_out_photo_url = str(data.photo_url) if data.photo_url else None
+    booking.service_report = data.report
+    session.add(
+        Callback(
+            resident_id=booking.resident_id,
+            booking_id=booking.id,
+            due_at=now + CALLBACK_DELAY,
+            purpose=f"回访：{booking.number} 服务情况",
+        )
+    )
+    session.commit()
+    return booking
+
+
+def record_rating(
+    session: Session,
+    booking: Booking,
+    rating: int | None,
+    text: str,
+    is_complaint: bool,
+    channel: str,
+    sender_id: str | None,
+) -> Feedback:
+    """Feedback on a booking, counted towards its provider; a rating closes a served booking.
+
+    Adds to the caller's transaction without committing.
+    """
+    feedback = Feedback(
+        channel=channel,
+        sender_id=sender_id,
+        rating=rating,
+        is_complaint=is_complaint,
+        text=text,
+        booking_number=booking.number,
+        provider_id=booking.provider_id,
+        resident_id=booking.resident_id,
+    )
+    session.add(feedback)
+    if rating is not None and booking.status == BookingStatus.checked_out:
+        booking.status = BookingStatus.rated
+        booking.rating = rating
+        booking.rated_at = utcnow()
+    return feedback
+
+
+def rate(session: Session, number: str, data: BookingRating) -> Booking:
+    booking = get_booking(session, number)
+    _require_status(booking, BookingStatus.checked_out)
+    record_rating(
+        session, booking, data.rating, data.text, data.is_complaint, data.channel, data.sender_id
+    )
     session.commit()
     return booking

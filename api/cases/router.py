@@ -3,22 +3,34 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, status
 
 from api.cases import service
-from api.cases.models import Case
-from api.cases.schemas import CaseCreate, CaseOut
-from api.deps import IntakePrincipal, SessionDep, require_own_records
+from api.cases.models import Case, CaseStatus
+from api.cases.schemas import CaseCreate, CaseDetail, CaseOut, CaseTransition
+from api.deps import (
+    IntakePrincipal,
+    SessionDep,
+    StaffPrincipal,
+    VaultDep,
+    require_own_records,
+    require_owner,
+)
 
 router = APIRouter(prefix="/cases", tags=["cases"])
 
 
-@router.post("", response_model=CaseOut, status_code=status.HTTP_201_CREATED)
+@router.post("", response_model=CaseDetail, status_code=status.HTTP_201_CREATED)
 def create_case(
     data: CaseCreate,
     session: SessionDep,
-    _caller: IntakePrincipal,
+    caller: IntakePrincipal,
+    vault: VaultDep,
     idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
 ) -> Case:
-    """File an aid application. A retry with the same Idempotency-Key returns the first case."""
-    return service.create_case(session, data, idempotency_key)
+    """File an aid application. A retry with the same Idempotency-Key returns the first case.
+
+    An `id_number` is accepted only after consent (POST /consents, purpose id_number) for the
+    same channel and sender_id; otherwise 409 and nothing is written.
+    """
+    return service.create_case(session, data, idempotency_key, caller, vault)
 
 
 @router.get("", response_model=list[CaseOut])
@@ -26,13 +38,35 @@ def list_cases(
     session: SessionDep,
     caller: IntakePrincipal,
     sender_id: Annotated[str | None, Query(max_length=128)] = None,
-    case_status: Annotated[str | None, Query(alias="status", max_length=32)] = None,
+    case_status: Annotated[CaseStatus | None, Query(alias="status")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[Case]:
     require_own_records(caller, sender_id)
     return service.list_cases(session, sender_id=sender_id, status=case_status, limit=limit)
 
 
-@router.get("/{number}", response_model=CaseOut)
-def read_case(number: str, session: SessionDep, _caller: IntakePrincipal) -> Case:
-    return service.get_case(session, number)
+@router.get("/{number}", response_model=CaseDetail)
+def read_case(
+    number: str,
+    session: SessionDep,
+    caller: IntakePrincipal,
+    vault: VaultDep,
+    sender_id: Annotated[str | None, Query(max_length=128)] = None,
+    reveal_id_number: bool = False,
+) -> CaseDetail:
+    """A case with its history. Channels must pass the sender_id the case was filed for."""
+    case = service.get_case(session, number)
+    require_owner(caller, sender_id, case.sender_id, f"Case {number}")
+    return service.case_detail(session, case, caller, vault, reveal_id_number)
+
+
+@router.post("/{number}/transitions", response_model=CaseDetail)
+def transition_case(
+    number: str, data: CaseTransition, session: SessionDep, staff: StaffPrincipal
+) -> Case:
+    """Move a case along submitted → accepted → under_review → approved / rejected → paid.
+
+    Social workers accept, review and reject before review; admins (the street office)
+    approve, reject after review and mark paid. A rejection needs a reason.
+    """
+    return service.transition(session, number, data, staff)

@@ -2,7 +2,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 
-from api.validation import Channel, LongText, Name, PhoneNumber, SenderId, ShortText
+from api.cases.models import CaseStatus
+from api.validation import Channel, IdNumber, LongText, Name, PhoneNumber, SenderId, ShortText
 
 
 class CaseCreate(BaseModel):
@@ -13,6 +14,26 @@ class CaseCreate(BaseModel):
     description: LongText = ""
     channel: Channel
     sender_id: SenderId | None = None
+    # Accepted only after the conversation granted consent for purpose "id_number".
+    id_number: IdNumber | None = None
+
+
+class CaseTransition(BaseModel):
+    status: CaseStatus
+    comment: LongText = ""
+    # Required when rejecting: the resident is told why.
+    reason: ShortText | None = None
+
+
+class CaseEventOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    from_status: str | None
+    to_status: str
+    actor: str
+    role: str
+    comment: str
+    at: datetime
 
 
 class CaseOut(BaseModel):
@@ -26,3 +47,12 @@ class CaseOut(BaseModel):
     status: str
     channel: str
     created_at: datetime
+    resident_id: int
+    rejection_reason: str | None
+    updated_at: datetime
+    # Masked (3201**********1234); in clear only for an admin with reveal_id_number=true.
+    id_number: str | None
+
+
+class CaseDetail(CaseOut):
+    events: list[CaseEventOut]

@@ -1,21 +1,61 @@
+"""Aid applications and their state machine."""
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.cases.models import Case
-from api.cases.schemas import CaseCreate
+from api.audit.service import AuditAction, record
+from api.auth.models import Role
+from api.auth.service import Principal
+from api.cases.models import Case, CaseEvent, CaseStatus
+from api.cases.schemas import CaseCreate, CaseDetail, CaseTransition
+from api.consents.schemas import ConsentPurpose
+from api.consents.service import has_consent
 from api.db import find_by_idempotency_key
-from api.errors import NotFoundError
+from api.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
+from api.id_numbers import IdNumberVault
 from api.policies.service import require_policy
-from api.residents.service import find_or_create_by_phone
+from api.residents.service import find_or_create_by_phone, set_id_number
 from api.validation import parse_number
 
+_CASEWORK = frozenset({Role.social_worker, Role.admin})
+# The street office (街道) decides and pays; in this backend that is the admin role.
+_DECISION = frozenset({Role.admin})
 
-def create_case(session: Session, data: CaseCreate, idempotency_key: str | None) -> Case:
+# Every allowed step and who may take it. Anything not listed is refused.
+TRANSITIONS: dict[tuple[CaseStatus, CaseStatus], frozenset[Role]] = {
+    (CaseStatus.submitted, CaseStatus.accepted): _CASEWORK,
+    (CaseStatus.submitted, CaseStatus.rejected): _CASEWORK,
+    (CaseStatus.accepted, CaseStatus.under_review): _CASEWORK,
+    (CaseStatus.accepted, CaseStatus.rejected): _CASEWORK,
+    (CaseStatus.under_review, CaseStatus.approved): _DECISION,
+    (CaseStatus.under_review, CaseStatus.rejected): _DECISION,
+    (CaseStatus.approved, CaseStatus.paid): _DECISION,
+}
+
+
+def create_case(
+    session: Session,
+    data: CaseCreate,
+    idempotency_key: str | None,
+    principal: Principal,
+    vault: IdNumberVault,
+) -> Case:
     existing: Case | None = find_by_idempotency_key(session, Case, idempotency_key)
     if existing is not None:
         return existing
     require_policy(data.policy)
+    if data.id_number is not None and not (
+        data.sender_id
+        and has_consent(session, data.channel, data.sender_id, ConsentPurpose.id_number)
+    ):
+        raise ConflictError(
+            "id_number refused: no granted consent for purpose 'id_number' is recorded for "
+            "this channel and sender_id; POST /api/v1/consents first"
+        )
     resident = find_or_create_by_phone(session, data.phone, data.applicant_name, data.address)
+    if data.id_number is not None:
+        session.flush()
+        set_id_number(session, resident, data.id_number, vault, principal)
     case = Case(
         resident=resident,
         policy_code=data.policy,
@@ -24,6 +64,15 @@ def create_case(session: Session, data: CaseCreate, idempotency_key: str | None)
         channel=data.channel,
         sender_id=data.sender_id,
         idempotency_key=idempotency_key,
+    )
+    case.events.append(
+        CaseEvent(
+            from_status=None,
+            to_status=CaseStatus.submitted,
+            actor=f"{principal.kind}:{principal.name}",
+            role=principal.role,
+            comment=f"filed via {data.channel}",
+        )
     )
     session.add(case)
     session.commit()
@@ -47,3 +96,57 @@ def list_cases(
     if status:
         query = query.where(Case.status == status)
     return list(session.scalars(query))
+
+
+def transition(session: Session, number: str, data: CaseTransition, principal: Principal) -> Case:
+    case = get_case(session, number)
+    current = CaseStatus(case.status)
+    allowed = TRANSITIONS.get((current, data.status))
+    if allowed is None:
+        steps = [to.value for (frm, to) in TRANSITIONS if frm == current]
+        raise ConflictError(
+            f"Case {number} is {current}; it cannot move to {data.status}. "
+            f"Allowed next: {', '.join(steps) or 'none (final)'}"
+        )
+    if principal.role not in allowed:
+        raise PermissionDeniedError(
+            f"Role '{principal.role}' may not move a case from {current} to {data.status}"
+        )
+    if data.status == CaseStatus.rejected:
+        if not data.reason:
+            raise InvalidInputError("A rejection needs a reason")
+        case.rejection_reason = data.reason
+    case.status = data.status
+    comment = (
+        data.comment if data.status != CaseStatus.rejected else f"{data.reason} {data.comment}"
+    )
+    case.events.append(
+        CaseEvent(
+            from_status=current,
+            to_status=data.status,
+            actor=f"{principal.kind}:{principal.name}",
+            role=principal.role,
+            comment=comment.strip(),
+        )
+    )
+    session.commit()
+    return case
+
+
+def case_detail(
+    session: Session,
+    case: Case,
+    principal: Principal,
+    vault: IdNumberVault,
+    reveal_id_number: bool = False,
+) -> CaseDetail:
+    detail = CaseDetail.model_validate(case)
+    if reveal_id_number:
+        if principal.role != Role.admin:
+            raise PermissionDeniedError("Only admins may see ID numbers unmasked")
+        encrypted = case.resident.id_number_encrypted
+        if encrypted:
+            detail.id_number = vault.decrypt(encrypted)
+            record(session, principal, AuditAction.reveal, f"case:{case.number}", ["id_number"])
+            session.commit()
+    return detail

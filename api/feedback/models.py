@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import String, Text
+from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from api.db import Base, utcnow
@@ -18,5 +18,8 @@ class Feedback(Base):
     is_complaint: Mapped[bool] = mapped_column(default=False)
     text: Mapped[str] = mapped_column(Text, default="")
     booking_number: Mapped[str | None] = mapped_column(String(16))
+    # Set when the feedback is about a known booking: it counts towards that provider's light.
+    provider_id: Mapped[int | None] = mapped_column(ForeignKey("providers.id"))
+    resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id"))
     idempotency_key: Mapped[str | None] = mapped_column(String(128), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

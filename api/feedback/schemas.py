@@ -24,4 +24,5 @@ class FeedbackOut(BaseModel):
     is_complaint: bool
     text: str
     booking_number: str | None
+    provider_id: int | None
     created_at: datetime

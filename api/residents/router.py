@@ -1,22 +1,57 @@
-from fastapi import APIRouter
-from sqlalchemy import select
+from typing import Annotated
 
-from api.deps import SessionDep, StaffPrincipal
-from api.errors import NotFoundError
+from fastapi import APIRouter, Query, status
+
+from api.deps import SessionDep, StaffPrincipal, VaultDep
+from api.residents import service
 from api.residents.models import Resident
-from api.residents.schemas import ResidentOut
+from api.residents.schemas import ResidentCreate, ResidentDetail, ResidentOut, ResidentUpdate
+from api.validation import RecordId
 
 router = APIRouter(prefix="/residents", tags=["residents"])
 
 
 @router.get("", response_model=list[ResidentOut])
-def list_residents(session: SessionDep, _staff: StaffPrincipal) -> list[Resident]:
-    return list(session.scalars(select(Resident).order_by(Resident.id.desc()).limit(500)))
+def list_residents(
+    session: SessionDep,
+    _staff: StaffPrincipal,
+    household_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    phone: Annotated[str | None, Query(max_length=20)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 500,
+) -> list[Resident]:
+    return service.list_residents(session, household_id, phone, limit)
 
 
-@router.get("/{resident_id}", response_model=ResidentOut)
-def read_resident(resident_id: int, session: SessionDep, _staff: StaffPrincipal) -> Resident:
-    resident = session.get(Resident, resident_id)
-    if resident is None:
-        raise NotFoundError(f"Resident {resident_id} not found")
-    return resident
+@router.post("", response_model=ResidentDetail, status_code=status.HTTP_201_CREATED)
+def create_resident(
+    data: ResidentCreate, session: SessionDep, staff: StaffPrincipal, vault: VaultDep
+) -> ResidentDetail:
+    """Register a resident (staff). An ID number needs id_number_consent=true."""
+    resident = service.create_resident(session, data, vault, staff)
+    return service.resident_detail(session, resident, staff, vault)
+
+
+@router.get("/{resident_id}", response_model=ResidentDetail)
+def read_resident(
+    resident_id: RecordId,
+    session: SessionDep,
+    staff: StaffPrincipal,
+    vault: VaultDep,
+    reveal_id_number: bool = False,
+) -> ResidentDetail:
+    """A resident's record with the ID number masked; admins may ask for it in clear
+    (reveal_id_number=true). Every read is written to the audit log."""
+    resident = service.get_resident(session, resident_id)
+    return service.resident_detail(session, resident, staff, vault, reveal_id_number)
+
+
+@router.patch("/{resident_id}", response_model=ResidentDetail)
+def update_resident(
+    resident_id: RecordId,
+    data: ResidentUpdate,
+    session: SessionDep,
+    staff: StaffPrincipal,
+    vault: VaultDep,
+) -> ResidentDetail:
+    resident = service.update_resident(session, resident_id, data, vault, staff)
+    return service.resident_detail(session, resident, staff, vault)

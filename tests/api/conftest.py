@@ -1,32 +1,99 @@
+"""Backend test fixtures. Every test that uses `client` runs on SQLite and, when
+LINLI_TEST_POSTGRES_URL names a server (`make test-api` starts one), on PostgreSQL too.
+
+Migrations run once per backend into a template; each test gets a fresh copy of it."""
+
+import os
+import shutil
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, make_url, text
 
-from api.db import upgrade
+from api.db import get_engine, upgrade
 from api.main import create_app
 from api.prestart import seed_defaults
 from api.settings import ApiSettings
 
 ACTION_KEY = "lk_test_action_server_key"
 ADMIN_PASSWORD = "correct horse battery"
+# A fixed Fernet key for tests only.
+ID_NUMBER_KEY = "3q2-7wXnYt6h0pQ1a5cS8m9dLkJvZr4uBfEgHiTyUoA="
+POSTGRES_URL = os.environ.get("LINLI_TEST_POSTGRES_URL")
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def postgres_admin_url() -> str:
+    assert POSTGRES_URL
+    return POSTGRES_URL
+
+
+def _postgres_execute(statement: str) -> None:
+    engine = create_engine(postgres_admin_url(), isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(statement))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "linli.db"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[str]:
+    if not POSTGRES_URL:
+        pytest.skip("LINLI_TEST_POSTGRES_URL not set: PostgreSQL tests skipped")
+    name = f"linli_template_{uuid.uuid4().hex[:8]}"
+    _postgres_execute(f'CREATE DATABASE "{name}"')
+    url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    upgrade(url)
+    yield name
+    _postgres_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def new_database(request: pytest.FixtureRequest, backend: str, tmp_path: Path) -> Iterator[str]:
+    """A freshly migrated, empty database URL on `backend`, dropped after the test."""
+    if backend == "sqlite":
+        path = tmp_path / "linli.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
+        return
+    template = request.getfixturevalue("postgres_template")
+    name = f"linli_test_{uuid.uuid4().hex[:12]}"
+    _postgres_execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    try:
+        yield url
+    finally:
+        get_engine(url).dispose()
+        _postgres_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    yield from new_database(request, request.param, tmp_path)
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> ApiSettings:
+def settings(database_url: str) -> ApiSettings:
     return ApiSettings(
-        database_url=f"sqlite:///{tmp_path / 'linli.db'}",
+        database_url=database_url,
         secret_key="test-secret-key-0123456789-abcdefghijkl",
         first_staff_username="admin",
         first_staff_password=ADMIN_PASSWORD,
         action_server_api_key=ACTION_KEY,
+        id_number_key=ID_NUMBER_KEY,
     )
 
 
 @pytest.fixture
 def client(settings: ApiSettings) -> Iterator[TestClient]:
-    upgrade(settings.database_url)
     seed_defaults(settings)
     with TestClient(create_app(settings)) as test_client:
         yield test_client
@@ -37,10 +104,37 @@ def channel_headers() -> dict[str, str]:
     return {"X-API-Key": ACTION_KEY}
 
 
-@pytest.fixture
-def staff_headers(client: TestClient) -> dict[str, str]:
+def login(client: TestClient, username: str, password: str) -> dict[str, str]:
     response = client.post(
-        "/api/v1/login/access-token", data={"username": "admin", "password": ADMIN_PASSWORD}
+        "/api/v1/login/access-token", data={"username": username, "password": password}
     )
     assert response.status_code == 200, response.text
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+@pytest.fixture
+def staff_headers(client: TestClient) -> dict[str, str]:
+    """The embedded admin account."""
+    return login(client, "admin", ADMIN_PASSWORD)
+
+
+def create_account(
+    client: TestClient,
+    admin: dict[str, str],
+    username: str,
+    role: str,
+    provider_id: int | None = None,
+) -> dict[str, str]:
+    password = f"pw-{username}-123"
+    response = client.post(
+        "/api/v1/staff-users",
+        json={"username": username, "password": password, "role": role, "provider_id": provider_id},
+        headers=admin,
+    )
+    assert response.status_code == 201, response.text
+    return login(client, username, password)
+
+
+@pytest.fixture
+def social_worker_headers(client: TestClient, staff_headers: dict[str, str]) -> dict[str, str]:
+    return create_account(client, staff_headers, "sw-li", "social_worker")

@@ -1,15 +1,90 @@
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import create_engine, inspect
+import pytest
+from sqlalchemy import create_engine, inspect, text
 
 from api.db import downgrade, upgrade
+from tests.api.conftest import BACKENDS, POSTGRES_URL, _postgres_execute
 
 
-def test_migrations_upgrade_and_downgrade_cleanly(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'm.db'}"
+@pytest.fixture(params=BACKENDS)
+def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'm.db'}"
+        return
+    if not POSTGRES_URL:
+        pytest.skip("LINLI_TEST_POSTGRES_URL not set: PostgreSQL tests skipped")
+    from sqlalchemy import make_url
+
+    name = f"linli_migrations_{tmp_path.name[-8:].replace('-', '_')}"
+    _postgres_execute(f'CREATE DATABASE "{name}"')
+    yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    _postgres_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def tables(url: str) -> set[str]:
+    engine = create_engine(url)
+    try:
+        return set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def test_migrations_upgrade_and_downgrade_cleanly(empty_database: str) -> None:
+    url = empty_database
     upgrade(url)
-    tables = set(inspect(create_engine(url)).get_table_names())
-    assert {"residents", "cases", "bookings", "handoffs", "feedback", "staff_users"} <= tables
+    assert {
+        "residents", "households", "cases", "case_events", "bookings", "handoffs", "feedback",
+        "staff_users", "providers", "service_budgets", "callbacks", "need_reports", "consents",
+        "audit_log",
+    } <= tables(url)  # fmt: skip
+    downgrade(url, "0001")
+    assert "case_events" not in tables(url) and "residents" in tables(url)
     downgrade(url, "base")
-    assert set(inspect(create_engine(url)).get_table_names()) == {"alembic_version"}
+    assert tables(url) == {"alembic_version"}
     upgrade(url)
+
+
+def test_0002_keeps_existing_rows_valid(empty_database: str) -> None:
+    """Data written under the walking skeleton's schema survives the upgrade and downgrade."""
+    url = empty_database
+    upgrade(url, "0001")
+    now = datetime.now(UTC)
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(
+            text("INSERT INTO residents (id, phone, created_at) VALUES (1, '13800138000', :now)"),
+            {"now": now},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO cases (id, resident_id, policy_code, applicant_name, description,"
+                " status, channel, created_at, updated_at) VALUES"
+                " (1, 1, 'dibao', '王秀英', '', 'submitted', 'chat', :now, :now)"
+            ),
+            {"now": now},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO bookings (id, resident_id, service_code, scheduled_at, address, note,"
+                " status, channel, created_at, updated_at) VALUES"
+                " (1, 1, 'zhucan', :now, '幸福小区', '', 'requested', 'chat', :now, :now)"
+            ),
+            {"now": now},
+        )
+    engine.dispose()
+    upgrade(url)
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        events = connection.execute(text("SELECT case_id, to_status FROM case_events")).all()
+        assert [tuple(row) for row in events] == [(1, "submitted")]
+        assert connection.execute(text("SELECT updated_at FROM residents")).scalar() is not None
+        assert connection.execute(text("SELECT service_report FROM bookings")).scalar() == ""
+    engine.dispose()
+    downgrade(url, "0001")
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM cases")).scalar() == 1
+    engine.dispose()

@@ -1,0 +1,103 @@
+"""Resident identity card numbers (居民身份证号码, GB 11643-1999): validation, masking and
+encryption at rest.
+
+An ID number is stored twice: Fernet-encrypted (so an admin can read it back) and as a keyed
+digest (so the same person is found again without decrypting every row). Neither form is
+useful without the key in ``LINLI_API_ID_NUMBER_KEY``.
+"""
+
+import hashlib
+import hmac
+import re
+from datetime import date
+from functools import lru_cache
+
+from cryptography.fernet import Fernet, InvalidToken
+
+from api.errors import NotConfiguredError
+
+_FORMAT = re.compile(r"^\d{17}[\dX]$")
+_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_CHECK_CHARACTERS = "10X98765432"
+OLDEST_BIRTH_YEAR = 1890
+
+
+def check_character(first_17_digits: str) -> str:
+    """The 18th character GB 11643 derives from the first 17 digits (ISO 7064 MOD 11-2)."""
+    total = sum(
+        int(digit) * weight for digit, weight in zip(first_17_digits, _WEIGHTS, strict=True)
+    )
+    return _CHECK_CHARACTERS[total % 11]
+
+
+def birth_date_of(id_number: str) -> date:
+    return date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14]))
+
+
+def validate_id_number(value: str, today: date | None = None) -> str:
+    """The normalised 18-character ID number, or ValueError saying what is wrong with it."""
+    normalised = value.strip().replace(" ", "").upper()
+    if not _FORMAT.match(normalised):
+        raise ValueError("id_number must be 18 characters: 17 digits and a digit or X")
+    if check_character(normalised[:17]) != normalised[17]:
+        raise ValueError("id_number checksum does not match (GB 11643): check the digits")
+    try:
+        born = birth_date_of(normalised)
+    except ValueError:
+        raise ValueError("id_number contains an impossible date of birth") from None
+    if born.year < OLDEST_BIRTH_YEAR or born > (today or date.today()):
+        raise ValueError("id_number contains an impossible date of birth")
+    return normalised
+
+
+def mask_id_number(id_number: str) -> str:
+    """First four (province and city) and last four characters: enough to confirm with the
+    resident, not enough to use."""
+    return f"{id_number[:4]}{'*' * 10}{id_number[-4:]}"
+
+
+class IdNumberVault:
+    """Encrypts, decrypts and fingerprints ID numbers with the operator's key."""
+
+    def __init__(self, key: str | None) -> None:
+        self._fernet: Fernet | None = None
+        self._digest_key = b""
+        if key:
+            try:
+                self._fernet = Fernet(key.encode())
+            except ValueError as exc:
+                raise NotConfiguredError(
+                    "LINLI_API_ID_NUMBER_KEY is not a valid Fernet key (urlsafe base64 of 32 bytes)"
+                ) from exc
+            self._digest_key = hashlib.sha256(b"linli-id-digest:" + key.encode()).digest()
+
+    def _require(self) -> Fernet:
+        if self._fernet is None:
+            raise NotConfiguredError(
+                "ID numbers cannot be stored: LINLI_API_ID_NUMBER_KEY is not configured"
+            )
+        return self._fernet
+
+    def encrypt(self, id_number: str) -> str:
+        return self._require().encrypt(id_number.encode()).decode()
+
+    def decrypt(self, token: str) -> str:
+        try:
+            return self._require().decrypt(token.encode()).decode()
+        except InvalidToken as exc:
+            raise NotConfiguredError(
+                "A stored ID number cannot be decrypted with the configured key"
+            ) from exc
+
+    def digest(self, id_number: str) -> str:
+        self._require()
+        return hmac.new(self._digest_key, id_number.encode(), hashlib.sha256).hexdigest()
+
+
+def new_id_number_key() -> str:
+    return Fernet.generate_key().decode()
+
+
+@lru_cache
+def vault_for(key: str | None) -> IdNumberVault:
+    return IdNumberVault(key)

@@ -1,0 +1,69 @@
+from sqlalchemy import case, select
+from sqlalchemy.orm import Session
+
+from api.db import find_by_idempotency_key
+from api.errors import InvalidInputError, NotFoundError
+from api.need_reports.models import NeedReport, NeedReportStatus
+from api.need_reports.schemas import NeedReportCreate, NeedReportUpdate
+from api.residents.models import Resident
+from api.validation import parse_number
+
+OPEN_STATUSES = (NeedReportStatus.open, NeedReportStatus.following_up)
+
+
+def create_report(
+    session: Session, data: NeedReportCreate, idempotency_key: str | None
+) -> NeedReport:
+    existing: NeedReport | None = find_by_idempotency_key(session, NeedReport, idempotency_key)
+    if existing is not None:
+        return existing
+    report = NeedReport(**data.model_dump(), idempotency_key=idempotency_key)
+    session.add(report)
+    session.commit()
+    return report
+
+
+def create_batch(session: Session, items: list[NeedReportCreate]) -> list[NeedReport]:
+    """All or nothing: a livestream session's needs land together or not at all."""
+    reports = [NeedReport(**item.model_dump()) for item in items]
+    session.add_all(reports)
+    session.commit()
+    return reports
+
+
+def get_report(session: Session, number: str) -> NeedReport:
+    report_id = parse_number(number, NeedReport.NUMBER_PREFIX)
+    report = session.get(NeedReport, report_id) if report_id is not None else None
+    if report is None:
+        raise NotFoundError(f"Need report {number} not found")
+    return report
+
+
+def follow_up_queue(session: Session, include_done: bool, limit: int) -> list[NeedReport]:
+    """Urgent first, then those needing a home visit, then oldest first."""
+    query = (
+        select(NeedReport)
+        .order_by(
+            case((NeedReport.urgent, 0), else_=1),
+            case((NeedReport.needs_home_visit, 0), else_=1),
+            NeedReport.id,
+        )
+        .limit(limit)
+    )
+    if not include_done:
+        query = query.where(NeedReport.status.in_(OPEN_STATUSES))
+    return list(session.scalars(query))
+
+
+def update_report(session: Session, number: str, data: NeedReportUpdate) -> NeedReport:
+    report = get_report(session, number)
+    if data.resident_id is not None and session.get(Resident, data.resident_id) is None:
+        raise InvalidInputError(f"Resident {data.resident_id} not found")
+    values = data.model_dump(exclude_unset=True, exclude_none=True)
+    note = values.pop("note", None)
+    for field, value in values.items():
+        setattr(report, field, value)
+    if note:
+        report.follow_up_note = f"{report.follow_up_note}\n{note}".strip()
+    session.commit()
+    return report
