@@ -67,7 +67,7 @@ def new_database(request: pytest.FixtureRequest, backend: str, tmp_path: Path) -
     template = request.getfixturevalue("postgres_template")
     name = f"linli_test_{uuid.uuid4().hex[:12]}"
     _postgres_execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-    url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    url = make_url(postgres_admin_url()).set(database=name).render_as_string(hide_password=False)
     try:
         yield url
     finally:
