@@ -92,3 +92,38 @@ def backend_server(tmp_dir: Path, port: int | None = None) -> Iterator[Backend]:
     url = f"http://127.0.0.1:{port}"
     with running("backend", command, env, f"{url}/health", tmp_dir):
         yield Backend(url=url, api_key=api_key, admin_username="admin", admin_password=password)
+
+
+@dataclass(frozen=True)
+class Stack:
+    rasa_url: str
+    backend: Backend
+
+
+@contextmanager
+def rasa_stack(tmp_dir: Path) -> Iterator[Stack]:
+    """The real backend, action server and Rasa server (models/linli.tar.gz) on free ports."""
+    actions_port, rasa_port = free_port(), free_port()
+    endpoints = tmp_dir / "endpoints.yml"
+    endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n')
+    with backend_server(tmp_dir) as backend:
+        env = {
+            **os.environ,
+            "RASA_TELEMETRY_ENABLED": "false",
+            "LINLI_ACTIONS_BACKEND_URL": backend.url,
+            "LINLI_ACTIONS_BACKEND_API_KEY": backend.api_key,
+            "LINLI_ACTIONS_OUTBOX_PATH": str(tmp_dir / "outbox.db"),
+        }
+        actions = [str(RASA_BIN), "run", "actions", "--actions", "actions",
+                   "--port", str(actions_port)]  # fmt: skip
+        rasa = [
+            str(RASA_BIN), "run", "--enable-api", "--model", str(MODEL),
+            "--endpoints", str(endpoints),
+            "--credentials", str(PROJECT_ROOT / "bot" / "credentials.yml"),
+            "--port", str(rasa_port),
+        ]  # fmt: skip
+        with (
+            running("actions", actions, env, f"http://127.0.0.1:{actions_port}/health", tmp_dir),
+            running("rasa", rasa, env, f"http://127.0.0.1:{rasa_port}/status", tmp_dir, 240),
+        ):
+            yield Stack(rasa_url=f"http://127.0.0.1:{rasa_port}", backend=backend)

@@ -1,52 +1,21 @@
 """End-to-end: the real backend, action server and Rasa server, talking HTTP on loopback."""
 
-import os
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.servers import MODEL, PROJECT_ROOT, RASA_BIN, Backend, backend_server, free_port, running
-
-
-@dataclass(frozen=True)
-class Stack:
-    rasa_url: str
-    backend: Backend
+from tests.servers import MODEL, Stack, rasa_stack
 
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     if not MODEL.exists():
         pytest.fail(f"{MODEL} is missing: run `make train` (make test does it)")
-    tmp = tmp_path_factory.mktemp("stack")
-    actions_port, rasa_port = free_port(), free_port()
-    endpoints = tmp / "endpoints.yml"
-    endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n')
-    with backend_server(tmp) as backend:
-        env = {
-            **os.environ,
-            "RASA_TELEMETRY_ENABLED": "false",
-            "LINLI_ACTIONS_BACKEND_URL": backend.url,
-            "LINLI_ACTIONS_BACKEND_API_KEY": backend.api_key,
-            "LINLI_ACTIONS_OUTBOX_PATH": str(tmp / "outbox.db"),
-        }
-        actions = [str(RASA_BIN), "run", "actions", "--actions", "actions",
-                   "--port", str(actions_port)]  # fmt: skip
-        rasa = [
-            str(RASA_BIN), "run", "--enable-api", "--model", str(MODEL),
-            "--endpoints", str(endpoints),
-            "--credentials", str(PROJECT_ROOT / "bot" / "credentials.yml"),
-            "--port", str(rasa_port),
-        ]  # fmt: skip
-        with (
-            running("actions", actions, env, f"http://127.0.0.1:{actions_port}/health", tmp),
-            running("rasa", rasa, env, f"http://127.0.0.1:{rasa_port}/status", tmp, 240),
-        ):
-            yield Stack(rasa_url=f"http://127.0.0.1:{rasa_port}", backend=backend)
+    with rasa_stack(tmp_path_factory.mktemp("stack")) as running_stack:
+        yield running_stack
 
 
 class Conversation:

@@ -1,0 +1,519 @@
+"""One phone call: caller audio and key presses in; bot audio and control events out.
+
+Every transport (and the simulator) drives the same `CallSession`: it feeds 16 kHz PCM with
+`feed_audio`, key presses with `press_key`, reads `events`, plays `BotAudio` frames in order at
+real time, drops what it has not played yet on `StopPlayback`, and acts on `Transfer` and
+`Hangup`. The call is one Rasa conversation whose sender id is the call id.
+"""
+
+import asyncio
+import logging
+import re
+import time
+import wave
+from collections import deque
+from collections.abc import Coroutine
+from dataclasses import dataclass, field
+from typing import Any
+
+from voice import prompts
+from voice.audio import FRAME_BYTES, FRAME_MS, SAMPLE_RATE, duration_s, frames
+from voice.services import VoiceServices
+from voice.settings import SttEngineName
+from voice.tts.speaker import SpeechLog
+from voice.vad import Endpointer, VadEvent
+
+log = logging.getLogger(__name__)
+
+# Said at any moment, these skip the NLU: a person, a repeat, or help in an emergency.
+HUMAN = re.compile(r"人工|(找|要|换)(个|一个)?(真)?人(说话|接)?$|接线员|工作人员接")
+REPEAT = re.compile(r"再说一[遍次]|再讲一[遍次]|重复一[遍下]|没听清|没听见|没听到|再说一下")
+EMERGENCY = re.compile(
+    r"摔倒|跌倒|摔了一跤|起不来|晕倒|昏倒|晕过去|喘不上气|喘不过气|胸口疼|心口疼|救命|快来人"
+    r"|着火|失火|煤气|中风|流血|不省人事|没气了"
+)
+CALLBACK_YES = re.compile(r"回电|打回来|好的?|要|行|可以|是的?|嗯")
+PREROLL_FRAMES = 15  # 300 ms before speech is detected: the onset of the first syllable
+
+
+@dataclass(frozen=True)
+class BotAudio:
+    pcm: bytes  # one 20 ms frame
+    # Frames of an older epoch were interrupted by the caller: transports drop them unplayed.
+    epoch: int = 0
+
+
+@dataclass(frozen=True)
+class StopPlayback:
+    """The caller spoke over the bot: drop every frame not yet played."""
+
+
+@dataclass(frozen=True)
+class BotDone:
+    """The bot has produced all audio of its reply (playing it may take longer)."""
+
+
+@dataclass
+class Transfer:
+    """Connect the caller to a person on `target`; the transport answers whether it could."""
+
+    target: str
+    connected: asyncio.Future[bool]
+
+
+@dataclass(frozen=True)
+class Hangup:
+    """End the call once every queued frame has played."""
+
+    outcome: str
+
+
+@dataclass
+class TurnRecord:
+    turn: int
+    transcript: str
+    intent: str | None
+    bot_text: str
+    latency_ms: int | None
+    stages_ms: dict[str, float] = field(default_factory=dict)
+    speech: SpeechLog = field(default_factory=SpeechLog)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "turn": self.turn, "transcript": self.transcript, "intent": self.intent,
+            "bot_text": self.bot_text, "latency_ms": self.latency_ms,
+        }  # fmt: skip
+
+
+CallEvent = BotAudio | StopPlayback | BotDone | Transfer | Hangup | TurnRecord
+
+
+class CallSession:
+    def __init__(
+        self,
+        services: VoiceServices,
+        call_id: str,
+        transport: str,
+        caller_number: str | None = None,
+        stt_engine: SttEngineName | None = None,
+    ) -> None:
+        self.services = services
+        self.settings = services.settings
+        self.call_id = call_id
+        self.transport = transport
+        self.caller_number = caller_number
+        self.events: asyncio.Queue[CallEvent] = asyncio.Queue()
+        self.turns: list[TurnRecord] = []
+        self.outcome: str | None = None  # set once the call has ended
+        self._recognizer = services.recognizer(stt_engine).new_recognizer()
+        settings = self.settings
+        self._endpointer = Endpointer(
+            settings.vad_aggressiveness, settings.speech_start_ms, settings.speech_end_ms
+        )
+        self._input = bytearray()
+        self._preroll: deque[bytes] = deque(maxlen=PREROLL_FRAMES)
+        self._in_utterance = False
+        self._utterance_ms = 0
+        self._speculated = False
+        self._last_voiced_at = 0.0
+        self._turn_lock = asyncio.Lock()
+        self._busy = 0  # turns being worked on: no silence timer meanwhile
+        self._speech_tasks: list[asyncio.Task[None]] = []  # in the order they will be heard
+        self._backend_writes: set[asyncio.Task[None]] = set()
+        self.epoch = 0  # raised by every barge-in
+        self._playing_until = 0.0  # monotonic: when the transport will have played our audio
+        self._silence_ms = 0
+        self._silent_reprompts = 0
+        self._offering_callback = False
+        self._pending_outcome: str | None = None  # callback queued: the outcome if nothing else
+        self._last_bot_text = ""
+        self._last_bot_audio = b""
+        self._keys = ""
+        self._key_timer: asyncio.TimerHandle | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._recordings: list[wave.Wave_write] = []
+
+    # ------------------------------------------------------------------ transport side
+
+    async def start(self) -> None:
+        if self.settings.record_audio:
+            self._open_recordings()
+        await self.services.backend.start_call(self.call_id, self.transport, self.caller_number)
+        self._say(prompts.GREETING, record=None)
+
+    async def feed_audio(self, pcm: bytes) -> None:
+        """Caller audio, 16 kHz 16-bit mono, any length."""
+        if self.outcome is not None:
+            return
+        if self._recordings:
+            self._recordings[0].writeframes(pcm)
+        self._input += pcm
+        while len(self._input) >= FRAME_BYTES:
+            frame = bytes(self._input[:FRAME_BYTES])
+            del self._input[:FRAME_BYTES]
+            self._process_frame(frame)
+
+    async def press_key(self, key: str) -> None:
+        """A DTMF key: 0 alone for a person, * alone to repeat, digits (ended by # or a pause)
+        for a phone or ID number (* inside a number stands for the X of an ID number)."""
+        if self.outcome is not None:
+            return
+        self._barge_in()
+        if self._key_timer is not None:
+            self._key_timer.cancel()
+        if key == "#":
+            self._submit_keys()
+        elif key == "*" and not self._keys:
+            self._spawn(self._turn_from_keys("*", time.monotonic()))
+        elif key == "1" and not self._keys and self._offering_callback:
+            self._spawn(self._turn_from_keys("1", time.monotonic()))
+        elif key.isdigit() or key == "*":
+            self._keys += "X" if key == "*" else key
+            # A lone 0 is the request for a person; a digit soon after makes it a number.
+            wait = 1.0 if self._keys == "0" else self.settings.keypad_timeout_s
+            self._key_timer = asyncio.get_running_loop().call_later(wait, self._submit_keys)
+
+    @property
+    def bot_is_speaking(self) -> bool:
+        """Still producing the audio of a reply."""
+        return any(not task.done() for task in self._speech_tasks)
+
+    def playback_finished(self) -> None:
+        """The transport has played every frame it was given (optional: otherwise the session
+        assumes real-time playback)."""
+        self._playing_until = min(self._playing_until, time.monotonic())
+
+    async def caller_hung_up(self) -> None:
+        await self.close(self._pending_outcome or "hangup", caller_gone=True)
+
+    async def close(self, outcome: str, caller_gone: bool = False) -> None:
+        """End the call: what the bot is saying is finished first unless the caller is gone."""
+        if self.outcome is not None:
+            return
+        self.outcome = outcome
+        if self._key_timer is not None:
+            self._key_timer.cancel()
+        current = asyncio.current_task()
+        if caller_gone:
+            for speech in self._speech_tasks:
+                speech.cancel()
+        else:
+            await self._finish_speaking()
+        for task in list(self._tasks):
+            if task is not current and task not in self._speech_tasks:
+                task.cancel()
+        self._recognizer.cancel()
+        if self._backend_writes:  # turns first, so the record is complete when it ends
+            await asyncio.wait(self._backend_writes)
+        await self.services.backend.end_call(self.call_id, outcome)
+        for recording in self._recordings:
+            recording.close()
+        await self.events.put(Hangup(outcome))
+
+    # ------------------------------------------------------------------ listening
+
+    def _process_frame(self, frame: bytes) -> None:
+        voiced, event = self._endpointer.process(frame)
+        if event is VadEvent.speech_started:
+            self._barge_in()
+            self._in_utterance = True
+            self._utterance_ms = 0
+            self._speculated = False
+            for earlier in self._preroll:
+                self._recognizer.accept(earlier, voiced=True)
+            self._preroll.clear()
+        if not self._in_utterance:
+            self._preroll.append(frame)
+            self._count_silence()
+            return
+        self._recognizer.accept(frame, voiced=voiced)
+        self._utterance_ms += FRAME_MS
+        if voiced:
+            self._last_voiced_at = time.monotonic()
+            self._speculated = False
+        elif (
+            not self._speculated
+            and self._endpointer.trailing_silence_ms >= self.settings.speculative_decode_ms
+        ):
+            self._speculated = True
+            self._recognizer.end_may_be_near()
+        too_long = self._utterance_ms >= self.settings.max_utterance_s * 1000
+        if event is VadEvent.speech_ended or too_long:
+            if too_long:
+                self._endpointer.reset()
+            self._in_utterance = False
+            self._spawn(self._turn_from_speech(self._last_voiced_at, time.monotonic()))
+
+    def _count_silence(self) -> None:
+        """Silence counts only while the caller has the floor: not while the bot works or talks."""
+        if self._busy or time.monotonic() < self._playing_until or self._keys:
+            self._silence_ms = 0
+            return
+        self._silence_ms += FRAME_MS
+        if self._silence_ms >= self.settings.silence_reprompt_s * 1000:
+            self._silence_ms = 0
+            self._spawn(self._on_silence())
+
+    def _barge_in(self) -> None:
+        """The caller speaks or keys over the bot: stop it at once."""
+        for speech in self._speech_tasks:
+            speech.cancel()
+        self.epoch += 1
+        if time.monotonic() < self._playing_until:
+            self._playing_until = time.monotonic()
+            self.events.put_nowait(StopPlayback())
+
+    # ------------------------------------------------------------------ turns
+
+    async def _turn_from_speech(self, speech_ended_at: float, endpoint_at: float) -> None:
+        self._busy += 1
+        try:
+            async with self._turn_lock:
+                record = TurnRecord(len(self.turns) + 1, "", None, "", None)
+                record.stages_ms["endpoint"] = (endpoint_at - speech_ended_at) * 1000
+                started = time.monotonic()
+                heard = await self._recognizer.finish()
+                record.stages_ms["asr"] = (time.monotonic() - started) * 1000
+                if not heard:
+                    return  # a cough or line noise: keep listening
+                started = time.monotonic()
+                record.transcript = self.services.corrector.correct(heard)
+                record.stages_ms["correction"] = (time.monotonic() - started) * 1000
+                await self._answer(record, speech_ended_at)
+        finally:
+            self._busy -= 1
+
+    def _submit_keys(self) -> None:
+        keys, self._keys = self._keys, ""
+        if keys == "0":
+            keys = "人工"
+        if keys:
+            self._spawn(self._turn_from_keys(keys, time.monotonic()))
+
+    async def _turn_from_keys(self, keys: str, pressed_at: float) -> None:
+        self._busy += 1
+        try:
+            async with self._turn_lock:
+                record = TurnRecord(len(self.turns) + 1, keys, None, "", None)
+                if keys == "*":
+                    record.transcript = "再说一遍"
+                await self._answer(record, pressed_at, keyed=True)
+        finally:
+            self._busy -= 1
+
+    async def _answer(self, record: TurnRecord, since: float, keyed: bool = False) -> None:
+        text = record.transcript
+        self._silent_reprompts = 0
+        outcome: str | None = None  # set when this turn ends the call
+        if self._offering_callback and (
+            (keyed and text == "1") or (not keyed and CALLBACK_YES.search(text))
+        ):
+            record.intent = "callback"
+            await self._queue_callback(record, since, then=prompts.CALLBACK_GOODBYE)
+            outcome = "callback"
+        elif EMERGENCY.search(text):
+            await self._emergency(record, since)
+        elif HUMAN.search(text):
+            outcome = await self._to_a_person(record, since)
+        elif REPEAT.search(text):
+            record.intent = "repeat"
+            self._repeat(record, since)
+        else:
+            outcome = await self._ask_rasa(record, since)
+        self._offering_callback = False
+        self._record_turn(record)
+        if outcome is not None:
+            await self.close(outcome)
+
+    def _repeat(self, record: TurnRecord, since: float) -> None:
+        if not self._last_bot_text:
+            record.bot_text = prompts.NOTHING_TO_REPEAT
+            self._say(record.bot_text, record, since)
+            return
+        record.bot_text = self._last_bot_text
+        if self._last_bot_audio:  # the whole prompt was produced: replay it as it was
+            self._play(self._last_bot_audio, record, since)
+        else:
+            self._say(self._last_bot_text, record, since)
+
+    async def _ask_rasa(self, record: TurnRecord, since: float) -> str | None:
+        started = time.monotonic()
+        try:
+            reply = await self.services.rasa.send(self.call_id, record.transcript)
+            record.bot_text = reply.text
+        except Exception as error:  # the caller must hear something whatever broke
+            log.error("call %s: Rasa failed: %r", self.call_id, error)
+            record.bot_text = prompts.TECHNICAL_TROUBLE
+        record.stages_ms["nlu"] = (time.monotonic() - started) * 1000
+        if record.bot_text:
+            self._say(record.bot_text, record, since)
+        try:
+            record.intent = await self.services.rasa.latest_intent(self.call_id)
+        except Exception as error:
+            log.warning("call %s: no intent from Rasa: %r", self.call_id, error)
+        if record.intent == "goodbye":
+            return self._pending_outcome or "completed"
+        return None
+
+    async def _emergency(self, record: TurnRecord, since: float) -> None:
+        """Guidance first (from the cache, no round trip), the alert at the same time."""
+        record.intent = "emergency"
+        guidance = next(
+            (t for t in prompts.fixed_responses() if "120" in t and "急救" in t),
+            "请马上拨打120急救电话。",
+        )
+        record.bot_text = f"{guidance}\n{prompts.EMERGENCY_ALERTED}"
+        self._say(record.bot_text, record, since)
+        await self.services.backend.create_handoff(
+            self.call_id, "emergency", self.caller_number, record.transcript
+        )
+
+    async def _to_a_person(self, record: TurnRecord, since: float) -> str | None:
+        """Transfer to the human line; when there is none or it does not answer, a callback."""
+        record.intent = "request_human"
+        target = self.settings.human_line
+        if target:
+            record.bot_text = prompts.TRANSFERRING
+            self._say(record.bot_text, record, since)
+            await self._finish_speaking()
+            connected: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+            await self.events.put(Transfer(target, connected))
+            try:
+                async with asyncio.timeout(30):
+                    if await connected:
+                        return "transferred"
+            except TimeoutError:
+                pass
+            since = time.monotonic()  # the line was busy: what follows is a new answer
+        await self._queue_callback(record, since, then=prompts.CALLBACK_FOLLOW_UP)
+        return None
+
+    async def _queue_callback(self, record: TurnRecord, since: float, then: str) -> None:
+        number = await self.services.backend.create_handoff(
+            self.call_id, "callback", self.caller_number, record.transcript
+        )
+        said = prompts.CALLBACK_QUEUED.format(number=number) if number else prompts.CALLBACK_NOTED
+        record.bot_text = "\n".join(filter(None, [record.bot_text, said, then]))
+        self._pending_outcome = "callback"
+        self._say("\n".join([said, then]), record, since)
+
+    async def _on_silence(self) -> None:
+        self._busy += 1
+        try:
+            async with self._turn_lock:
+                record = TurnRecord(len(self.turns) + 1, "", "silence", "", None)
+                if self._offering_callback:
+                    self._offering_callback = False
+                    record.bot_text = prompts.SILENCE_GOODBYE
+                    self._say(record.bot_text, record, time.monotonic())
+                    self._record_turn(record)
+                    await self.close(self._pending_outcome or "silence")
+                    return
+                if self._silent_reprompts < self.settings.silent_reprompts:
+                    record.bot_text = prompts.REPROMPTS[
+                        min(self._silent_reprompts, len(prompts.REPROMPTS) - 1)
+                    ]
+                    self._silent_reprompts += 1
+                else:
+                    record.bot_text = prompts.CALLBACK_OFFER
+                    self._offering_callback = True
+                self._say(record.bot_text, record, time.monotonic())
+                self._record_turn(record)
+        finally:
+            self._busy -= 1
+
+    def _record_turn(self, record: TurnRecord) -> None:
+        self.turns.append(record)
+        self.events.put_nowait(record)
+        write = self._spawn(
+            self.services.backend.add_turn(
+                self.call_id, record.turn, record.transcript, record.intent, record.bot_text,
+                record.latency_ms,
+            )
+        )  # fmt: skip
+        self._backend_writes.add(write)
+        write.add_done_callback(self._backend_writes.discard)
+
+    # ------------------------------------------------------------------ speaking
+
+    def _say(self, text: str, record: TurnRecord | None, since: float | None = None) -> None:
+        """Speak `text` after whatever the bot is still saying; a barge-in cancels it."""
+        self._queue_speech(self._speak(text, record, since))
+
+    def _play(self, pcm: bytes, record: TurnRecord, since: float) -> None:
+        self._queue_speech(self._speak_audio(pcm, record, since))
+
+    def _queue_speech(self, speech: Coroutine[Any, Any, None]) -> None:
+        previous = [task for task in self._speech_tasks if not task.done()]
+
+        async def after_previous() -> None:
+            try:
+                if previous:
+                    await asyncio.wait(previous)
+            except asyncio.CancelledError:
+                speech.close()  # barged in before it began
+                raise
+            await speech
+
+        task = self._spawn(after_previous())
+        self._speech_tasks = [*previous, task]
+
+    async def _speak(self, text: str, record: TurnRecord | None, since: float | None) -> None:
+        started = time.monotonic()
+        self._last_bot_text, self._last_bot_audio = text, b""
+        spoken = bytearray()
+        first = True
+        async for pcm in self.services.speaker.speak(
+            text, record.speech if record is not None else None
+        ):
+            if first and record is not None:
+                record.stages_ms["tts_first_audio"] = (time.monotonic() - started) * 1000
+            self._emit_audio(pcm, record, since if first else None)
+            first = False
+            spoken += pcm
+        self._last_bot_audio = bytes(spoken)  # complete: "再说一遍" can replay it as it was
+        await self.events.put(BotDone())
+
+    async def _speak_audio(self, pcm: bytes, record: TurnRecord, since: float) -> None:
+        self._emit_audio(pcm, record, since)
+        await self.events.put(BotDone())
+
+    def _emit_audio(self, pcm: bytes, record: TurnRecord | None, since: float | None) -> None:
+        now = time.monotonic()
+        if since is not None and record is not None and record.latency_ms is None:
+            record.latency_ms = round((now - since) * 1000)
+        self._playing_until = max(self._playing_until, now) + duration_s(pcm)
+        for frame in frames(pcm):
+            self.events.put_nowait(BotAudio(frame, self.epoch))
+        if len(self._recordings) > 1:
+            self._recordings[1].writeframes(pcm)
+
+    async def _finish_speaking(self) -> None:
+        pending = [task for task in self._speech_tasks if not task.done()]
+        if pending:
+            await asyncio.wait(pending)
+
+    # ------------------------------------------------------------------ plumbing
+
+    def _spawn(self, work: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+        task = asyncio.get_running_loop().create_task(work)
+        self._tasks.add(task)  # keep a reference until done, or the task may be collected
+        task.add_done_callback(self._task_done)
+        return task
+
+    def _task_done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("call %s: %r", self.call_id, task.exception(), exc_info=task.exception())
+
+    def _open_recordings(self) -> None:
+        """Caller and bot audio as two WAV files (off by default: LINLI_VOICE_RECORD_AUDIO)."""
+        directory = self.settings.recordings_dir
+        directory.mkdir(parents=True, exist_ok=True)
+        for side in ("caller", "bot"):
+            path = directory / f"{self.call_id}-{side}.wav"
+            recording = wave.open(str(path), "wb")  # noqa: SIM115 - closed when the call ends
+            recording.setnchannels(1)
+            recording.setsampwidth(2)
+            recording.setframerate(SAMPLE_RATE)
+            self._recordings.append(recording)

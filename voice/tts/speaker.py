@@ -1,0 +1,85 @@
+"""A reply spoken clause by clause: each clause from the prompt cache when it is there, else
+from the first engine that answers in time, falling back within the same turn."""
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+
+from voice.speakable import clauses, speakable
+from voice.tts.base import SpeechSynthesizer, SynthesisError
+from voice.tts.cache import PromptCache
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class SpeechLog:
+    """Where each clause of one reply came from, for tests and measurements."""
+
+    sources: list[str] = field(default_factory=list)  # "cache", an engine name, or "none"
+    failures: list[str] = field(default_factory=list)
+
+
+class Speaker:
+    def __init__(
+        self,
+        engines: Sequence[SpeechSynthesizer],
+        cache: PromptCache,
+        first_audio_timeout_s: float,
+        retry_after_s: float,
+    ) -> None:
+        self.engines = list(engines)
+        self.cache = cache
+        self._first_audio_timeout_s = first_audio_timeout_s
+        self._retry_after_s = retry_after_s
+        self._resting_until: dict[str, float] = {}  # engine name → monotonic time
+
+    async def speak(self, text: str, log_to: SpeechLog | None = None) -> AsyncIterator[bytes]:
+        record = log_to if log_to is not None else SpeechLog()
+        for clause in clauses(speakable(text)):
+            cached = self.cache.get(clause)
+            if cached is not None:
+                record.sources.append("cache")
+                yield cached
+                continue
+            source = "none"
+            async for chunk, engine in self._synthesize(clause, record):
+                source = engine
+                yield chunk
+            record.sources.append(source)
+
+    async def _synthesize(self, clause: str, record: SpeechLog) -> AsyncIterator[tuple[bytes, str]]:
+        for position, engine in enumerate(self.engines):
+            last_engine = position == len(self.engines) - 1
+            if not last_engine and self._resting_until.get(engine.name, 0) > time.monotonic():
+                continue  # failed recently: do not make this caller wait for it again
+            chunks = engine.synthesize(clause)
+            try:
+                # The last engine is the offline one: waiting for it beats silence.
+                timeout = None if last_engine else self._first_audio_timeout_s
+                async with asyncio.timeout(timeout):
+                    first = await anext(chunks)
+                yield first, engine.name
+                async for chunk in chunks:
+                    yield chunk, engine.name
+                return
+            except (SynthesisError, TimeoutError, StopAsyncIteration) as error:
+                record.failures.append(f"{engine.name}: {error!r}")
+                log.warning("TTS %s failed on %r: %r", engine.name, clause, error)
+                self._resting_until[engine.name] = time.monotonic() + self._retry_after_s
+            finally:
+                await chunks.aclose()
+
+    async def fill_cache(self, text: str) -> int:
+        """Synthesise every clause of `text` that the cache lacks; returns how many it added."""
+        added = 0
+        for clause in clauses(speakable(text)):
+            if clause in self.cache:
+                continue
+            pcm = b"".join([chunk async for chunk, _ in self._synthesize(clause, SpeechLog())])
+            if pcm:
+                self.cache.put(clause, pcm)
+                added += 1
+        return added
