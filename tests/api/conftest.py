@@ -11,8 +11,11 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
 from sqlalchemy import create_engine, make_url, text
 
+from api import security
 from api.db import get_engine, upgrade
 from api.main import create_app
 from api.prestart import seed_defaults
@@ -36,6 +39,16 @@ def _postgres_execute(statement: str) -> None:
     with engine.connect() as connection:
         connection.execute(text(statement))
     engine.dispose()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing() -> Iterator[None]:
+    """Argon2 with minimal cost: production parameters take ~0.2 s a hash on a shared CI core,
+    and the tests log in hundreds of times."""
+    original = security._password_hash
+    security._password_hash = PasswordHash((Argon2Hasher(time_cost=1, memory_cost=1024),))
+    yield
+    security._password_hash = original
 
 
 @pytest.fixture(scope="session")
