@@ -13,22 +13,26 @@ TRAINING_FILES := config.yml $(wildcard bot/domain/*.yml bot/data/*/*.yml nlu_da
 RASA_DATA := --domain bot/domain --data nlu_data bot/data --config config.yml
 
 .PHONY: run test setup train validate lint test-api test-actions test-nlu test-e2e bench-nlu lock clean
+.PHONY: voice-models test-voice bench-voice
 
-run: setup $(MODEL) var/linli.env
+run: setup $(MODEL)
+	@$(APP_PY) scripts/make-env.py
 	@echo "==> starting backend :8000, action server :5055, Rasa REST channel and HTTP API :5005 (Ctrl-C stops all)"
 	.venvs/app/bin/honcho --procfile Procfile --env var/linli.env start
 
-test: setup $(MODEL) validate lint test-api test-actions test-nlu test-e2e
+test: setup $(MODEL) validate lint test-api test-actions test-nlu test-e2e test-voice
 	@echo "==> all tests passed"
 
-setup: .venvs/rasa/.installed .venvs/app/.installed
+setup: .venvs/rasa/.installed .venvs/app/.installed voice-models
+
+# Voice: speech models under var/voice/models and the prompt cache (both skip what is there).
+voice-models: .venvs/app/.installed
+	@$(APP_PY) scripts/setup-voice-models.py
+	@.venvs/app/bin/linli-voice-prompts
 
 .venvs/rasa/.installed .venvs/app/.installed &: requirements/rasa.lock requirements/app.lock pyproject.toml
 	@scripts/setup-system.sh
 	@scripts/setup-venvs.sh
-
-var/linli.env:
-	@$(APP_PY) scripts/make-env.py
 
 train: $(MODEL)
 
@@ -46,6 +50,7 @@ lint: setup
 	.venvs/app/bin/ruff check .
 	.venvs/app/bin/ruff format --check .
 	.venvs/app/bin/mypy api
+	.venvs/app/bin/mypy voice
 	.venvs/app/bin/mypy --python-executable $(RASA_PY) actions
 
 test-api: setup
@@ -81,3 +86,11 @@ lock:
 
 clean:
 	rm -rf models .rasa var/outbox.db
+
+test-voice: setup $(MODEL)
+	@echo "==> voice tests (real Mandarin audio from ../shared/audio, Whisper, the real stack)"
+	$(APP_PY) -m pytest tests/voice
+
+# Concurrent simulated calls per recognizer (a few minutes; run by hand).
+bench-voice: setup $(MODEL)
+	$(APP_PY) -m bench.voice.run
