@@ -20,6 +20,7 @@ from voice import prompts
 from voice.audio import FRAME_BYTES, FRAME_MS, SAMPLE_RATE, duration_s, frames
 from voice.services import VoiceServices
 from voice.settings import SttEngineName
+from voice.stt.base import AsrStats
 from voice.tts.speaker import SpeechLog
 from voice.vad import Endpointer, VadEvent
 
@@ -172,6 +173,10 @@ class CallSession:
             # A lone 0 is the request for a person; a digit soon after makes it a number.
             wait = 1.0 if self._keys == "0" else self.settings.keypad_timeout_s
             self._key_timer = asyncio.get_running_loop().call_later(wait, self._submit_keys)
+
+    @property
+    def asr_stats(self) -> AsrStats:
+        return self._recognizer.stats
 
     @property
     def bot_is_speaking(self) -> bool:

@@ -38,21 +38,15 @@ class EdgeSynthesizer(SpeechSynthesizer):
             connect_timeout=self._connect_timeout,
             receive_timeout=10,
         )
-        decoder = av.CodecContext.create("mp3", "r")
+        decoder = av.AudioCodecContext.create("mp3", "r")
         resampler = PcmResampler()
         try:
             async for chunk in communicate.stream():
-                if chunk["type"] != "audio":
-                    continue
-                for packet in decoder.parse(chunk["data"]):
-                    for frame in decoder.decode(packet):
-                        pcm = resampler.frame(frame)
-                        if pcm:
-                            yield pcm
-            for packet in decoder.parse(b""):
-                for frame in decoder.decode(packet):
-                    yield resampler.frame(frame)
-            yield resampler.frame(None)
+                if chunk["type"] == "audio":
+                    pcm = _decode(decoder, resampler, chunk["data"])
+                    if pcm:
+                        yield pcm
+            yield _decode(decoder, resampler, b"") + resampler.frame(None)
         except (
             edge_tts.exceptions.EdgeTTSException,
             aiohttp.ClientError,
@@ -61,3 +55,16 @@ class EdgeSynthesizer(SpeechSynthesizer):
             av.FFmpegError,
         ) as error:
             raise SynthesisError(f"edge-tts: {error!r}") from error
+
+
+def _decode(decoder: av.AudioCodecContext, resampler: PcmResampler, mp3: bytes) -> bytes:
+    """Whole MP3 frames in `mp3` (the parser keeps partial ones for the next chunk) as PCM;
+    empty `mp3` flushes."""
+    pcm = bytearray()
+    for packet in decoder.parse(mp3 or None):
+        try:
+            for frame in decoder.decode(packet):
+                pcm += resampler.frame(frame)
+        except av.InvalidDataError:
+            continue  # a damaged frame is a few ms of silence, not a failed reply
+    return bytes(pcm)
