@@ -20,7 +20,7 @@ run: setup $(MODEL)
 	@echo "==> starting backend :8000, action server :5055, Rasa REST channel and HTTP API :5005 (Ctrl-C stops all)"
 	.venvs/app/bin/honcho --procfile Procfile --env var/linli.env start
 
-test: setup $(MODEL) validate lint test-api test-actions test-nlu test-e2e test-voice
+test: setup $(MODEL) validate lint test-api fuzz-api test-actions test-nlu test-e2e test-voice
 	@echo "==> all tests passed"
 
 setup: .venvs/rasa/.installed .venvs/app/.installed voice-models
@@ -53,9 +53,19 @@ lint: setup
 	.venvs/app/bin/mypy voice
 	.venvs/app/bin/mypy --python-executable $(RASA_PY) actions
 
+# Backend tests run on SQLite and on a throwaway PostgreSQL cluster (when Debian's postgresql
+# is installed; scripts/setup-system.sh installs it), stopped and deleted afterwards.
+.PHONY: fuzz-api
 test-api: setup
-	@echo "==> backend tests"
-	$(APP_PY) -m pytest tests/api
+	@echo "==> backend tests (SQLite and PostgreSQL)"
+	@cluster="$$(scripts/postgres-test-cluster.sh start)" && eval "$$cluster" && \
+	  trap 'scripts/postgres-test-cluster.sh stop' EXIT; \
+	  $(APP_PY) -m pytest -p no:cacheprovider tests/api
+
+# Schemathesis against the OpenAPI schema of a throwaway backend: no 5xx (about 2 minutes).
+fuzz-api: setup
+	@echo "==> schemathesis fuzzing of the backend API"
+	$(APP_PY) scripts/fuzz-api.py
 
 test-actions: setup
 	@echo "==> action tests (real backend, CollectingDispatcher, real trackers)"

@@ -11,12 +11,55 @@ from actions.backend import BackendClient, BackendRejectedError, BackendUnavaila
 from actions.conversation import channel_of
 from actions.form_fields import clean_name, validate_phone
 from actions.labels import POLICY_NAMES
-from actions.prompts import say
+from actions.prompts import load_prompts, say
+from actions.spoken_numbers import extract_id_number
 
 
 class ValidateAidForm(FormValidationAction):
     def name(self) -> str:
         return "validate_aid_form"
+
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[str]:
+        # No consent, no ID number: the question is never asked.
+        if tracker.get_slot("id_consent") is False:
+            return [slot for slot in domain_slots if slot != "id_number"]
+        return domain_slots
+
+    async def validate_id_consent(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Record the answer in the backend before anything sensitive is asked."""
+        consent = {
+            "channel": channel_of(tracker),
+            "sender_id": tracker.sender_id,
+            "purpose": "id_number",
+            "granted": bool(value),
+            "text_shown": load_prompts()["ask_id_consent"]["text"],
+        }
+        try:
+            async with BackendClient() as backend:
+                await backend.record_consent(consent)
+        except (BackendUnavailableError, BackendRejectedError):
+            if value:
+                say(dispatcher, "consent_not_recorded")
+            return {"id_consent": False}
+        return {"id_consent": bool(value)}
+
+    def validate_id_number(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if value == "":
+            return {"id_number": ""}  # "不方便": the social worker checks it later
+        id_number = extract_id_number(str(value))
+        if id_number is None:
+            say(dispatcher, "invalid_id_number")
+        return {"id_number": id_number}
 
     def validate_policy(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -56,6 +99,10 @@ class ActionSubmitAid(Action):
             "channel": channel_of(tracker),
             "sender_id": tracker.sender_id,
         }
+        if tracker.get_slot("id_number"):
+            payload["id_number"] = tracker.get_slot("id_number")
+        # The ID number leaves the conversation's memory once it is handed over.
+        forget = [SlotSet("id_number", None), SlotSet("id_consent", None)]
         async with BackendClient() as backend:
             try:
                 case = await backend.create_case(payload)
@@ -64,12 +111,12 @@ class ActionSubmitAid(Action):
                     text=f"不好意思，系统暂时连不上。您的{policy_name}申请已经记下了，"
                     "系统恢复后会自动提交，社工会打电话联系您。"
                 )
-                return []
+                return forget
             except BackendRejectedError:
                 dispatcher.utter_message(
                     text="不好意思，申请没有提交成功。您可以说“转人工”，让社工帮您办理。"
                 )
-                return []
+                return forget
             try:
                 materials = await backend.policy_answer(policy, "materials")
             except (BackendUnavailableError, BackendRejectedError):
@@ -81,4 +128,4 @@ class ActionSubmitAid(Action):
         if materials is not None:
             text += f"\n可以先准备这些材料：{materials.text}"
         dispatcher.utter_message(text=text)
-        return [SlotSet("requested_slot", None)]
+        return forget

@@ -189,6 +189,9 @@ class BackendClient:
         handoff: Handoff = _pick(Handoff, await self._write("/handoffs", payload))
         return handoff
 
+    async def record_consent(self, consent: dict[str, Any]) -> None:
+        await self._request("POST", "/consents", json=consent)
+
     async def create_need_report(self, payload: dict[str, Any]) -> None:
         await self._write("/need-reports", payload)
 

@@ -82,3 +82,11 @@ class ActionAskSeriousIllness(AskAction):
 
 class ActionAskIncome(AskAction):
     action_name, prompt = "action_ask_income", "ask_income"
+
+
+class ActionAskIdConsent(AskAction):
+    action_name, prompt = "action_ask_id_consent", "ask_id_consent"
+
+
+class ActionAskIdNumber(AskAction):
+    action_name, prompt = "action_ask_id_number", "ask_id_number"

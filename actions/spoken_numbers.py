@@ -1,4 +1,4 @@
-"""Phone numbers as residents say or type them: digits, Chinese numerals, 幺 for one."""
+"""Phone and ID numbers as residents say or type them: digits, Chinese numerals, 幺 for one."""
 
 import re
 
@@ -6,7 +6,7 @@ _SPOKEN_DIGITS = str.maketrans(
     {
         "零": "0", "〇": "0", "洞": "0", "一": "1", "幺": "1", "二": "2", "两": "2",
         "三": "3", "四": "4", "五": "5", "六": "6", "七": "7", "拐": "7", "八": "8",
-        "九": "9", "勾": "9",
+        "九": "9", "勾": "9", "叉": "X", "x": "X",
         "０": "0", "１": "1", "２": "2", "３": "3", "４": "4",
         "５": "5", "６": "6", "７": "7", "８": "8", "９": "9",
     }
@@ -28,4 +28,26 @@ def extract_phone(text: str) -> str | None:
                 end == len(digits_only) or not digits_only[end].isdigit()
             ):
                 return match.group()
+    return None
+
+
+_ID_NUMBER = re.compile(r"\d{17}[\dX]")
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK_CHARACTERS = "10X98765432"
+
+
+def id_number_checksum_ok(id_number: str) -> bool:
+    """GB 11643: the 18th character is a check over the first 17 digits."""
+    total = sum(
+        int(digit) * weight for digit, weight in zip(id_number[:17], _ID_WEIGHTS, strict=True)
+    )
+    return _ID_CHECK_CHARACTERS[total % 11] == id_number[17]
+
+
+def extract_id_number(text: str) -> str | None:
+    """An 18-character resident ID number with a valid check character, or None."""
+    compact = re.sub(r"[\s\-—_.,，。、]", "", text.translate(_SPOKEN_DIGITS))
+    match = _ID_NUMBER.search(compact)
+    if match and id_number_checksum_ok(match.group()):
+        return match.group()
     return None

@@ -1,6 +1,7 @@
 """Start the project's real servers for tests. Standard library only: the action tests run in
 the Rasa virtualenv and the end-to-end tests in the app virtualenv, and both use this."""
 
+import base64
 import os
 import secrets
 import socket
@@ -83,6 +84,8 @@ def backend_server(tmp_dir: Path, port: int | None = None) -> Iterator[Backend]:
         "LINLI_API_FIRST_STAFF_USERNAME": "admin",
         "LINLI_API_FIRST_STAFF_PASSWORD": password,
         "LINLI_API_ACTION_SERVER_API_KEY": api_key,
+        # A Fernet key: url-safe base64 of 32 random bytes.
+        "LINLI_API_ID_NUMBER_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
     }
     subprocess.run([str(APP_PYTHON), "-m", "api.prestart"], cwd=PROJECT_ROOT, env=env, check=True)
     command = [

@@ -106,6 +106,26 @@ async def predict(lines: list[Line], model: Path) -> list[Result]:
     return results
 
 
+def per_intent(results: list[Result]) -> dict[str, dict[str, Any]]:
+    """For each gold intent: how many lines, how many read right, and what the rest became."""
+    rows: dict[str, dict[str, Any]] = {}
+    for result in results:
+        row = rows.setdefault(result.line.intent, {"lines": 0, "correct": 0, "read_as": Counter()})
+        row["lines"] += 1
+        if result.intent == result.line.intent:
+            row["correct"] += 1
+        else:
+            row["read_as"][result.intent] += 1
+    return {
+        intent: {
+            "lines": row["lines"],
+            "accuracy": round(row["correct"] / row["lines"], 4),
+            "read_as": dict(row["read_as"].most_common()),
+        }
+        for intent, row in sorted(rows.items())
+    }
+
+
 def report(results: list[Result]) -> dict[str, Any]:
     overall = Scores()
     by_style: dict[str, Scores] = {}
@@ -115,6 +135,7 @@ def report(results: list[Result]) -> dict[str, Any]:
     return {
         "overall": overall.as_dict(),
         "styles": {style: scores.as_dict() for style, scores in sorted(by_style.items())},
+        "intents": per_intent(results),
         "confusions": [
             {"gold": gold, "predicted": predicted, "count": count}
             for (gold, predicted), count in overall.confusions.most_common(15)
@@ -146,6 +167,10 @@ def print_report(summary: dict[str, Any], show_errors: bool) -> None:
     print(row("overall", summary["overall"]))
     for style, scores in summary["styles"].items():
         print(row(style, scores))
+    print("\nper intent (gold): lines, accuracy, misread as")
+    for intent, row in summary["intents"].items():
+        misread = ", ".join(f"{name} {count}" for name, count in row["read_as"].items())
+        print(f"  {intent:<18} {row['lines']:>4}  {row['accuracy']:7.2%}  {misread}")
     print("\nmost frequent intent confusions (gold -> predicted):")
     for confusion in summary["confusions"]:
         print(f"  {confusion['count']:>3}  {confusion['gold']} -> {confusion['predicted']}")

@@ -52,3 +52,61 @@ async def test_submitted_application_is_a_case_with_its_number(staff: httpx.Clie
     assert case["applicant_name"] == "王秀英"
     assert case["phone"] == "13900001111"
     assert case["channel"] == "voice"
+
+
+async def test_consent_is_recorded_before_the_id_number_is_asked(
+    domain: dict[str, Any], staff: httpx.Client
+) -> None:
+    dispatcher = CollectingDispatcher()
+    base = {"policy": "dibao", "applicant_name": "李建国", "phone": "13900001111"}
+    tracker = make_tracker(
+        "同意", "affirm", slots={**base, "requested_slot": "id_consent"},
+        extracted={"id_consent": True}, sender_id="consent-1", active_loop="aid_form",
+    )  # fmt: skip
+    events = await ValidateAidForm().run(dispatcher, tracker, domain)
+    assert SlotSet("id_consent", True) in events
+    consents = staff.get("/consents", params={"channel": "chat", "sender_id": "consent-1"}).json()
+    assert [(c["purpose"], c["granted"]) for c in consents] == [("id_number", True)]
+
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(
+        "一一零一零五一九四九一二三一零零二叉", "inform",
+        slots={**base, "id_consent": True, "requested_slot": "id_number"},
+        extracted={"id_number": "一一零一零五一九四九一二三一零零二叉"},
+        sender_id="consent-1", active_loop="aid_form",
+    )  # fmt: skip
+    events = await ValidateAidForm().run(dispatcher, tracker, domain)
+    assert SlotSet("id_number", "11010519491231002X") in events
+
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(
+        "11010519491231002X", "inform",
+        slots={**base, "id_consent": True, "id_number": "11010519491231002X"},
+        sender_id="consent-1",
+    )  # fmt: skip
+    events = await ActionSubmitAid().run(dispatcher, tracker, {})
+    assert SlotSet("id_number", None) in events  # not kept in the conversation
+    number = texts(dispatcher).split("申请编号是 ")[1][:7]
+    assert staff.get(f"/cases/{number}").json()["id_number"] == "1101**********002X"
+
+
+async def test_without_consent_no_id_number_is_asked(domain: dict[str, Any]) -> None:
+    form = ValidateAidForm()
+    tracker = make_tracker("不同意", "deny", slots={"id_consent": False})
+    slots = await form.required_slots(
+        ["policy", "applicant_name", "phone", "id_consent", "id_number"],
+        CollectingDispatcher(), tracker, domain,
+    )  # fmt: skip
+    assert "id_number" not in slots
+
+
+async def test_a_wrong_id_number_is_asked_again(domain: dict[str, Any]) -> None:
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(
+        "110105194912310021", "inform",
+        slots={"policy": "dibao", "id_consent": True, "requested_slot": "id_number"},
+        extracted={"id_number": "110105194912310021"}, active_loop="aid_form",
+    )  # fmt: skip
+    events = await ValidateAidForm().run(dispatcher, tracker, domain)
+    assert SlotSet("id_number", None) in events
+    assert "身份证号好像不对" in texts(dispatcher)

@@ -1,7 +1,7 @@
 import pytest
 
 from actions.form_fields import clean_name
-from actions.phone_numbers import extract_phone
+from actions.spoken_numbers import extract_id_number, extract_phone
 
 
 @pytest.mark.parametrize(
@@ -39,3 +39,17 @@ def test_clean_name(said: str, name: str) -> None:
 @pytest.mark.parametrize("said", ["a", "13800138000", "", "我叫"])
 def test_not_a_name(said: str) -> None:
     assert clean_name(said) is None
+
+
+@pytest.mark.parametrize(
+    ("said", "id_number"),
+    [
+        ("11010519491231002X", "11010519491231002X"),
+        ("110105 19491231 002x", "11010519491231002X"),
+        ("幺幺零幺零五幺九四九幺二三幺零零二叉", "11010519491231002X"),
+        ("110105194912310021", None),  # wrong check character
+        ("13800138000", None),
+    ],
+)
+def test_extract_id_number(said: str, id_number: str | None) -> None:
+    assert extract_id_number(said) == id_number

@@ -56,12 +56,15 @@ def test_booking_a_meal_by_chat_lands_in_the_backend(
 def test_applying_for_dibao_files_a_case(conversation: Conversation, staff: httpx.Client) -> None:
     assert "名字" in conversation.say("我要申请低保")
     assert "电话" in conversation.say("王秀英")
-    submitted = conversation.say("13900001111")
+    assert "同意" in conversation.say("13900001111")  # consent before any ID number
+    assert "身份证号" in conversation.say("同意")
+    submitted = conversation.say("11010519491231002X")
     case = staff.get(f"/cases/{number_in(submitted, 'A')}").json()
     assert case["policy_code"] == "dibao"
     assert case["applicant_name"] == "王秀英"
     assert case["phone"] == "13900001111"
     assert case["status"] == "submitted"
+    assert case["id_number"] == "1101**********002X"  # stored, and masked when read
 
 
 def test_policy_question_is_answered_from_the_knowledge_base(conversation: Conversation) -> None:

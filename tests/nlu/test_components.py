@@ -1,10 +1,15 @@
 """The project's own Rasa NLU components, on real rasa Message objects."""
 
+from pathlib import Path
 from typing import Any
 
+import yaml
 from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.components.chinese_text import ChineseTextNormalizer, NegatedEntityFilter
+from bot.components.chinese_text import ChineseTextNormalizer, normalize
+from bot.components.entities import CANONICAL_VALUES, EntityCleaner, PinyinLexiconExtractor
+from tests.servers import PROJECT_ROOT
 
 
 def test_normaliser_folds_traditional_full_width_and_case() -> None:
@@ -12,6 +17,16 @@ def test_normaliser_folds_traditional_full_width_and_case() -> None:
     assert normalizer.normalize("我想申請臨時救助") == "我想申请临时救助"
     assert normalizer.normalize("補貼怎麼領") == "补贴怎么领"
     assert normalizer.normalize("ＤＩＢＡＯ　１２３") == "dibao 123"
+
+
+def test_normaliser_changes_annotated_values_with_the_text() -> None:
+    message = Message(
+        data={"text": "臨時救助", "entities": [{"start": 0, "end": 4, "value": "臨時救助"},
+                                           {"start": 0, "end": 4, "value": "linshi_jiuzhu"}]}
+    )  # fmt: skip
+    ChineseTextNormalizer().process_training_data(TrainingData([message]))
+    assert message.get("text") == "临时救助"
+    assert [e["value"] for e in message.get("entities")] == ["临时救助", "linshi_jiuzhu"]
 
 
 def test_normaliser_keeps_annotated_training_text_whose_length_would_change() -> None:
@@ -28,7 +43,7 @@ def entity(text: str, kind: str, value: str, word: str) -> dict[str, Any]:
 
 def filtered(text: str, *entities: tuple[str, str, str]) -> list[str]:
     message = Message(data={"text": text, "entities": [entity(text, *e) for e in entities]})
-    NegatedEntityFilter().process([message])
+    EntityCleaner().process([message])
     return [e["value"] for e in message.get("entities")]
 
 
@@ -46,3 +61,50 @@ def test_lone_or_unnegated_entities_stay() -> None:
     text = "低保和临时救助有啥区别"
     both = (("policy", "dibao", "低保"), ("policy", "linshi_jiuzhu", "临时救助"))
     assert filtered(text, *both) == ["dibao", "linshi_jiuzhu"]
+
+
+def test_cleaner_keeps_canonical_values_once() -> None:
+    text = "帮我约个上门理发，老头子头发长了，理发"
+    found = filtered(
+        text,
+        ("service", "lifa", "上门理发"),
+        ("service", "头发", "头发"),
+        ("service", "lifa", "理发"),
+    )
+    assert found == ["lifa"]
+
+
+def synonym_lexicon() -> dict[str, list[str]]:
+    data = yaml.safe_load(Path(PROJECT_ROOT / "nlu_data" / "synonyms.yml").read_text())
+    kinds = {value: kind for kind, values in CANONICAL_VALUES.items() for value in values}
+    lexicon = {}
+    for block in data["nlu"]:
+        value = block["synonym"]
+        for line in block["examples"].splitlines():
+            form = line.strip().removeprefix("- ").strip()
+            if form:
+                lexicon[normalize(form)] = [kinds[value], value]
+    return lexicon
+
+
+def test_synonym_values_are_the_canonical_values() -> None:
+    values = {value for _, value in synonym_lexicon().values()}
+    assert values == set().union(*CANONICAL_VALUES.values())
+
+
+def found_by_sound(text: str) -> list[tuple[str, str, str]]:
+    extractor = PinyinLexiconExtractor(None, None, synonym_lexicon())  # type: ignore[arg-type]
+    return [(e["entity"], e["value"], text[e["start"] : e["end"]]) for e in extractor.find(text)]
+
+
+def test_lexicon_finds_names_by_sound() -> None:
+    assert ("policy", "canjizheng", "残疾正") in found_by_sound("啊那个残疾正要去哪里评级")
+    assert ("policy", "shebao", "社宝") in found_by_sound("我那个社宝断了两年")
+    assert ("policy", "dibao", "dibao") in found_by_sound("wo xiang shenqing dibao")
+    assert ("policy", "yiliao_jiuzhu", "大病就住") in found_by_sound("能不能申请那个大病就住")
+
+
+def test_lexicon_does_not_invent_names() -> None:
+    assert found_by_sound("我想问问立法的事") == []  # sounds like 理发, shares no character
+    assert found_by_sound("反正我也不懂理财") == []  # 饭 is one character: not matched by sound
+    assert found_by_sound("帮我写个作文") == []
