@@ -3,7 +3,7 @@
 from collections.abc import Callable, Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 from sqlalchemy.orm import Session
 
@@ -68,6 +68,17 @@ WorkerPrincipal = Annotated[Principal, Depends(require_roles(*STAFF_ROLES, Role.
 AnyPrincipal = Annotated[
     Principal, Depends(require_roles(*STAFF_ROLES, Role.provider_worker, Role.channel))
 ]
+
+
+def get_idempotency_key(
+    idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
+) -> str | None:
+    """The client's key for a retried write; a blank key is no key."""
+    key = (idempotency_key or "").strip()
+    return key or None
+
+
+IdempotencyKey = Annotated[str | None, Depends(get_idempotency_key)]
 
 
 def get_id_number_vault(settings: SettingsDep) -> IdNumberVault:

@@ -6,6 +6,7 @@ English because their readers are operators and integrators; residents see Chine
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
 
 
 class DomainError(Exception):
@@ -50,4 +51,14 @@ def install_error_handlers(app: FastAPI) -> None:
             status_code=exc.status_code,
             content={"detail": exc.message},
             headers=headers,
+        )
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity_error(_request: Request, _exc: IntegrityError) -> JSONResponse:
+        # Services check what they can before writing; what remains is a race between two
+        # requests (e.g. the same Idempotency-Key retried concurrently). The transaction was
+        # rolled back, so a retry is safe.
+        return JSONResponse(
+            status_code=409,
+            content={"detail": "The write conflicts with a concurrent one; retry the request"},
         )

@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, status
+from fastapi import APIRouter, Query, status
 
 from api.auth.models import Role
 from api.bookings import service
@@ -16,6 +16,7 @@ from api.bookings.schemas import (
 )
 from api.deps import (
     AnyPrincipal,
+    IdempotencyKey,
     IntakePrincipal,
     SessionDep,
     StaffPrincipal,
@@ -32,7 +33,7 @@ def create_booking(
     data: BookingCreate,
     session: SessionDep,
     _caller: IntakePrincipal,
-    idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
+    idempotency_key: IdempotencyKey,
 ) -> Booking:
     """Book a home service. A retry with the same Idempotency-Key returns the first booking.
 

@@ -1,11 +1,12 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, status
+from fastapi import APIRouter, Query, status
 
 from api.cases import service
 from api.cases.models import Case, CaseStatus
 from api.cases.schemas import CaseCreate, CaseDetail, CaseOut, CaseTransition
 from api.deps import (
+    IdempotencyKey,
     IntakePrincipal,
     SessionDep,
     StaffPrincipal,
@@ -23,7 +24,7 @@ def create_case(
     session: SessionDep,
     caller: IntakePrincipal,
     vault: VaultDep,
-    idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
+    idempotency_key: IdempotencyKey,
 ) -> Case:
     """File an aid application. A retry with the same Idempotency-Key returns the first case.
 

@@ -1,8 +1,8 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, status
+from fastapi import APIRouter, Query, status
 
-from api.deps import IntakePrincipal, SessionDep, StaffPrincipal
+from api.deps import IdempotencyKey, IntakePrincipal, SessionDep, StaffPrincipal
 from api.feedback import service
 from api.feedback.models import Feedback
 from api.feedback.schemas import FeedbackCreate, FeedbackOut
@@ -15,7 +15,7 @@ def create_feedback(
     data: FeedbackCreate,
     session: SessionDep,
     _caller: IntakePrincipal,
-    idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
+    idempotency_key: IdempotencyKey,
 ) -> Feedback:
     return service.create_feedback(session, data, idempotency_key)
 

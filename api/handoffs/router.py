@@ -1,8 +1,8 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, status
+from fastapi import APIRouter, Query, status
 
-from api.deps import IntakePrincipal, SessionDep, StaffPrincipal
+from api.deps import IdempotencyKey, IntakePrincipal, SessionDep, StaffPrincipal
 from api.handoffs import service
 from api.handoffs.models import Handoff
 from api.handoffs.schemas import HandoffCreate, HandoffOut
@@ -15,7 +15,7 @@ def create_handoff(
     data: HandoffCreate,
     session: SessionDep,
     _caller: IntakePrincipal,
-    idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
+    idempotency_key: IdempotencyKey,
 ) -> Handoff:
     """A resident wants a person. The open queue is what social workers pick up or call back."""
     return service.create_handoff(session, data, idempotency_key)

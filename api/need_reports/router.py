@@ -1,8 +1,8 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, status
+from fastapi import APIRouter, Query, status
 
-from api.deps import IntakePrincipal, SessionDep, StaffPrincipal
+from api.deps import IdempotencyKey, IntakePrincipal, SessionDep, StaffPrincipal
 from api.need_reports import service
 from api.need_reports.models import NeedReport
 from api.need_reports.schemas import (
@@ -20,7 +20,7 @@ def create_need_report(
     data: NeedReportCreate,
     session: SessionDep,
     _caller: IntakePrincipal,
-    idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
+    idempotency_key: IdempotencyKey,
 ) -> NeedReport:
     """A need noticed in a chat, a call or a livestream, for staff to follow up."""
     return service.create_report(session, data, idempotency_key)

@@ -79,3 +79,14 @@ def test_bad_channel_is_refused(client: TestClient, channel_headers: dict[str, s
         "/api/v1/need-reports", json={**REPORT, "channel": "fax"}, headers=channel_headers
     )
     assert response.status_code == 422
+
+
+def test_blank_idempotency_key_is_no_key_and_a_real_one_dedupes(
+    client: TestClient, channel_headers: dict[str, str], staff_headers: dict[str, str]
+) -> None:
+    for key in (" ", " ", "k-1", "k-1"):
+        headers = {**channel_headers, "Idempotency-Key": key}
+        response = client.post("/api/v1/need-reports", json=REPORT, headers=headers)
+        assert response.status_code == 201, response.text
+    queue = client.get("/api/v1/need-reports", headers=staff_headers).json()
+    assert len(queue) == 3
