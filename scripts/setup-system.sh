@@ -5,6 +5,8 @@ set -euo pipefail
 packages=(
   # Rasa pins a matplotlib that has no Python 3.11 wheel: it is built against these.
   libfreetype-dev libqhull-dev pkg-config
+  # The backend tests also run on PostgreSQL (a throwaway cluster: scripts/postgres-test-cluster.sh).
+  postgresql
 )
 
 missing=()
