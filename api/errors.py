@@ -4,7 +4,11 @@ Services raise these; only `install_error_handlers` knows about status codes. Me
 English because their readers are operators and integrators; residents see Chinese from the bot.
 """
 
+from typing import Any
+
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
 
@@ -43,7 +47,29 @@ class NotConfiguredError(DomainError):
     status_code = 503
 
 
+# Request fields whose value must never be echoed back, even when invalid: a mistyped ID number
+# is still mostly someone's ID number.
+REDACTED_FIELDS = frozenset({"id_number"})
+
+
+def redact_validation_error(error: dict[str, Any]) -> dict[str, Any]:
+    if REDACTED_FIELDS.intersection(str(part) for part in error.get("loc", ())):
+        return {key: value for key, value in error.items() if key != "input"}
+    value = error.get("input")
+    if isinstance(value, dict) and REDACTED_FIELDS.intersection(value):
+        error = {
+            **error,
+            "input": {k: "[redacted]" if k in REDACTED_FIELDS else v for k, v in value.items()},
+        }
+    return error
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [redact_validation_error(dict(error)) for error in exc.errors()]
+        return JSONResponse(status_code=422, content={"detail": jsonable_encoder(errors)})
+
     @app.exception_handler(DomainError)
     async def _domain_error(_request: Request, exc: DomainError) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, AuthenticationError) else None

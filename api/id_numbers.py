@@ -56,6 +56,22 @@ def mask_id_number(id_number: str) -> str:
     return f"{id_number[:4]}{'*' * 10}{id_number[-4:]}"
 
 
+_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
+
+
+def mask_id_numbers_in_text(text: str) -> str:
+    """Free text (a chat message, a need report) with every valid ID number in it masked:
+    residents type them anywhere, and free text is neither encrypted nor audited."""
+
+    def _mask(match: re.Match[str]) -> str:
+        try:
+            return mask_id_number(validate_id_number(match.group()))
+        except ValueError:
+            return match.group()
+
+    return _IN_TEXT.sub(_mask, text)
+
+
 class IdNumberVault:
     """Encrypts, decrypts and fingerprints ID numbers with the operator's key."""
 

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Path
 from pydantic import AfterValidator, StringConstraints
 
-from api.id_numbers import validate_id_number
+from api.id_numbers import mask_id_numbers_in_text, validate_id_number
 
 _PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}\d{7,8}|\d{7,8})$")
 
@@ -29,7 +29,12 @@ IdNumber = Annotated[
     str, StringConstraints(max_length=32), AfterValidator(lambda value: validate_id_number(value))
 ]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)]
+# Free text from residents; valid ID numbers in it are masked before anything stores it.
+LongText = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=4000),
+    AfterValidator(mask_id_numbers_in_text),
+]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
 SenderId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
 

@@ -20,7 +20,7 @@ class NeedChannel(StrEnum):
 class NeedReportCreate(BaseModel):
     channel: NeedChannel
     sender_id: SenderId
-    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+    text: Annotated[LongText, StringConstraints(min_length=1)]
     needs_home_visit: bool = False
     # Danger or acute need now: goes to the top of the queue.
     urgent: bool = False

@@ -52,10 +52,15 @@ def test_mask_keeps_four_and_four() -> None:
 def grant(client: TestClient, headers: dict[str, str], granted: bool = True) -> None:
     response = client.post(
         "/api/v1/consents",
-        json={"channel": "chat", "sender_id": "conv-id", "purpose": "id_number",
-              "granted": granted, "text_shown": CONSENT_TEXT},
+        json={
+            "channel": "chat",
+            "sender_id": "conv-id",
+            "purpose": "id_number",
+            "granted": granted,
+            "text_shown": CONSENT_TEXT,
+        },
         headers=headers,
-    )  # fmt: skip
+    )
     assert response.status_code == 201, response.text
     assert response.json()["granted"] is granted
     assert set(response.json()) >= {"id", "granted", "recorded_at"}
@@ -206,3 +211,41 @@ def test_without_a_key_id_numbers_are_refused_not_stored_in_clear(
     assert "LINLI_API_ID_NUMBER_KEY" in response.json()["detail"]
     # Cases without an ID number still work.
     assert client.post("/api/v1/cases", json=CASE, headers=channel_headers).status_code == 201
+
+
+def test_an_invalid_id_number_is_never_echoed_back(
+    client: TestClient, channel_headers: dict[str, str]
+) -> None:
+    grant(client, channel_headers)
+    wrong = VALID[:-1] + ("0" if VALID[-1] != "0" else "1")
+    response = client.post(
+        "/api/v1/cases", json={**CASE, "id_number": wrong}, headers=channel_headers
+    )
+    assert response.status_code == 422 and "checksum" in response.text
+    assert wrong not in response.text
+    # A body that fails as a whole does not echo the number either.
+    response = client.post(
+        "/api/v1/cases", json={**CASE, "id_number": wrong, "phone": "1"}, headers=channel_headers
+    )
+    assert response.status_code == 422 and wrong not in response.text
+
+
+def test_id_numbers_typed_into_free_text_are_masked_before_storage(
+    client: TestClient, channel_headers: dict[str, str], staff_headers: dict[str, str]
+) -> None:
+    text_with_id = f"我的身份证是{VALID}，电话13800138000"
+    client.post(
+        "/api/v1/handoffs",
+        json={"channel": "chat", "last_message": text_with_id},
+        headers=channel_headers,
+    )
+    client.post(
+        "/api/v1/need-reports",
+        json={"channel": "chat", "sender_id": "c1", "text": text_with_id},
+        headers=channel_headers,
+    )
+    handoff = client.get("/api/v1/handoffs", headers=staff_headers).json()[0]
+    report = client.get("/api/v1/need-reports", headers=staff_headers).json()[0]
+    for stored in (handoff["last_message"], report["text"]):
+        assert VALID not in stored and mask_id_number(VALID) in stored
+        assert "13800138000" in stored  # other numbers are left alone
