@@ -3,9 +3,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, inspect, text
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import create_engine, inspect, make_url, text
 
 from api.db import downgrade, upgrade
+from api.models import Base
 from tests.api.conftest import BACKENDS, POSTGRES_URL, _postgres_execute
 
 
@@ -16,8 +19,6 @@ def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[s
         return
     if not POSTGRES_URL:
         pytest.skip("LINLI_TEST_POSTGRES_URL not set: PostgreSQL tests skipped")
-    from sqlalchemy import make_url
-
     name = f"linli_migrations_{tmp_path.name[-8:].replace('-', '_')}"
     _postgres_execute(f'CREATE DATABASE "{name}"')
     yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
@@ -88,3 +89,14 @@ def test_0002_keeps_existing_rows_valid(empty_database: str) -> None:
     with engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM cases")).scalar() == 1
     engine.dispose()
+
+
+def test_models_and_migrations_agree(empty_database: str) -> None:
+    """Autogenerate finds nothing to do: every model change has its migration."""
+    upgrade(empty_database)
+    engine = create_engine(empty_database)
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"render_as_batch": True})
+        differences = compare_metadata(context, Base.metadata)
+    engine.dispose()
+    assert differences == []
