@@ -92,3 +92,24 @@ def test_greeting_out_of_scope_and_fallback_say_what_the_assistant_can_do(
     assert "邻里通" in conversation.say("你好")
     assert "帮不上忙" in conversation.say("帮我推荐一只能涨的股票")
     assert "查政策" in conversation.say("/nlu_fallback")
+
+
+def test_eligibility_conversation_screens_and_offers_to_apply(
+    conversation: Conversation,
+) -> None:
+    # The age said in the question is not asked again.
+    assert "一个人住" in conversation.say("我家老头子八十五了，能领高龄津贴吗")
+    assert "残疾" in conversation.say("不是，跟我一起住")
+    assert "大病" in conversation.say("没有")
+    assert "收入" in conversation.say("没有")
+    result = conversation.say("有退休金")
+    assert "高龄津贴" in result and "符合条件" in result and "85岁" in result
+
+
+def test_hardship_is_heard_and_offered_a_screening(
+    conversation: Conversation, staff: httpx.Client
+) -> None:
+    reply = conversation.say("老伴住院花了十几万，家里实在撑不下去了")
+    assert "不容易" in reply and "社工" in reply
+    reports = staff.get("/need-reports").json()
+    assert any(report["sender_id"] == conversation.sender for report in reports)
