@@ -119,8 +119,8 @@ class CallSession:
         self._last_voiced_at = 0.0
         self._turn_lock = asyncio.Lock()
         self._busy = 0  # turns being worked on: no silence timer meanwhile
-        self._speech_tasks: list[asyncio.Task[None]] = []  # in the order they will be heard
-        self._backend_writes: set[asyncio.Task[None]] = set()
+        self._speech_tasks: set[asyncio.Task[None]] = set()
+        self._backend_writes: set[asyncio.Task[Any]] = set()
         self.epoch = 0  # raised by every barge-in
         self._playing_until = 0.0  # monotonic: when the transport will have played our audio
         self._silence_ms = 0
@@ -205,7 +205,7 @@ class CallSession:
         else:
             await self._finish_speaking()
         for task in list(self._tasks):
-            if task is not current and task not in self._speech_tasks:
+            if task is not current and task not in self._speech_tasks | self._backend_writes:
                 task.cancel()
         self._recognizer.cancel()
         if self._backend_writes:  # turns first, so the record is complete when it ends
@@ -428,16 +428,21 @@ class CallSession:
             self._busy -= 1
 
     def _record_turn(self, record: TurnRecord) -> None:
+        """Report the turn once its reply has been produced (its latency is known then)."""
         self.turns.append(record)
-        self.events.put_nowait(record)
-        write = self._spawn(
-            self.services.backend.add_turn(
-                self.call_id, record.turn, record.transcript, record.intent, record.bot_text,
-                record.latency_ms,
-            )
-        )  # fmt: skip
+        speech = [task for task in self._speech_tasks if not task.done()]
+        write = self._spawn(self._report_turn(record, speech))
         self._backend_writes.add(write)
         write.add_done_callback(self._backend_writes.discard)
+
+    async def _report_turn(self, record: TurnRecord, speech: list[asyncio.Task[None]]) -> None:
+        if speech:
+            await asyncio.wait(speech)
+        await self.events.put(record)
+        await self.services.backend.add_turn(
+            self.call_id, record.turn, record.transcript, record.intent, record.bot_text,
+            record.latency_ms,
+        )  # fmt: skip
 
     # ------------------------------------------------------------------ speaking
 
@@ -461,7 +466,7 @@ class CallSession:
             await speech
 
         task = self._spawn(after_previous())
-        self._speech_tasks = [*previous, task]
+        self._speech_tasks = {*previous, task}
 
     async def _speak(self, text: str, record: TurnRecord | None, since: float | None) -> None:
         started = time.monotonic()

@@ -31,7 +31,8 @@ class CallLog:
     """What the simulated caller heard, turn by turn."""
 
     records: list[TurnRecord] = field(default_factory=list)
-    audio: list[bytearray] = field(default_factory=lambda: [bytearray()])  # [0]: the greeting
+    # [0]: the greeting, then one per turn
+    audio: list[bytearray] = field(default_factory=lambda: [bytearray()])
     transfers: list[str] = field(default_factory=list)
     outcome: str | None = None
     stopped_playback: int = 0
@@ -77,6 +78,8 @@ class SimulatedCall:
         self._listener = asyncio.get_running_loop().create_task(self._listen())
         await self.session.start()
         await self._bot_finished()
+        # Each turn's record follows its reply's audio: from here on, one bucket per turn.
+        self.log.audio.append(bytearray())
 
     async def _bot_finished(self) -> None:
         while self.session.bot_is_speaking:

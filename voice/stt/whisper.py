@@ -88,7 +88,9 @@ class WhisperRecognizer(SpeechRecognizer):
         )
         text = "".join(segment.text for segment in segments).strip()
         # On noise Whisper tends to repeat its prompt back: that is no transcript.
-        return "" if text and text.strip("。，") in self._prompt else text
+        # (A short phrase inside the prompt, like 转人工, is a real answer.)
+        echoed = len(text) >= 8 and text.strip("。，") in self._prompt
+        return "" if echoed else text
 
     def new_recognizer(self) -> CallRecognizer:
         return WhisperCallRecognizer(self, self._executor)
