@@ -206,7 +206,12 @@ class BackendClient:
         data = await self._request("GET", "/cases", params={"sender_id": sender_id})
         return [_pick(Case, item) for item in data]
 
-    async def cancel_booking(self, number: str, reason: str) -> Booking:
-        data = await self._request("POST", f"/bookings/{number}/cancel", json={"reason": reason})
+    async def cancel_booking(self, number: str, reason: str, sender_id: str) -> Booking:
+        """Cancel on behalf of the conversation that booked it (the backend checks it is)."""
+        data = await self._request(
+            "POST",
+            f"/bookings/{number}/cancel",
+            json={"reason": reason, "sender_id": sender_id},
+        )
         booking: Booking = _pick(Booking, data)
         return booking

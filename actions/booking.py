@@ -220,7 +220,9 @@ class ActionCancelBooking(Action):
         try:
             async with BackendClient() as backend:
                 if pending and intent == "affirm":
-                    booking = await backend.cancel_booking(pending, reason="居民通过对话取消")
+                    booking = await backend.cancel_booking(
+                        pending, reason="居民通过对话取消", sender_id=tracker.sender_id
+                    )
                     dispatcher.utter_message(text=f"已经帮您取消了{_describe_booking(booking)}。")
                     return [SlotSet("pending_cancel", None)]
                 if pending and intent == "deny":
