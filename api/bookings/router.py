@@ -85,13 +85,9 @@ def cancel_booking(
 ) -> Booking:
     """Cancel a booking before the worker arrives; the reason is kept for the provider and a
     budget draw is given back."""
-    if data.sender_id is not None:
-        require_owner(
-            caller,
-            data.sender_id,
-            service.get_booking(session, number).sender_id,
-            f"Booking {number}",
-        )
+    require_owner(
+        caller, data.sender_id, service.get_booking(session, number).sender_id, f"Booking {number}"
+    )
     return service.cancel_booking(session, number, data.reason)
 
 

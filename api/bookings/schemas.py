@@ -29,7 +29,7 @@ class BookingCreate(BaseModel):
 
 class BookingCancel(BaseModel):
     reason: ShortText
-    # Channels should send the conversation the booking belongs to; it is checked when sent.
+    # Channels must send the conversation the booking belongs to (staff need not).
     sender_id: SenderId | None = None
 
 

@@ -60,7 +60,9 @@ def test_cancel_keeps_the_reason_and_is_idempotent(
     client.post("/api/v1/bookings", json=booking(), headers=channel_headers)
     for _ in range(2):
         cancelled = client.post(
-            "/api/v1/bookings/B000001/cancel", json={"reason": "不需要了"}, headers=channel_headers
+            "/api/v1/bookings/B000001/cancel",
+            json={"reason": "不需要了", "sender_id": "tg-42"},
+            headers=channel_headers,
         )
         assert cancelled.status_code == 200
         assert cancelled.json()["status"] == "cancelled"
@@ -97,3 +99,13 @@ def test_feedback_needs_a_rating_or_text(
         ).status_code
         == 422
     )
+
+
+def test_a_channel_cancels_only_with_the_conversation_that_booked(
+    client: TestClient, channel_headers: dict[str, str]
+) -> None:
+    client.post("/api/v1/bookings", json=booking(), headers=channel_headers)
+    anonymous = client.post(
+        "/api/v1/bookings/B000001/cancel", json={"reason": "x"}, headers=channel_headers
+    )
+    assert anonymous.status_code == 403

@@ -85,7 +85,9 @@ def test_cancelling_gives_the_money_back(
     number = paid(client, channel_headers, 400).json()["number"]
     assert paid(client, channel_headers, 50).status_code == 409
     client.post(
-        f"/api/v1/bookings/{number}/cancel", json={"reason": "住院了"}, headers=channel_headers
+        f"/api/v1/bookings/{number}/cancel",
+        json={"reason": "住院了", "sender_id": "tg-42"},
+        headers=channel_headers,
     )
     assert paid(client, channel_headers, 50).status_code == 201
     state = client.get(f"/api/v1/budgets/{budget['id']}", headers=staff_headers).json()

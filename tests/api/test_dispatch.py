@@ -116,7 +116,9 @@ def test_steps_out_of_order_are_refused(
     assert not_served.status_code == 409
     serve(client, number, staff_headers, worker, provider["id"])
     late_cancel = client.post(
-        f"/api/v1/bookings/{number}/cancel", json={"reason": "不要了"}, headers=channel_headers
+        f"/api/v1/bookings/{number}/cancel",
+        json={"reason": "不要了", "sender_id": "tg-42"},
+        headers=channel_headers,
     )
     assert late_cancel.status_code == 409
 
