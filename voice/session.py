@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from voice import prompts
-from voice.audio import FRAME_BYTES, FRAME_MS, SAMPLE_RATE, duration_s, frames
+from voice.audio import FRAME_BYTES, FRAME_MS, SAMPLE_RATE, frames
 from voice.services import VoiceServices
 from voice.settings import SttEngineName
 from voice.stt.base import AsrStats
@@ -478,9 +478,8 @@ class CallSession:
         ):
             if first and record is not None:
                 record.stages_ms["tts_first_audio"] = (time.monotonic() - started) * 1000
-            self._emit_audio(pcm, record, since if first else None)
+            spoken += self._emit_audio(pcm, record, since if first else None)
             first = False
-            spoken += pcm
         self._last_bot_audio = bytes(spoken)  # complete: "再说一遍" can replay it as it was
         await self.events.put(BotDone())
 
@@ -488,15 +487,18 @@ class CallSession:
         self._emit_audio(pcm, record, since)
         await self.events.put(BotDone())
 
-    def _emit_audio(self, pcm: bytes, record: TurnRecord | None, since: float | None) -> None:
+    def _emit_audio(self, pcm: bytes, record: TurnRecord | None, since: float | None) -> bytes:
+        """Queue `pcm` as 20 ms frames; returns them as queued (the last one padded)."""
         now = time.monotonic()
         if since is not None and record is not None and record.latency_ms is None:
             record.latency_ms = round((now - since) * 1000)
-        self._playing_until = max(self._playing_until, now) + duration_s(pcm)
-        for frame in frames(pcm):
+        framed = list(frames(pcm))
+        self._playing_until = max(self._playing_until, now) + len(framed) * FRAME_MS / 1000
+        for frame in framed:
             self.events.put_nowait(BotAudio(frame, self.epoch))
         if len(self._recordings) > 1:
             self._recordings[1].writeframes(pcm)
+        return b"".join(framed)
 
     async def _finish_speaking(self) -> None:
         pending = [task for task in self._speech_tasks if not task.done()]
