@@ -65,10 +65,10 @@ async def one_call(
                 next_due += FRAME_S
                 await asyncio.sleep(max(0.0, next_due - time.monotonic()))
             elif isinstance(event, BotDone):
-                if session.events.empty():
-                    next_due = None
-                    session.playback_finished()
-                    reply_done.set()
+                # Every frame before this was played: the caller may answer.
+                next_due = None
+                session.playback_finished()
+                reply_done.set()
             elif isinstance(event, TurnRecord):
                 result.turns.append(event)
             elif isinstance(event, Hangup):
