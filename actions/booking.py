@@ -206,34 +206,23 @@ class ActionCheckStatus(Action):
         return []
 
 
-class ActionCancelBooking(Action):
-    """Two turns: name the booking and ask; cancel on "对", keep it on "不"."""
+class ActionOfferCancellation(Action):
+    """First turn of a cancellation: find the booking meant and ask before cancelling it."""
 
     def name(self) -> str:
-        return "action_cancel_booking"
+        return "action_offer_cancellation"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        pending = tracker.get_slot("pending_cancel")
-        intent = latest_intent(tracker)
         try:
             async with BackendClient() as backend:
-                if pending and intent == "affirm":
-                    booking = await backend.cancel_booking(
-                        pending, reason="居民通过对话取消", sender_id=tracker.sender_id
-                    )
-                    dispatcher.utter_message(text=f"已经帮您取消了{_describe_booking(booking)}。")
-                    return [SlotSet("pending_cancel", None)]
-                if pending and intent == "deny":
-                    say(dispatcher, "keep_booking")
-                    return [SlotSet("pending_cancel", None)]
                 bookings = await backend.bookings_of(tracker.sender_id)
         except (BackendUnavailableError, BackendRejectedError):
             dispatcher.utter_message(
                 text="不好意思，预约系统暂时连不上，没能取消。请稍后再试，或者说“转人工”。"
             )
-            return [SlotSet("pending_cancel", None)]
+            return []
         active = [booking for booking in bookings if booking.status == "requested"]
         named = set(tracker.get_latest_entity_values("service"))
         matching = [booking for booking in active if booking.service_code in named] or active
@@ -245,3 +234,30 @@ class ActionCancelBooking(Action):
             text=f"您要取消{_describe_booking(booking)}吗？", buttons=_AFFIRM_DENY_BUTTONS
         )
         return [SlotSet("pending_cancel", booking.number)]
+
+
+class ActionCancelBooking(Action):
+    """Second turn: cancel on "对", keep the booking on "不"."""
+
+    def name(self) -> str:
+        return "action_cancel_booking"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        pending = tracker.get_slot("pending_cancel")
+        if latest_intent(tracker) != "affirm" or not pending:
+            say(dispatcher, "keep_booking")
+            return [SlotSet("pending_cancel", None)]
+        try:
+            async with BackendClient() as backend:
+                booking = await backend.cancel_booking(
+                    pending, reason="居民通过对话取消", sender_id=tracker.sender_id
+                )
+        except (BackendUnavailableError, BackendRejectedError):
+            dispatcher.utter_message(
+                text="不好意思，预约系统暂时连不上，没能取消。请稍后再试，或者说“转人工”。"
+            )
+            return [SlotSet("pending_cancel", None)]
+        dispatcher.utter_message(text=f"已经帮您取消了{_describe_booking(booking)}。")
+        return [SlotSet("pending_cancel", None)]

@@ -12,6 +12,7 @@ from actions.booking import (
     ActionAskBookingConfirmed,
     ActionCancelBooking,
     ActionCheckStatus,
+    ActionOfferCancellation,
     ActionSubmitBooking,
     ValidateBookingForm,
 )
@@ -207,7 +208,7 @@ async def test_status_and_cancel_by_conversation(staff: httpx.Client) -> None:
     assert "已预约，等待派单" in texts(dispatcher)
 
     dispatcher = CollectingDispatcher()
-    events = await ActionCancelBooking().run(
+    events = await ActionOfferCancellation().run(
         dispatcher, make_tracker("明天的饭不要了", "cancel_booking", sender_id=sender), {}
     )
     number = slot_values(events)["pending_cancel"]
@@ -229,3 +230,11 @@ async def test_nothing_to_check_in_a_new_conversation() -> None:
     await ActionCheckStatus().run(dispatcher, make_tracker("进度", "check_status",
                                                            sender_id="nobody"), {})  # fmt: skip
     assert "没有查到" in texts(dispatcher)
+
+
+async def test_no_keeps_the_booking() -> None:
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker("不是", "deny", slots={"pending_cancel": "B000001"}, sender_id="x")
+    events = await ActionCancelBooking().run(dispatcher, tracker, {})
+    assert "预约保留不变" in texts(dispatcher)
+    assert slot_values(events) == {"pending_cancel": None}
