@@ -1,5 +1,6 @@
 """The fixed prompts of actions/prompts.yml, and the actions that ask for form slots."""
 
+from abc import ABC, abstractmethod
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -24,11 +25,19 @@ def say(dispatcher: CollectingDispatcher, prompt: str) -> None:
     dispatcher.utter_message(text=entry["text"], buttons=entry.get("buttons", []))
 
 
-class AskAction(Action):
-    """Asks for one form slot (Rasa runs `action_ask_<slot>` when the form needs it)."""
+class AskAction(Action, ABC):
+    """Asks for one form slot (Rasa runs `action_ask_<slot>` when the form needs it).
 
-    action_name: str
-    prompt: str
+    Abstract, so that the action server registers only the subclasses, which set both names.
+    """
+
+    @property
+    @abstractmethod
+    def action_name(self) -> str: ...
+
+    @property
+    @abstractmethod
+    def prompt(self) -> str: ...
 
     def name(self) -> str:
         return self.action_name

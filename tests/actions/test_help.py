@@ -1,5 +1,6 @@
 import httpx
 import pytest
+import yaml
 from rasa_sdk.events import ActiveLoop
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -57,3 +58,16 @@ async def test_repeat_says_the_last_bot_message_again() -> None:
     dispatcher = CollectingDispatcher()
     await ActionRepeat().run(dispatcher, make_tracker("再说一遍", "repeat"), {})
     assert "还没说什么" in texts(dispatcher)
+
+
+def test_the_action_server_registers_every_action_of_the_domain() -> None:
+    from rasa_sdk.executor import ActionExecutor
+
+    from tests.servers import PROJECT_ROOT
+
+    executor = ActionExecutor()
+    executor.register_package("actions")
+    custom: set[str] = set()
+    for path in (PROJECT_ROOT / "bot" / "domain").glob("*.yml"):
+        custom |= {a for a in (yaml.safe_load(path.read_text()) or {}).get("actions", [])}
+    assert custom <= set(executor.actions)
