@@ -350,8 +350,9 @@ class CallSession:
             log.error("call %s: Rasa failed: %r", self.call_id, error)
             record.bot_text = prompts.TECHNICAL_TROUBLE
         record.stages_ms["nlu"] = (time.monotonic() - started) * 1000
-        if record.bot_text:
-            self._say(record.bot_text, record, since)
+        # A reply with no text (a silent fallback) would leave the caller in silence.
+        record.bot_text = record.bot_text or prompts.NOT_UNDERSTOOD
+        self._say(record.bot_text, record, since)
         try:
             record.intent = await self.services.rasa.latest_intent(self.call_id)
         except Exception as error:

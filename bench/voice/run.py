@@ -14,7 +14,9 @@ import argparse
 import asyncio
 import json
 import resource
+import signal
 import statistics
+import sys
 import tempfile
 import time
 import uuid
@@ -95,15 +97,23 @@ async def one_call(
     listener = asyncio.create_task(listen())
     await session.start()
     for pcm in turns:
-        await reply_done.wait()  # the caller waits for the bot to finish speaking
+        await wait_for_reply(reply_done)  # the caller waits for the bot to finish speaking
         reply_done.clear()
         await speak(silence(0.3) + pcm, until_answered=True)
-    await reply_done.wait()
+    await wait_for_reply(reply_done)
     await session.caller_hung_up()
     await listener
     stats = session.asr_stats
     result.asr_audio_s, result.asr_busy_s = stats.audio_s, stats.busy_s
     return result
+
+
+async def wait_for_reply(reply_done: asyncio.Event) -> None:
+    try:
+        async with asyncio.timeout(90):
+            await reply_done.wait()
+    except TimeoutError:
+        pass  # counted as unanswered by the turn that had no answer
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -180,6 +190,8 @@ def main() -> None:
     parser.add_argument("--backend-url", default="http://127.0.0.1:8000")
     parser.add_argument("--backend-api-key", default="")
     args = parser.parse_args()
+    # Stopped with kill: unwind, so the stack's servers are stopped too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     turns = [read_audio_file(HOTLINE / f"{name}.wav") for name in args.turns]
     with stack_or_urls(args) as stack:
         base: dict[str, Any] = {
