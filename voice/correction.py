@@ -14,6 +14,9 @@ from pypinyin import Style, lazy_pinyin
 from voice.settings import PROJECT_ROOT
 
 SYNONYMS_FILE = PROJECT_ROOT / "nlu_data" / "synonyms.yml"
+# Words every booking needs besides the names in synonyms.yml: a misheard day or time of day
+# (名天 for 明天) fails the whole booking form.
+BOOKING_WORDS = ("今天", "明天", "后天", "上午", "中午", "下午", "晚上", "下周", "周末", "转人工")
 
 # A run of three or more spoken digits is a number read out digit by digit (phone, ID, case
 # number); shorter numerals ("十点", "八十五") are quantities the NLU understands as words.
@@ -86,6 +89,10 @@ class TranscriptCorrector:
                 seen.add(plain)
                 toned = tuple(char_pinyin(char)[1] for char in form)
                 names.append(DomainName(form, plain, toned, tuple(map(fuzzy_syllable, plain))))
+        for word in BOOKING_WORDS:
+            plain = tuple(char_pinyin(char)[0] for char in word)
+            toned = tuple(char_pinyin(char)[1] for char in word)
+            names.append(DomainName(word, plain, toned, tuple(map(fuzzy_syllable, plain))))
         names.sort(key=lambda name: -len(name.text))  # longest names first
         return names, known_homophones
 

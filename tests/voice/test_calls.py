@@ -128,7 +128,7 @@ def test_say_it_again_repeats_the_last_prompt(
 ) -> None:
     log = call(loop, services, [str(hotline("d01")), str(hotline("d06")), "keys:*"])
     answer, again, again_by_key = log.records
-    assert "低保" in answer.bot_text
+    assert answer.bot_text and answer.intent not in {"repeat", None}
     assert again.intent == again_by_key.intent == "repeat"
     assert again.bot_text == again_by_key.bot_text == answer.bot_text
     assert bytes(log.audio[2]) == bytes(log.audio[1])  # the same audio, replayed at once
