@@ -8,8 +8,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.backend import BackendClient, BackendRejectedError, BackendUnavailableError
-from actions.conversation import channel_of
-from actions.form_fields import clean_name, validate_phone
+from actions.conversation import channel_of, latest_intent, latest_text
+from actions.form_fields import clean_name, read_yes_no, validate_phone
 from actions.labels import POLICY_NAMES
 from actions.prompts import load_prompts, say
 from actions.spoken_numbers import extract_id_number
@@ -30,6 +30,14 @@ class ValidateAidForm(FormValidationAction):
         if tracker.get_slot("id_consent") is False:
             return [slot for slot in domain_slots if slot != "id_number"]
         return domain_slots
+
+    async def extract_id_consent(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if tracker.get_slot("requested_slot") != "id_consent":
+            return {}
+        answer = read_yes_no(latest_text(tracker), latest_intent(tracker))
+        return {} if answer is None else {"id_consent": answer}
 
     async def validate_id_consent(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

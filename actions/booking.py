@@ -16,7 +16,7 @@ from actions.backend import (
 )
 from actions.booking_time import Precision, describe, resolve_booking_time
 from actions.conversation import channel_of, latest_intent, latest_text, now_local
-from actions.form_fields import validate_phone
+from actions.form_fields import read_yes_no, validate_phone
 from actions.labels import SERVICE_NAMES, STATUS_NAMES, spaced_digits
 from actions.prompts import say
 
@@ -98,6 +98,14 @@ class ValidateBookingForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         return validate_phone(value, dispatcher)
+
+    async def extract_booking_confirmed(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if tracker.get_slot("requested_slot") != "booking_confirmed":
+            return {}
+        answer = read_yes_no(latest_text(tracker), latest_intent(tracker))
+        return {} if answer is None else {"booking_confirmed": answer}
 
     def validate_booking_confirmed(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -9,6 +9,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.backend import BackendClient, BackendRejectedError, BackendUnavailableError
 from actions.conversation import latest_intent, latest_text
+from actions.form_fields import read_yes_no
 from actions.labels import POLICY_NAMES
 from actions.prompts import say
 from actions.resident_facts import (
@@ -18,9 +19,6 @@ from actions.resident_facts import (
     read_living_alone,
     read_serious_illness,
 )
-
-# Yes/no answers to the questions that are yes/no.
-_YES_NO = {"affirm": True, "deny": False}
 
 
 class ValidateEligibilityForm(FormValidationAction):
@@ -48,7 +46,7 @@ class ValidateEligibilityForm(FormValidationAction):
     ) -> dict[str, Any]:
         value = read_living_alone(latest_text(tracker))
         if value is None and self._asked(tracker, "living_alone"):
-            value = _YES_NO.get(latest_intent(tracker) or "")
+            value = read_yes_no(latest_text(tracker), latest_intent(tracker))
         return self._fact("living_alone", value, dispatcher, tracker)
 
     async def extract_disability(
@@ -64,7 +62,7 @@ class ValidateEligibilityForm(FormValidationAction):
     ) -> dict[str, Any]:
         value = read_serious_illness(latest_text(tracker))
         if value is None and self._asked(tracker, "serious_illness"):
-            value = _YES_NO.get(latest_intent(tracker) or "")
+            value = read_yes_no(latest_text(tracker), latest_intent(tracker))
         return self._fact("serious_illness", value, dispatcher, tracker)
 
     async def extract_income(

@@ -29,3 +29,18 @@ def clean_name(text: str) -> str | None:
     if not 2 <= len(name) <= 20 or _NOT_NAME.search(name):
         return None
     return name
+
+
+# Yes and no as residents say them. "不" forms first: "不同意" contains "同意".
+_NO = re.compile(r"不同意|不行|不要|不用|不愿意|不方便|不对|不是|算了|别|没有|否|错了|不中|不得")
+_YES = re.compile(r"同意|可以|行|好|愿意|是|对|嗯|没问题|中|要得|要的|没错|确认|OK|ok|yes")
+_INTENT_ANSWER = {"affirm": True, "deny": False}
+
+
+def read_yes_no(text: str, intent: str | None) -> bool | None:
+    """A yes/no answer read from the words, the NLU intent only when the words do not say."""
+    if _NO.search(text):
+        return False
+    if _YES.search(text):
+        return True
+    return _INTENT_ANSWER.get(intent or "")

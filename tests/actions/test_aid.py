@@ -110,3 +110,14 @@ async def test_a_wrong_id_number_is_asked_again(domain: dict[str, Any]) -> None:
     events = await ValidateAidForm().run(dispatcher, tracker, domain)
     assert SlotSet("id_number", None) in events
     assert "身份证号好像不对" in texts(dispatcher)
+
+
+async def test_consent_is_read_from_the_words(domain: dict[str, Any]) -> None:
+    base = {"policy": "dibao", "applicant_name": "李建国", "phone": "13900001111"}
+    for said, intent, granted in [("同意", "inform", True), ("不同意", "affirm", False)]:
+        tracker = make_tracker(
+            said, intent, slots={**base, "requested_slot": "id_consent"},
+            sender_id=f"consent-words-{granted}", active_loop="aid_form",
+        )  # fmt: skip
+        events = await ValidateAidForm().run(CollectingDispatcher(), tracker, domain)
+        assert SlotSet("id_consent", granted) in events

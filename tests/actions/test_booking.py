@@ -238,3 +238,14 @@ async def test_no_keeps_the_booking() -> None:
     events = await ActionCancelBooking().run(dispatcher, tracker, {})
     assert "预约保留不变" in texts(dispatcher)
     assert slot_values(events) == {"pending_cancel": None}
+
+
+async def test_read_back_answer_is_read_from_the_words(domain: dict[str, Any]) -> None:
+    tracker = make_tracker(
+        "对的就是这个时间", "inform",
+        slots={**filled_booking("w"), "booking_confirmed": None,
+               "requested_slot": "booking_confirmed"},
+        active_loop="booking_form",
+    )  # fmt: skip
+    slots = slot_values(await ValidateBookingForm().run(CollectingDispatcher(), tracker, domain))
+    assert slots["booking_confirmed"] is True

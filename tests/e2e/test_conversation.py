@@ -57,7 +57,7 @@ def test_applying_for_dibao_files_a_case(conversation: Conversation, staff: http
     assert "名字" in conversation.say("我要申请低保")
     assert "电话" in conversation.say("王秀英")
     assert "同意" in conversation.say("13900001111")  # consent before any ID number
-    assert "身份证号" in conversation.say("同意")
+    assert "18位身份证号" in conversation.say("同意")
     submitted = conversation.say("11010519491231002X")
     case = staff.get(f"/cases/{number_in(submitted, 'A')}").json()
     assert case["policy_code"] == "dibao"
