@@ -227,9 +227,7 @@ class ActionOfferCancellation(Action):
             async with BackendClient() as backend:
                 bookings = await backend.bookings_of(tracker.sender_id)
         except (BackendUnavailableError, BackendRejectedError):
-            dispatcher.utter_message(
-                text="不好意思，预约系统暂时连不上，没能取消。请稍后再试，或者说“转人工”。"
-            )
+            say(dispatcher, "cancel_failed")
             return []
         active = [booking for booking in bookings if booking.status == "requested"]
         named = set(tracker.get_latest_entity_values("service"))
@@ -263,9 +261,7 @@ class ActionCancelBooking(Action):
                     pending, reason="居民通过对话取消", sender_id=tracker.sender_id
                 )
         except (BackendUnavailableError, BackendRejectedError):
-            dispatcher.utter_message(
-                text="不好意思，预约系统暂时连不上，没能取消。请稍后再试，或者说“转人工”。"
-            )
+            say(dispatcher, "cancel_failed")
             return [SlotSet("pending_cancel", None)]
         dispatcher.utter_message(text=f"已经帮您取消了{_describe_booking(booking)}。")
         return [SlotSet("pending_cancel", None)]

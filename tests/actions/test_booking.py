@@ -249,3 +249,13 @@ async def test_read_back_answer_is_read_from_the_words(domain: dict[str, Any]) -
     )  # fmt: skip
     slots = slot_values(await ValidateBookingForm().run(CollectingDispatcher(), tracker, domain))
     assert slots["booking_confirmed"] is True
+
+
+async def test_cancel_with_the_backend_down_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LINLI_ACTIONS_BACKEND_URL", f"http://127.0.0.1:{free_port()}")
+    get_settings.cache_clear()
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker("对", "affirm", slots={"pending_cancel": "B000001"}, sender_id="x")
+    events = await ActionCancelBooking().run(dispatcher, tracker, {})
+    assert "没能取消" in texts(dispatcher)
+    assert slot_values(events) == {"pending_cancel": None}
