@@ -4,13 +4,15 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import DateTime, Dialect, Engine, MetaData, create_engine, event, select
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+from api.errors import NotFoundError
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -104,3 +106,17 @@ def find_by_idempotency_key(session: Session, model: Any, key: str | None) -> An
     if not key:
         return None
     return session.scalar(select(model).where(model.idempotency_key == key))
+
+
+RecordT = TypeVar("RecordT")
+
+
+def get_or_not_found(
+    session: Session, model: type[RecordT], record_id: int | None, what: str
+) -> RecordT:
+    """The record with this primary key, or NotFoundError "<what> not found" (also for None,
+    which is what parsing a malformed record number gives)."""
+    record = session.get(model, record_id) if record_id is not None else None
+    if record is None:
+        raise NotFoundError(f"{what} not found")
+    return record

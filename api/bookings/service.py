@@ -19,8 +19,8 @@ from api.bookings.schemas import (
 from api.budgets.service import draw, to_fen
 from api.callbacks.models import Callback
 from api.catalogue.service import require_service
-from api.db import find_by_idempotency_key, utcnow
-from api.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
+from api.db import find_by_idempotency_key, get_or_not_found, utcnow
+from api.errors import ConflictError, InvalidInputError, PermissionDeniedError
 from api.feedback.models import Feedback
 from api.providers.schemas import TrafficLight
 from api.providers.service import get_provider, standing
@@ -77,10 +77,7 @@ def create_booking(session: Session, data: BookingCreate, idempotency_key: str |
 
 def get_booking(session: Session, number: str) -> Booking:
     booking_id = parse_number(number, Booking.NUMBER_PREFIX)
-    booking = session.get(Booking, booking_id) if booking_id is not None else None
-    if booking is None:
-        raise NotFoundError(f"Booking {number} not found")
-    return booking
+    return get_or_not_found(session, Booking, booking_id, f"Booking {number}")
 
 
 def list_bookings(

@@ -6,7 +6,8 @@ from sqlalchemy.orm import Session
 from api.bookings.models import Booking, BookingStatus
 from api.budgets.models import ServiceBudget
 from api.budgets.schemas import BudgetCreate, BudgetOut
-from api.errors import ConflictError, InvalidInputError, NotFoundError
+from api.db import get_or_not_found
+from api.errors import ConflictError, InvalidInputError
 from api.residents.models import Resident
 
 # Dongsheng, Ordos (2024): the year's budget is chosen in three stages of 40 %, 40 % and 20 %.
@@ -70,10 +71,7 @@ def create_budget(session: Session, data: BudgetCreate) -> ServiceBudget:
 
 
 def get_budget(session: Session, budget_id: int) -> ServiceBudget:
-    budget = session.get(ServiceBudget, budget_id)
-    if budget is None:
-        raise NotFoundError(f"Budget {budget_id} not found")
-    return budget
+    return get_or_not_found(session, ServiceBudget, budget_id, f"Budget {budget_id}")
 
 
 def list_budgets(session: Session, resident_id: int | None) -> list[ServiceBudget]:

@@ -6,8 +6,8 @@ from api.bookings.models import Booking
 from api.bookings.service import record_rating
 from api.callbacks.models import Callback, CallbackStatus
 from api.callbacks.schemas import CallbackCreate, CallbackRecord
-from api.db import utcnow
-from api.errors import ConflictError, InvalidInputError, NotFoundError
+from api.db import get_or_not_found, utcnow
+from api.errors import ConflictError, InvalidInputError
 from api.residents.models import Resident
 from api.validation import Channel
 
@@ -22,10 +22,7 @@ def create_callback(session: Session, data: CallbackCreate) -> Callback:
 
 
 def get_callback(session: Session, callback_id: int) -> Callback:
-    callback = session.get(Callback, callback_id)
-    if callback is None:
-        raise NotFoundError(f"Callback {callback_id} not found")
-    return callback
+    return get_or_not_found(session, Callback, callback_id, f"Callback {callback_id}")
 
 
 def list_callbacks(session: Session, status: str | None, limit: int) -> list[Callback]:

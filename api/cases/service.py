@@ -10,8 +10,8 @@ from api.cases.models import Case, CaseEvent, CaseStatus
 from api.cases.schemas import CaseCreate, CaseDetail, CaseTransition
 from api.consents.schemas import ConsentPurpose
 from api.consents.service import has_consent
-from api.db import find_by_idempotency_key
-from api.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
+from api.db import find_by_idempotency_key, get_or_not_found
+from api.errors import ConflictError, InvalidInputError, PermissionDeniedError
 from api.id_numbers import IdNumberVault
 from api.policies.service import require_policy
 from api.residents.service import find_or_create_by_phone, set_id_number
@@ -81,10 +81,7 @@ def create_case(
 
 def get_case(session: Session, number: str) -> Case:
     case_id = parse_number(number, Case.NUMBER_PREFIX)
-    case = session.get(Case, case_id) if case_id is not None else None
-    if case is None:
-        raise NotFoundError(f"Case {number} not found")
-    return case
+    return get_or_not_found(session, Case, case_id, f"Case {number}")
 
 
 def list_cases(

@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 from api.bookings.models import Booking
 from api.callbacks.models import Callback
 from api.cases.models import Case, CaseEvent
-from api.errors import NotFoundError
+from api.db import get_or_not_found
 from api.feedback.models import Feedback
 from api.handoffs.models import Handoff
 from api.need_reports.models import NeedReport
@@ -22,10 +22,7 @@ def create_household(session: Session, data: HouseholdCreate) -> Household:
 
 
 def get_household(session: Session, household_id: int) -> Household:
-    household = session.get(Household, household_id)
-    if household is None:
-        raise NotFoundError(f"Household {household_id} not found")
-    return household
+    return get_or_not_found(session, Household, household_id, f"Household {household_id}")
 
 
 def list_households(session: Session, limit: int) -> list[Household]:

@@ -1,8 +1,8 @@
 from sqlalchemy import case, select
 from sqlalchemy.orm import Session
 
-from api.db import find_by_idempotency_key
-from api.errors import InvalidInputError, NotFoundError
+from api.db import find_by_idempotency_key, get_or_not_found
+from api.errors import InvalidInputError
 from api.need_reports.models import NeedReport, NeedReportStatus
 from api.need_reports.schemas import NeedReportCreate, NeedReportUpdate
 from api.residents.models import Resident
@@ -33,10 +33,7 @@ def create_batch(session: Session, items: list[NeedReportCreate]) -> list[NeedRe
 
 def get_report(session: Session, number: str) -> NeedReport:
     report_id = parse_number(number, NeedReport.NUMBER_PREFIX)
-    report = session.get(NeedReport, report_id) if report_id is not None else None
-    if report is None:
-        raise NotFoundError(f"Need report {number} not found")
-    return report
+    return get_or_not_found(session, NeedReport, report_id, f"Need report {number}")
 
 
 def follow_up_queue(session: Session, include_done: bool, limit: int) -> list[NeedReport]:

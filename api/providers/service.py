@@ -15,8 +15,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from api.catalogue.service import require_service
-from api.db import utcnow
-from api.errors import ConflictError, NotFoundError
+from api.db import get_or_not_found, utcnow
+from api.errors import ConflictError
 from api.feedback.models import Feedback
 from api.providers.models import Provider
 from api.providers.schemas import ProviderCreate, ProviderOut, ProviderStanding, TrafficLight
@@ -98,10 +98,7 @@ def create_provider(session: Session, data: ProviderCreate) -> Provider:
 
 
 def get_provider(session: Session, provider_id: int) -> Provider:
-    provider = session.get(Provider, provider_id)
-    if provider is None:
-        raise NotFoundError(f"Provider {provider_id} not found")
-    return provider
+    return get_or_not_found(session, Provider, provider_id, f"Provider {provider_id}")
 
 
 def list_providers(session: Session) -> list[Provider]:

@@ -7,7 +7,8 @@ from api.audit.service import AuditAction, record
 from api.auth.models import Role
 from api.auth.service import Principal
 from api.consents.models import Consent
-from api.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
+from api.db import get_or_not_found
+from api.errors import ConflictError, InvalidInputError, PermissionDeniedError
 from api.id_numbers import IdNumberVault, mask_id_number
 from api.residents.models import Household, Resident
 from api.residents.schemas import ResidentDetail, ResidentFields
@@ -33,10 +34,7 @@ def find_or_create_by_phone(
 
 
 def get_resident(session: Session, resident_id: int) -> Resident:
-    resident = session.get(Resident, resident_id)
-    if resident is None:
-        raise NotFoundError(f"Resident {resident_id} not found")
-    return resident
+    return get_or_not_found(session, Resident, resident_id, f"Resident {resident_id}")
 
 
 def set_id_number(
