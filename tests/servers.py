@@ -1,5 +1,6 @@
-"""Start the project's real servers for tests. Standard library only: the action tests run in
-the Rasa virtualenv and the end-to-end tests in the app virtualenv, and both use this."""
+"""Start the project's real servers for tests. Standard library and httpx only: the action tests
+run in the Rasa virtualenv and the end-to-end and voice tests in the app virtualenv, and both
+have these."""
 
 import base64
 import os
@@ -13,6 +14,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+import httpx
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 APP_PYTHON = PROJECT_ROOT / ".venvs" / "app" / "bin" / "python"
@@ -69,6 +72,18 @@ class Backend:
     api_key: str
     admin_username: str
     admin_password: str
+
+
+@contextmanager
+def staff_client(backend: Backend) -> Iterator[httpx.Client]:
+    """An HTTP client on the backend's API, logged in as the embedded default staff account."""
+    with httpx.Client(base_url=f"{backend.url}/api/v1", timeout=10) as client:
+        token = client.post(
+            "/login/access-token",
+            data={"username": backend.admin_username, "password": backend.admin_password},
+        ).json()["access_token"]
+        client.headers["Authorization"] = f"Bearer {token}"
+        yield client
 
 
 @contextmanager

@@ -9,7 +9,7 @@ import pytest
 from rasa_sdk import Tracker
 
 from actions import settings as action_settings
-from tests.servers import PROJECT_ROOT, Backend, backend_server
+from tests.servers import PROJECT_ROOT, Backend, backend_server, staff_client
 
 
 @pytest.fixture(scope="session")
@@ -39,12 +39,7 @@ def domain() -> dict[str, Any]:
 @pytest.fixture
 def staff(backend: Backend) -> Iterator[httpx.Client]:
     """An HTTP client logged in as the embedded default staff account."""
-    with httpx.Client(base_url=f"{backend.url}/api/v1") as client:
-        token = client.post(
-            "/login/access-token",
-            data={"username": backend.admin_username, "password": backend.admin_password},
-        ).json()["access_token"]
-        client.headers["Authorization"] = f"Bearer {token}"
+    with staff_client(backend) as client:
         yield client
 
 

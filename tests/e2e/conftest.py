@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.servers import MODEL, Stack, rasa_stack
+from tests.servers import MODEL, Stack, rasa_stack, staff_client
 
 
 @pytest.fixture(scope="session")
@@ -39,11 +39,5 @@ def conversation(stack: Stack) -> Conversation:
 
 @pytest.fixture
 def staff(stack: Stack) -> Iterator[httpx.Client]:
-    backend = stack.backend
-    with httpx.Client(base_url=f"{backend.url}/api/v1") as client:
-        token = client.post(
-            "/login/access-token",
-            data={"username": backend.admin_username, "password": backend.admin_password},
-        ).json()["access_token"]
-        client.headers["Authorization"] = f"Bearer {token}"
+    with staff_client(stack.backend) as client:
         yield client

@@ -6,7 +6,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.servers import MODEL, PROJECT_ROOT, Stack, free_port, rasa_stack
+from tests.servers import MODEL, PROJECT_ROOT, Stack, free_port, rasa_stack, staff_client
 from voice.settings import VoiceSettings
 
 AUDIO = PROJECT_ROOT.parent / "shared" / "audio"
@@ -50,13 +50,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 
 @pytest.fixture(scope="session")
 def staff(stack: Stack) -> Iterator[httpx.Client]:
-    backend = stack.backend
-    with httpx.Client(base_url=f"{backend.url}/api/v1", timeout=10) as client:
-        token = client.post(
-            "/login/access-token",
-            data={"username": backend.admin_username, "password": backend.admin_password},
-        ).json()["access_token"]
-        client.headers["Authorization"] = f"Bearer {token}"
+    with staff_client(stack.backend) as client:
         yield client
 
 
