@@ -74,7 +74,7 @@ test-actions: setup
 test-nlu: setup $(MODEL)
 	@echo "==> test stories for every flow, and NLU on held-out lines"
 	$(RASA) test core --model $(MODEL) --stories tests/stories --out results/stories --fail-on-prediction-errors --no-plot
-	$(RASA_PY) -m pytest -p no:cacheprovider tests/nlu
+	$(RASA_PY) -m pytest -p no:cacheprovider tests/nlu tests/bot
 
 bench-nlu: setup $(MODEL)
 	$(RASA_PY) -m bench.nlu.evaluate --errors
