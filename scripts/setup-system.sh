@@ -7,6 +7,8 @@ packages=(
   libfreetype-dev libqhull-dev pkg-config
   # The backend tests also run on PostgreSQL (a throwaway cluster: scripts/postgres-test-cluster.sh).
   postgresql
+  # The console browser tests and screenshots drive Debian's headless Chromium via Playwright.
+  chromium
 )
 
 missing=()

@@ -13,6 +13,7 @@ from api.bookings.schemas import (
     BookingDispatch,
     BookingOut,
     BookingRating,
+    ServiceShare,
 )
 from api.deps import (
     AnyPrincipal,
@@ -24,6 +25,7 @@ from api.deps import (
     require_own_records,
     require_owner,
 )
+from api.stats import MAX_WEEKS, WeeklyCount
 
 router = APIRouter(prefix="/bookings", tags=["bookings"])
 
@@ -130,3 +132,23 @@ def rate_booking(
         booking = service.get_booking(session, number)
         require_owner(caller, data.sender_id, booking.sender_id, f"Booking {number}")
     return service.rate(session, number, data)
+
+
+@router.get("/stats/service-mix", response_model=list[ServiceShare])
+def service_mix(
+    session: SessionDep,
+    staff: StaffPrincipal,
+    days: Annotated[int, Query(ge=1, le=366)] = 90,
+) -> list[ServiceShare]:
+    """Bookings per service over the last `days` days, with each service's share."""
+    return service.service_mix(session, days)
+
+
+@router.get("/stats/weekly-volume", response_model=list[WeeklyCount])
+def weekly_volume(
+    session: SessionDep,
+    staff: StaffPrincipal,
+    weeks: Annotated[int, Query(ge=1, le=MAX_WEEKS)] = 8,
+) -> list[WeeklyCount]:
+    """Bookings per channel per week (weeks start on Monday, UTC), zeros included."""
+    return service.weekly_volume(session, weeks)

@@ -83,3 +83,12 @@ class BookingOut(BaseModel):
     rated_at: datetime | None
     budget_id: int | None
     price_yuan: float | None
+
+
+class ServiceShare(BaseModel):
+    """One service's part of the bookings: the service mix chart (e.g. the share of 助洁)."""
+
+    code: str
+    name: str
+    count: int
+    share: float  # of all bookings counted, 0..1

@@ -1,9 +1,9 @@
 """Bookings: intake, budget draw-down and the dispatch lifecycle
 requested → dispatched → accepted → checked_in → checked_out → rated (or cancelled)."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from api.auth.models import Role, StaffUser
@@ -15,10 +15,11 @@ from api.bookings.schemas import (
     BookingCreate,
     BookingDispatch,
     BookingRating,
+    ServiceShare,
 )
 from api.budgets.service import draw, to_fen
 from api.callbacks.models import Callback
-from api.catalogue.service import require_service
+from api.catalogue.service import load_services, require_service
 from api.db import find_by_idempotency_key, get_or_not_found, utcnow
 from api.errors import ConflictError, InvalidInputError, PermissionDeniedError
 from api.feedback.models import Feedback
@@ -26,6 +27,7 @@ from api.providers.schemas import TrafficLight
 from api.providers.service import get_provider, standing
 from api.residents.models import Resident
 from api.residents.service import find_or_create_by_phone
+from api.stats import WeeklyCount, first_week, weekly_counts
 from api.validation import parse_number
 
 # Services are booked for the coming weeks; anything else is almost surely a mis-heard date.
@@ -239,3 +241,36 @@ def rate(session: Session, number: str, data: BookingRating) -> Booking:
     )
     session.commit()
     return booking
+
+
+def service_mix(session: Session, days: int) -> list[ServiceShare]:
+    """Bookings made in the last `days` days per service, largest first (cancelled ones too:
+    they still show what residents asked for)."""
+    since = utcnow() - timedelta(days=days)
+    rows = session.execute(
+        select(Booking.service_code, func.count())
+        .where(Booking.created_at >= since)
+        .group_by(Booking.service_code)
+    ).all()
+    total = sum(count for _, count in rows)
+    services = load_services()
+    shares = [
+        ServiceShare(
+            code=code,
+            name=services[code].name if code in services else code,
+            count=count,
+            share=round(count / total, 4),
+        )
+        for code, count in rows
+    ]
+    return sorted(shares, key=lambda share: (-share.count, share.code))
+
+
+def weekly_volume(session: Session, weeks: int) -> list[WeeklyCount]:
+    """Bookings per channel in each of the last `weeks` weeks."""
+    now = utcnow()
+    since = datetime.combine(first_week(now, weeks), time.min, tzinfo=UTC)
+    rows = session.execute(
+        select(Booking.created_at, Booking.channel).where(Booking.created_at >= since)
+    ).tuples()
+    return weekly_counts(rows, now, weeks)

@@ -4,7 +4,7 @@ from fastapi import APIRouter, Query, status
 
 from api.cases import service
 from api.cases.models import Case, CaseStatus
-from api.cases.schemas import CaseCreate, CaseDetail, CaseOut, CaseTransition
+from api.cases.schemas import AgeBucket, CaseCreate, CaseDetail, CaseOut, CaseTransition
 from api.deps import (
     IdempotencyKey,
     IntakePrincipal,
@@ -14,6 +14,7 @@ from api.deps import (
     require_own_records,
     require_owner,
 )
+from api.stats import MAX_WEEKS, WeeklyCount
 
 router = APIRouter(prefix="/cases", tags=["cases"])
 
@@ -71,3 +72,19 @@ def transition_case(
     approve, reject after review and mark paid. A rejection needs a reason.
     """
     return service.transition(session, number, data, staff)
+
+
+@router.get("/stats/weekly-volume", response_model=list[WeeklyCount])
+def weekly_volume(
+    session: SessionDep,
+    staff: StaffPrincipal,
+    weeks: Annotated[int, Query(ge=1, le=MAX_WEEKS)] = 8,
+) -> list[WeeklyCount]:
+    """Aid applications per channel per week (weeks start on Monday, UTC), zeros included."""
+    return service.weekly_volume(session, weeks)
+
+
+@router.get("/stats/open-by-age", response_model=list[AgeBucket])
+def open_by_age(session: SessionDep, staff: StaffPrincipal) -> list[AgeBucket]:
+    """Cases not yet rejected or paid, by days since filing (0-2, 3-7, 8-30, over 30)."""
+    return service.open_cases_by_age(session)

@@ -56,3 +56,11 @@ class CaseOut(BaseModel):
 
 class CaseDetail(CaseOut):
     events: list[CaseEventOut]
+
+
+class AgeBucket(BaseModel):
+    """Open cases filed between min_days and max_days ago (None: or longer)."""
+
+    min_days: int
+    max_days: int | None
+    count: int

@@ -1,5 +1,7 @@
 """Aid applications and their state machine."""
 
+from datetime import UTC, datetime, time
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -7,14 +9,15 @@ from api.audit.service import AuditAction, record
 from api.auth.models import Role
 from api.auth.service import Principal
 from api.cases.models import Case, CaseEvent, CaseStatus
-from api.cases.schemas import CaseCreate, CaseDetail, CaseTransition
+from api.cases.schemas import AgeBucket, CaseCreate, CaseDetail, CaseTransition
 from api.consents.schemas import ConsentPurpose
 from api.consents.service import has_consent
-from api.db import find_by_idempotency_key, get_or_not_found
+from api.db import find_by_idempotency_key, get_or_not_found, utcnow
 from api.errors import ConflictError, InvalidInputError, PermissionDeniedError
 from api.id_numbers import IdNumberVault
 from api.policies.service import require_policy
 from api.residents.service import find_or_create_by_phone, set_id_number
+from api.stats import WeeklyCount, first_week, weekly_counts
 from api.validation import parse_number
 
 _CASEWORK = frozenset({Role.social_worker, Role.admin})
@@ -147,3 +150,38 @@ def case_detail(
             record(session, principal, AuditAction.reveal, f"case:{case.number}", ["id_number"])
             session.commit()
     return detail
+
+
+# A case still needs someone until it is rejected or paid.
+FINAL_STATUSES = (CaseStatus.rejected, CaseStatus.paid)
+# Age buckets of open cases in days (inclusive bounds; None: no upper bound).
+AGE_BUCKETS: tuple[tuple[int, int | None], ...] = ((0, 2), (3, 7), (8, 30), (31, None))
+
+
+def weekly_volume(session: Session, weeks: int) -> list[WeeklyCount]:
+    """Aid applications per channel in each of the last `weeks` weeks."""
+    now = utcnow()
+    since = datetime.combine(first_week(now, weeks), time.min, tzinfo=UTC)
+    rows = session.execute(
+        select(Case.created_at, Case.channel).where(Case.created_at >= since)
+    ).tuples()
+    return weekly_counts(rows, now, weeks)
+
+
+def open_cases_by_age(session: Session) -> list[AgeBucket]:
+    """Open cases by days since they were filed: the old ones are the ones to chase."""
+    now = utcnow()
+    ages = [
+        (now - created).days
+        for created in session.scalars(
+            select(Case.created_at).where(Case.status.not_in(FINAL_STATUSES))
+        )
+    ]
+    return [
+        AgeBucket(
+            min_days=low,
+            max_days=high,
+            count=sum(1 for age in ages if age >= low and (high is None or age <= high)),
+        )
+        for low, high in AGE_BUCKETS
+    ]
