@@ -11,6 +11,7 @@ from api.calls.router import router as calls_router
 from api.cases.router import router as cases_router
 from api.catalogue.router import router as catalogue_router
 from api.consents.router import router as consents_router
+from api.console.router import mount_console
 from api.db import get_engine, session_factory
 from api.eligibility.router import router as eligibility_router
 from api.errors import install_error_handlers
@@ -59,6 +60,8 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     ):
         api.include_router(router)
     app.include_router(api)
+    # The social workers' and livestream hosts' web consoles (HTML pages under /console).
+    mount_console(app)
 
     @app.get("/health", tags=["health"])
     def health() -> dict[str, str]:

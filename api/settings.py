@@ -29,6 +29,11 @@ class ApiSettings(BaseSettings):
     # Fernet key (urlsafe base64, 32 bytes) that encrypts ID numbers at rest; `make run` writes
     # one into var/linli.env. Without it the backend refuses to store ID numbers.
     id_number_key: SecretStr | None = None
+    # The web consoles: the host console asks Rasa (REST channel and HTTP API) for answers,
+    # and dates are shown and "today" is counted in the workers' time zone.
+    rasa_url: str = "http://127.0.0.1:5005"
+    rasa_timeout_s: float = 30.0
+    console_timezone: str = "Asia/Shanghai"
 
 
 @lru_cache

@@ -1,5 +1,7 @@
 """Households and their one file (一户一档): everything done for every member, in time order."""
 
+from collections.abc import Sequence
+
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
@@ -10,7 +12,7 @@ from api.db import get_or_not_found
 from api.feedback.models import Feedback
 from api.handoffs.models import Handoff
 from api.need_reports.models import NeedReport
-from api.residents.models import Household
+from api.residents.models import Household, Resident
 from api.residents.schemas import HouseholdCreate, TimelineItem
 
 
@@ -80,8 +82,13 @@ def _booking_items(booking: Booking) -> list[TimelineItem]:
 
 
 def timeline(session: Session, household: Household) -> list[TimelineItem]:
-    member_ids = [member.id for member in household.members]
-    phones = [member.phone for member in household.members if member.phone]
+    return members_timeline(session, household.members)
+
+
+def members_timeline(session: Session, members: Sequence[Resident]) -> list[TimelineItem]:
+    """The timeline of these residents: a household's members, or one resident on their own."""
+    member_ids = [member.id for member in members]
+    phones = [member.phone for member in members if member.phone]
     if not member_ids:
         return []
     items: list[TimelineItem] = []
