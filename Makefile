@@ -20,7 +20,7 @@ run: setup $(MODEL)
 	@echo "==> starting backend :8000, action server :5055, Rasa REST channel and HTTP API :5005 (Ctrl-C stops all)"
 	.venvs/app/bin/honcho --procfile Procfile --env var/linli.env start
 
-test: setup $(MODEL) validate lint test-api fuzz-api test-actions test-nlu test-e2e test-voice
+test: setup $(MODEL) validate lint test-api fuzz-api test-actions test-nlu test-e2e test-voice test-telegram
 	@echo "==> all tests passed"
 
 setup: .venvs/rasa/.installed .venvs/app/.installed voice-models
@@ -51,6 +51,7 @@ lint: setup
 	.venvs/app/bin/ruff format --check .
 	.venvs/app/bin/mypy api
 	.venvs/app/bin/mypy voice
+	.venvs/app/bin/mypy bot/telegram bot/livestream.py
 	.venvs/app/bin/mypy --python-executable $(RASA_PY) actions
 
 # Backend tests run on SQLite and on a throwaway PostgreSQL cluster (when Debian's postgresql
@@ -104,3 +105,9 @@ test-voice: setup $(MODEL)
 # Concurrent simulated calls per recognizer (a few minutes; run by hand).
 bench-voice: setup $(MODEL)
 	$(APP_PY) -m bench.voice.run
+
+# Telegram front: the bot against a stand-in Bot API server and the real Rasa stack (~2 min).
+.PHONY: test-telegram
+test-telegram: setup $(MODEL)
+	@echo "==> Telegram front tests (stand-in Bot API, real Rasa stack, Whisper for voice notes)"
+	$(APP_PY) -m pytest -p no:cacheprovider tests/telegram

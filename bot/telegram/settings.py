@@ -1,0 +1,63 @@
+"""Telegram front settings, read from the environment (prefix ``LINLI_TELEGRAM_``)."""
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
+
+
+class TelegramSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LINLI_TELEGRAM_", extra="ignore")
+
+    # From BotFather. Without it the front does not start.
+    token: SecretStr | None = None
+    # Only for tests and self-hosted Bot API servers.
+    base_url: str = "https://api.telegram.org/bot"
+    base_file_url: str = "https://api.telegram.org/file/bot"
+
+    rasa_url: str = "http://127.0.0.1:5005"
+    rasa_timeout_s: float = 30.0
+    backend_url: str = "http://127.0.0.1:8000"
+    # The channel key the backend issues (X-API-Key): follow-ups and phone links need it.
+    # `make run` writes the action server's key to var/linli.env; that one serves by default.
+    backend_api_key: SecretStr = Field(
+        default=SecretStr(""),
+        validation_alias=AliasChoices(
+            "LINLI_TELEGRAM_BACKEND_API_KEY", "LINLI_ACTIONS_BACKEND_API_KEY", "backend_api_key"
+        ),
+    )
+    backend_timeout_s: float = 10.0
+
+    # polling: no public address needed; webhook: Telegram posts updates to `webhook_url`.
+    mode: Literal["polling", "webhook"] = "polling"
+    webhook_url: str | None = None  # the public HTTPS address, e.g. https://bot.example.org/tg
+    webhook_listen: str = "127.0.0.1"  # a reverse proxy terminates HTTPS in front of it
+    webhook_port: int = 8443
+    webhook_path: str = "telegram"
+    # Telegram sends it in X-Telegram-Bot-Api-Secret-Token; other requests get 403.
+    webhook_secret: SecretStr | None = None
+
+    # Telegram user ids (numbers) allowed to use livestream host mode: "123,456" or "[123,456]".
+    host_user_ids: Annotated[list[int], NoDecode] = []
+    # Forwarded messages arriving this close together are one batch.
+    batch_window_s: float = Field(default=2.0, gt=0, le=30)
+
+    # Voice notes: which speech-in engine (Whisper understands Mandarin; the Vosk model on
+    # PyPI is Korean). Models, speech-out engines and the prompt cache come from LINLI_VOICE_*.
+    stt_engine: Literal["vosk", "whisper"] = "whisper"
+    max_voice_note_s: int = Field(default=60, ge=1, le=600)
+
+    # Chat state (voice replies on/off, host mode, follow-up buttons) survives restarts here.
+    persistence_path: Path = PROJECT_ROOT / "var" / "telegram" / "state.pickle"
+
+    @field_validator("host_user_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part for part in value.strip("[] ").replace(",", " ").split() if part]
+        if isinstance(value, int):
+            return [value]
+        return value

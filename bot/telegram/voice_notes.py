@@ -1,0 +1,110 @@
+"""Voice notes: Telegram's OGG/Opus in, the project's speech engines, OGG/Opus out.
+
+Models load once, on the first voice note; decoding and encoding run off the event loop."""
+
+import asyncio
+import io
+import logging
+
+import av
+import av.audio
+
+from voice.correction import TranscriptCorrector
+from voice.settings import SttEngineName, VoiceSettings
+from voice.stt import SpeechRecognizer, get_speech_recognizer
+from voice.tts.speaker import Speaker
+
+log = logging.getLogger(__name__)
+
+SAMPLE_RATE = 16_000  # what the speech engines take and give: 16-bit mono PCM
+
+
+def decode_to_pcm(data: bytes, max_seconds: float) -> bytes:
+    """Any audio container PyAV reads (Telegram sends OGG/Opus) → 16 kHz mono 16-bit PCM,
+    cut at `max_seconds`."""
+    resampler = av.audio.resampler.AudioResampler(format="s16", layout="mono", rate=SAMPLE_RATE)
+    limit = int(max_seconds * SAMPLE_RATE) * 2
+    pcm = bytearray()
+    with av.open(io.BytesIO(data), mode="r") as container:
+        stream = container.streams.audio[0]
+        for frame in container.decode(stream):
+            for converted in resampler.resample(frame):
+                pcm += bytes(converted.planes[0])[: converted.samples * 2]
+            if len(pcm) >= limit:
+                break
+        for converted in resampler.resample(None):
+            pcm += bytes(converted.planes[0])[: converted.samples * 2]
+    return bytes(pcm[:limit])
+
+
+def encode_ogg_opus(pcm: bytes, sample_rate: int = SAMPLE_RATE) -> bytes:
+    """16-bit mono PCM → OGG/Opus, the only format Telegram shows as a voice message."""
+    buffer = io.BytesIO()
+    with av.open(buffer, mode="w", format="ogg") as container:
+        stream = container.add_stream("libopus", rate=48_000)
+        stream.layout = "mono"
+        stream.bit_rate = 32_000
+        # Opus takes fixed 20 ms frames at 48 kHz: the resampler cuts them to size.
+        resampler = av.audio.resampler.AudioResampler(
+            format="s16", layout="mono", rate=48_000, frame_size=960
+        )
+        source = av.AudioFrame(format="s16", layout="mono", samples=len(pcm) // 2)
+        source.sample_rate = sample_rate
+        source.planes[0].update(pcm[: (len(pcm) // 2) * 2])
+        for frame in [*resampler.resample(source), *resampler.resample(None)]:
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode(None):
+            container.mux(packet)
+    return buffer.getvalue()
+
+
+class VoiceNotes:
+    """Speech in and out for the whole front, built on the first voice note."""
+
+    def __init__(self, voice_settings: VoiceSettings, engine: SttEngineName) -> None:
+        self._voice_settings = voice_settings
+        self._engine: SttEngineName = engine
+        self._recognizer: SpeechRecognizer | None = None
+        self._corrector: TranscriptCorrector | None = None
+        self._speaker: Speaker | None = None
+        self._loading = asyncio.Lock()
+
+    async def _load(self) -> tuple[SpeechRecognizer, TranscriptCorrector]:
+        async with self._loading:
+            if self._recognizer is None or self._corrector is None:
+                log.info("loading the %s speech model", self._engine)
+                recognizer, corrector = await asyncio.to_thread(
+                    lambda: (
+                        get_speech_recognizer(self._voice_settings, self._engine),
+                        TranscriptCorrector(),
+                    )
+                )
+                self._recognizer, self._corrector = recognizer, corrector
+            return self._recognizer, self._corrector
+
+    async def transcribe(self, data: bytes, max_seconds: float) -> str:
+        recognizer, corrector = await self._load()
+        pcm = await asyncio.to_thread(decode_to_pcm, data, max_seconds)
+        if not pcm:
+            return ""
+        utterance = recognizer.new_recognizer()
+        utterance.accept(pcm)
+        text = await utterance.finish()
+        return corrector.correct(text).strip() if text else ""
+
+    def speaker(self) -> Speaker:
+        if self._speaker is None:
+            # voice.services builds the same speaker as the phone line: engines in order,
+            # the prompt cache first.
+            from voice.services import build_speaker
+
+            self._speaker = build_speaker(self._voice_settings)
+        return self._speaker
+
+    async def synthesize(self, text: str) -> bytes | None:
+        """The reply as a Telegram voice message, or None when no engine produced audio."""
+        pcm = b"".join([chunk async for chunk in self.speaker().speak(text)])
+        if not pcm:
+            return None
+        return await asyncio.to_thread(encode_ogg_opus, pcm)
