@@ -27,6 +27,9 @@ class VoiceSettings(BaseSettings):
     # Speech in.
     stt_engine: SttEngineName = "vosk"
     vosk_model_path: Path = MODELS_DIR / "vosk-model-small-cn-0.22"
+    # Only these phrases (JSON list; words missing from the model are dropped): for a hotline
+    # that takes a few words. Empty: the model's whole language model.
+    vosk_grammar: list[str] = []
     whisper_model_path: Path = MODELS_DIR / "whisper-base"
     whisper_compute_type: str = "int8"
     # Whisper encodes a 30 s window per utterance: both cores on one decode beat two decodes

@@ -3,7 +3,7 @@ requested → dispatched → accepted → checked_in → checked_out → rated (
 
 from datetime import UTC, datetime, time, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from api.auth.models import Role, StaffUser
@@ -26,7 +26,7 @@ from api.feedback.models import Feedback
 from api.providers.schemas import TrafficLight
 from api.providers.service import get_provider, standing
 from api.residents.models import Resident
-from api.residents.service import find_or_create_by_phone
+from api.residents.service import find_or_create_by_phone, linked_residents
 from api.stats import WeeklyCount, first_week, weekly_counts
 from api.validation import parse_number
 
@@ -92,7 +92,11 @@ def list_bookings(
 ) -> list[Booking]:
     query = select(Booking).order_by(Booking.id.desc()).limit(limit)
     if sender_id:
-        query = query.where(Booking.sender_id == sender_id)
+        query = query.where(
+            or_(
+                Booking.sender_id == sender_id, Booking.resident_id.in_(linked_residents(sender_id))
+            )
+        )
     if phone:
         query = query.join(Resident).where(Resident.phone == phone)
     if worker:

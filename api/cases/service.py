@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime, time
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from api.audit.service import AuditAction, record
@@ -16,7 +16,7 @@ from api.db import find_by_idempotency_key, get_or_not_found, utcnow
 from api.errors import ConflictError, InvalidInputError, PermissionDeniedError
 from api.id_numbers import IdNumberVault
 from api.policies.service import require_policy
-from api.residents.service import find_or_create_by_phone, set_id_number
+from api.residents.service import find_or_create_by_phone, linked_residents, set_id_number
 from api.stats import WeeklyCount, first_week, weekly_counts
 from api.validation import parse_number
 
@@ -92,7 +92,9 @@ def list_cases(
 ) -> list[Case]:
     query = select(Case).order_by(Case.id.desc()).limit(limit)
     if sender_id:
-        query = query.where(Case.sender_id == sender_id)
+        query = query.where(
+            or_(Case.sender_id == sender_id, Case.resident_id.in_(linked_residents(sender_id)))
+        )
     if status:
         query = query.where(Case.status == status)
     return list(session.scalars(query))

@@ -2,10 +2,17 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from api.deps import SessionDep, StaffPrincipal, VaultDep
+from api.deps import IntakePrincipal, SessionDep, StaffPrincipal, VaultDep
 from api.residents import service
 from api.residents.models import Resident
-from api.residents.schemas import ResidentCreate, ResidentDetail, ResidentOut, ResidentUpdate
+from api.residents.schemas import (
+    ChannelLink,
+    ChannelLinkOut,
+    ResidentCreate,
+    ResidentDetail,
+    ResidentOut,
+    ResidentUpdate,
+)
 from api.validation import RecordId
 
 router = APIRouter(prefix="/residents", tags=["residents"])
@@ -29,6 +36,16 @@ def create_resident(
     """Register a resident (staff). An ID number needs id_number_consent=true."""
     resident = service.create_resident(session, data, vault, staff)
     return service.resident_detail(session, resident, staff, vault)
+
+
+@router.post("/link-channel", response_model=ChannelLinkOut)
+def link_channel(
+    data: ChannelLink, session: SessionDep, _caller: IntakePrincipal
+) -> ChannelLinkOut:
+    """A chat front links a conversation to the resident who owns the phone number, so status
+    questions in that chat find the resident's bookings and applications made elsewhere."""
+    resident = service.link_channel(session, data)
+    return ChannelLinkOut(resident_id=resident.id, channel=data.channel, sender_id=data.sender_id)
 
 
 @router.get("/{resident_id}", response_model=ResidentDetail)

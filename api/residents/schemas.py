@@ -1,5 +1,5 @@
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -53,6 +53,22 @@ class ResidentDetail(ResidentOut):
     assistance_status: str | None
     # Masked (3201**********1234) unless an admin asked for it with reveal_id_number=true.
     id_number: str | None
+
+
+class ChannelLink(BaseModel):
+    """A chat front vouches that this conversation belongs to the owner of `phone` (Telegram:
+    the resident shared their own number with the contact button, after consent)."""
+
+    channel: Literal["telegram"]
+    sender_id: TelegramId
+    phone: PhoneNumber
+    name: Name | None = None
+
+
+class ChannelLinkOut(BaseModel):
+    resident_id: int
+    channel: str
+    sender_id: str
 
 
 class HouseholdCreate(BaseModel):

@@ -1,6 +1,6 @@
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from api.audit.service import AuditAction, record
@@ -11,7 +11,7 @@ from api.db import get_or_not_found
 from api.errors import ConflictError, InvalidInputError, PermissionDeniedError
 from api.id_numbers import IdNumberVault, mask_id_number
 from api.residents.models import Household, Resident
-from api.residents.schemas import ResidentDetail, ResidentFields
+from api.residents.schemas import ChannelLink, ResidentDetail, ResidentFields
 
 # Fields whose every read and change is audited: health, income and identity.
 SENSITIVE_FIELDS = ("disability_level", "assistance_status", "id_number")
@@ -31,6 +31,12 @@ def find_or_create_by_phone(
     if address and not resident.address:
         resident.address = address
     return resident
+
+
+def linked_residents(sender_id: str) -> Select[tuple[int]]:
+    """Residents a chat was linked to (POST /residents/link-channel): its status questions
+    find their records too."""
+    return select(Resident.id).where(Resident.telegram_id == sender_id)
 
 
 def get_resident(session: Session, resident_id: int) -> Resident:
@@ -170,3 +176,16 @@ def list_residents(
     if phone:
         query = query.where(Resident.phone == phone)
     return list(session.scalars(query))
+
+
+def link_channel(session: Session, data: ChannelLink) -> Resident:
+    """Link a Telegram chat to the resident with this phone (created on first contact). A chat
+    speaks for one resident: a link it had to someone else moves here."""
+    resident = find_or_create_by_phone(session, data.phone, data.name)
+    previous = session.scalar(select(Resident).where(Resident.telegram_id == data.sender_id))
+    if previous is not None and previous is not resident:
+        previous.telegram_id = None
+        session.flush()  # the column is unique: free the id before giving it to `resident`
+    resident.telegram_id = data.sender_id
+    session.commit()
+    return resident

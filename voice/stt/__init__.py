@@ -3,7 +3,7 @@
 from voice.settings import SttEngineName, VoiceSettings
 from voice.stt.base import CallRecognizer, SpeechRecognizer
 
-_loaded: dict[tuple[str, str], SpeechRecognizer] = {}
+_loaded: dict[tuple[str, str], SpeechRecognizer] = {}  # (engine, model path and grammar)
 
 
 def get_speech_recognizer(
@@ -12,12 +12,14 @@ def get_speech_recognizer(
     """The process-wide engine for `engine` (default: the setting), loading its model once."""
     name = engine or settings.stt_engine
     path = settings.vosk_model_path if name == "vosk" else settings.whisper_model_path
-    key = (name, str(path))
+    key = (name, f"{path}|{'|'.join(settings.vosk_grammar)}")
     if key not in _loaded:
         if name == "vosk":
             from voice.stt.vosk import VoskRecognizer
 
-            _loaded[key] = VoskRecognizer(path, threads=settings.asr_threads)
+            _loaded[key] = VoskRecognizer(
+                path, threads=settings.asr_threads, grammar=settings.vosk_grammar
+            )
         else:
             from voice.stt.whisper import WhisperRecognizer
 
