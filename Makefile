@@ -20,7 +20,7 @@ run: setup $(MODEL)
 	@echo "==> starting backend :8000, action server :5055, Rasa REST channel and HTTP API :5005 (Ctrl-C stops all)"
 	.venvs/app/bin/honcho --procfile Procfile --env var/linli.env start
 
-test: setup $(MODEL) validate lint test-api fuzz-api test-actions test-nlu test-e2e test-voice test-telegram
+test: setup $(MODEL) validate lint test-api fuzz-api test-actions test-nlu test-e2e test-voice test-telegram test-console
 	@echo "==> all tests passed"
 
 setup: .venvs/rasa/.installed .venvs/app/.installed voice-models
@@ -111,3 +111,14 @@ bench-voice: setup $(MODEL)
 test-telegram: setup $(MODEL)
 	@echo "==> Telegram front tests (stand-in Bot API, real Rasa stack, Whisper for voice notes)"
 	$(APP_PY) -m pytest -p no:cacheprovider tests/telegram
+
+# Web consoles (issue 8): worker and host consoles in Debian's headless Chromium against the
+# real stack, with an axe-core audit of every page (about 3 minutes, most of it Rasa starting).
+.PHONY: test-console screenshots
+test-console: setup $(MODEL)
+	@echo "==> console browser tests (headless Chromium, real backend and Rasa, axe-core)"
+	$(APP_PY) -m pytest -p no:cacheprovider tests/console
+
+# A PNG of every console page with sample data, for the README (docs/screenshots/).
+screenshots: setup $(MODEL)
+	$(APP_PY) -m tests.console.screenshots

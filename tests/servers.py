@@ -87,7 +87,9 @@ def staff_client(backend: Backend) -> Iterator[httpx.Client]:
 
 
 @contextmanager
-def backend_server(tmp_dir: Path, port: int | None = None) -> Iterator[Backend]:
+def backend_server(
+    tmp_dir: Path, port: int | None = None, extra_env: dict[str, str] | None = None
+) -> Iterator[Backend]:
     """A real backend (uvicorn, SQLite in `tmp_dir`), migrated and seeded like `make run`."""
     port = port or free_port()
     api_key = "lk_test_" + secrets.token_urlsafe(16)
@@ -101,6 +103,7 @@ def backend_server(tmp_dir: Path, port: int | None = None) -> Iterator[Backend]:
         "LINLI_API_ACTION_SERVER_API_KEY": api_key,
         # A Fernet key: url-safe base64 of 32 random bytes.
         "LINLI_API_ID_NUMBER_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+        **(extra_env or {}),
     }
     subprocess.run([str(APP_PYTHON), "-m", "api.prestart"], cwd=PROJECT_ROOT, env=env, check=True)
     command = [
@@ -124,7 +127,9 @@ def rasa_stack(tmp_dir: Path) -> Iterator[Stack]:
     actions_port, rasa_port = free_port(), free_port()
     endpoints = tmp_dir / "endpoints.yml"
     endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n')
-    with backend_server(tmp_dir) as backend:
+    # The backend's host console asks this Rasa server.
+    rasa_env = {"LINLI_API_RASA_URL": f"http://127.0.0.1:{rasa_port}"}
+    with backend_server(tmp_dir, extra_env=rasa_env) as backend:
         env = {
             **os.environ,
             "RASA_TELEMETRY_ENABLED": "false",

@@ -1,0 +1,109 @@
+"""The console's pages without a browser: login, rights, forms and the pieces they are built
+from (the browser tests in tests/console drive the same pages in Chromium)."""
+
+from datetime import UTC, datetime, timedelta
+
+from fastapi.testclient import TestClient
+
+from api.console.charts import Bar, horizontal_bars, stacked_columns
+from api.console.host import read_out_text
+from api.console.queue import QueueFilters, QueueItem
+from bot.livestream import group_by_answer, split_batch
+from tests.api.conftest import ADMIN_PASSWORD
+from tests.api.test_cases import CASE
+
+
+def log_in(client: TestClient, username: str = "admin", password: str = ADMIN_PASSWORD) -> int:
+    response = client.post(
+        "/console/login",
+        data={"username": username, "password": password},
+        follow_redirects=False,
+    )
+    return response.status_code
+
+
+def test_pages_need_a_staff_login(client: TestClient, staff_headers: dict[str, str]) -> None:
+    assert client.get("/console/", follow_redirects=False).headers["location"] == "/console/login"
+    assert log_in(client, password="wrong password") == 401
+    provider = client.post("/api/v1/providers", json={"name": "安心家政"}, headers=staff_headers)
+    worker = {"username": "li", "password": "password-1", "role": "provider_worker"}
+    created = client.post(
+        "/api/v1/staff-users",
+        json={**worker, "provider_id": provider.json()["id"]},
+        headers=staff_headers,
+    )
+    assert created.status_code == 201, created.text
+    assert log_in(client, "li", "password-1") == 403
+    assert client.get("/console/", follow_redirects=False).status_code == 303
+    assert log_in(client) == 303
+    page = client.get("/console/")
+    assert page.status_code == 200 and "待办队列" in page.text
+
+
+def test_case_form_moves_the_case_and_refuses_a_rejection_without_reason(
+    client: TestClient, channel_headers: dict[str, str], staff_headers: dict[str, str]
+) -> None:
+    client.post("/api/v1/cases", json=CASE, headers=channel_headers)
+    log_in(client)
+    refused = client.post("/console/cases/A000001/transition", data={"to_status": "rejected"})
+    assert refused.status_code == 422 and "必须填写原因" in refused.text
+    skipped = client.post("/console/cases/A000001/transition", data={"to_status": "paid"})
+    assert skipped.status_code == 409 and "请刷新页面后再试" in skipped.text
+    moved = client.post(
+        "/console/cases/A000001/transition", data={"to_status": "accepted", "comment": "已核实"}
+    )
+    assert moved.status_code == 200 and "已改为“已受理”" in moved.text
+    case = client.get("/api/v1/cases/A000001", headers=staff_headers).json()
+    assert case["status"] == "accepted" and case["events"][-1]["comment"] == "已核实"
+    assert client.get("/console/cases/A999999").status_code == 404
+
+
+def test_queue_filters() -> None:
+    now = datetime.now(UTC)
+
+    def item(kind: str, status: str, age: int, urgent: bool, is_open: bool = True) -> QueueItem:
+        return QueueItem(
+            kind, "X", "t", status, "s", now - timedelta(days=age), age, urgent, is_open, None
+        )
+
+    items = [
+        item("case", "case:submitted", 1, False),
+        item("case", "case:paid", 40, False, is_open=False),
+        item("need", "need:open", 10, True),
+        item("handoff", "handoff:open", 0, True),
+    ]
+
+    def kept(**filters: str) -> list[str]:
+        parsed = QueueFilters.parse(
+            **{"kind": "", "status": "open", "age": "", "urgency": "", **filters}
+        )
+        return [i.status for i in items if parsed.keep(i)]
+
+    assert kept() == ["case:submitted", "need:open", "handoff:open"]
+    assert kept(status="all", kind="case") == ["case:submitted", "case:paid"]
+    assert kept(status="all", age="31-") == ["case:paid"]
+    assert kept(age="8-30") == ["need:open"]
+    assert kept(urgency="normal") == ["case:submitted"]
+    assert kept(kind="nonsense", status="nonsense") == kept()
+
+
+def test_charts_carry_every_value() -> None:
+    bars = horizontal_bars("mix", "服务构成", [Bar("助洁", 3, "60%"), Bar("助餐", 2, "40%")], "单")
+    assert 'data-label="助洁" data-value="3"' in bars and "3单（60%）" in bars
+    assert 'role="img"' in bars and "<title" in bars
+    columns = stacked_columns(
+        "weekly", "每周", ["11-16周", "11-23周"], {"电话": [0, 2], "聊天": [1, 1]}
+    )
+    assert columns.count('class="segment"') == 3  # a zero draws nothing
+    assert 'data-total="3"' in columns and 'data-total="1"' in columns
+
+
+def test_read_out_text_names_askers_once_per_answer() -> None:
+    questions = split_batch("张阿姨：高龄津贴多少钱\n@李大爷 高龄津贴多少钱\n高龄津贴多少钱\n股票")
+    groups = group_by_answer(
+        questions, ["每月100元", "每月100元", "每月100元", "请换个说法"], [True, True, True, False]
+    )
+    text = read_out_text("第12场", groups)
+    assert text.splitlines()[0] == "第12场：本场共4个提问"
+    assert "1. 张阿姨、李大爷等3位观众问：高龄津贴多少钱\n答：每月100元" in text
+    assert "2. 观众问：股票\n答：这个问题我们会后由社工一对一回复。" in text
