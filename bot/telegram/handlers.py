@@ -3,6 +3,7 @@
 import hashlib
 import logging
 import re
+import secrets
 from datetime import timedelta
 from typing import Any
 
@@ -361,15 +362,15 @@ class TelegramFront:
                 return
             await bot.send_message(chat_id, messages.HOST_WORKING.format(count=len(questions)))
             await bot.send_chat_action(chat_id, ChatAction.TYPING)
-            store = chat_data if chat_data is not None else {}
-            batch_number = int(store.get("batch_counter", 0)) + 1
-            store["batch_counter"] = batch_number
-            groups = await self.host.ask(chat_id, batch_number, questions)
-            remember_batch(store, batch_number, groups)
+            # Random, not a counter: Rasa keeps conversations, and a counter would start over
+            # (and reuse their sender ids) if the persistence file were ever lost.
+            batch_id = secrets.token_hex(4)
+            groups = await self.host.ask(chat_id, batch_id, questions)
+            remember_batch(chat_data if chat_data is not None else {}, batch_id, groups)
             for index, group in enumerate(groups):
                 for part in messages.split_message(describe_group(group)):
                     await bot.send_message(
-                        chat_id, part, reply_markup=follow_up_keyboard(batch_number, index)
+                        chat_id, part, reply_markup=follow_up_keyboard(batch_id, index)
                     )
             await bot.send_message(
                 chat_id, messages.HOST_SUMMARY.format(count=len(questions), groups=len(groups))
@@ -380,9 +381,9 @@ class TelegramFront:
             await bot.send_message(chat_id, messages.SORRY)
 
     async def _follow_up(self, query: CallbackQuery, context: Context) -> None:
-        batch_number, _, index = query.data[len(FOLLOW_UP_PREFIX) :].partition(":")  # type: ignore[index]
+        batch_id, _, index = query.data[len(FOLLOW_UP_PREFIX) :].partition(":")  # type: ignore[index]
         batches = (context.chat_data or {}).get("batches", {})
-        groups = batches.get(batch_number)
+        groups = batches.get(batch_id)
         if groups is None or not index.isdigit() or int(index) >= len(groups):
             await query.answer(messages.BUTTON_EXPIRED, show_alert=True)
             return

@@ -120,14 +120,14 @@ class HostBatches:
         pending.timer = application.create_task(answer_when_quiet(), name=f"host-batch-{chat_id}")
 
     async def ask(
-        self, chat_id: int, batch_number: int, questions: list[ViewerQuestion]
+        self, chat_id: int, batch_id: str, questions: list[ViewerQuestion]
     ) -> list[QuestionGroup]:
         """Each question in its own Rasa conversation, so answers do not interfere."""
         rasa = self._rasa()
         limit = asyncio.Semaphore(RASA_CONCURRENCY)
 
         async def one(position: int, question: ViewerQuestion) -> tuple[str, bool]:
-            sender_id = f"tg-host-{chat_id}-{batch_number}-{position}"
+            sender_id = f"tg-host-{chat_id}-{batch_id}-{position}"
             async with limit:
                 replies = await rasa.send(sender_id, question.text)
                 intent = await rasa.latest_intent(sender_id)
@@ -155,23 +155,21 @@ def stored_group(group: QuestionGroup) -> dict[str, Any]:
     }
 
 
-def follow_up_keyboard(batch_number: int, index: int) -> InlineKeyboardMarkup:
+def follow_up_keyboard(batch_id: str, index: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
             [
                 InlineKeyboardButton(
                     messages.FOLLOW_UP_BUTTON,
-                    callback_data=f"{FOLLOW_UP_PREFIX}{batch_number}:{index}",
+                    callback_data=f"{FOLLOW_UP_PREFIX}{batch_id}:{index}",
                 )
             ]
         ]
     )
 
 
-def remember_batch(
-    chat_data: dict[Any, Any], batch_number: int, groups: list[QuestionGroup]
-) -> None:
+def remember_batch(chat_data: dict[Any, Any], batch_id: str, groups: list[QuestionGroup]) -> None:
     batches: dict[str, list[dict[str, Any]]] = chat_data.setdefault("batches", {})
-    batches[str(batch_number)] = [stored_group(group) for group in groups]
+    batches[batch_id] = [stored_group(group) for group in groups]
     while len(batches) > KEPT_BATCHES:
         batches.pop(next(iter(batches)))

@@ -2,6 +2,7 @@
 and `base_file_url` point at. It hands out updates that tests push, records every call the
 bot makes, and serves the files of voice notes."""
 
+import contextlib
 import email.parser
 import email.policy
 import itertools
@@ -161,16 +162,19 @@ class TelegramStandIn:
                 self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
-                self.wfile.write(body)
+                # The bot may hang up a long poll while shutting down.
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    self.wfile.write(body)
 
             def do_GET(self) -> None:
                 prefix = f"/file/bot{standin.token}/voice/"
-                if self.path.startswith(prefix):
-                    file_id = self.path[len(prefix) :].removesuffix(".oga")
+                path = urllib.parse.unquote(self.path)  # httpx sends the token's ":" as %3A
+                if path.startswith(prefix):
+                    file_id = path[len(prefix) :].removesuffix(".oga")
                     if file_id in standin.files:
                         self._reply(200, standin.files[file_id], "audio/ogg")
                         return
-                self._reply(404, b"not found", "text/plain")
+                self._reply(404, f"not found: {self.path}".encode(), "text/plain")
 
             def do_POST(self) -> None:
                 prefix = f"/bot{standin.token}/"

@@ -1,0 +1,83 @@
+"""Livestream host mode: a batch of viewers' questions, grouped answers, follow-up reports."""
+
+import time
+
+import httpx
+
+from tests.telegram.conftest import HOST_USER_ID, Chat, RunningBot, buttons_of
+from tests.telegram.standin import Call, TelegramStandIn
+
+BATCH = """1. 张阿姨：低保怎么申请 电话13912345678
+2. @老李 高龄津贴一个月能领多少钱
+3. 我想订明天中午的午饭
+4. 帮我推荐一只能涨的股票
+5. 临时救助要带什么材料"""
+
+
+def answers_to(chat: Chat, start: int, standin: TelegramStandIn) -> list[Call]:
+    """The group messages of one batch: each carries a follow-up button."""
+    standin.wait_for(
+        lambda _: any("归成" in str(c.params.get("text")) for c in chat.replies(start)),
+        timeout=90,
+        what="the batch summary",
+    )
+    return [call for call in chat.replies(start) if buttons_of(call)]
+
+
+def test_only_hosts_get_host_mode(bot: RunningBot, standin: TelegramStandIn) -> None:
+    assert "只对直播主持人开放" in Chat(standin).say("/host on")
+
+
+def test_a_batch_of_five_gets_five_answers_and_a_follow_up_becomes_a_need_report(
+    bot: RunningBot, standin: TelegramStandIn, staff: httpx.Client
+) -> None:
+    host = Chat(standin, HOST_USER_ID, name="主持人小红")
+    assert "已进入主持模式" in host.say("/host on")
+    start = len(standin.calls)
+    standin.push({"message": host.text_message(BATCH)})
+    answers = answers_to(host, start, standin)
+    assert len(answers) == 5, [a.params["text"] for a in answers]
+    texts = [str(a.params["text"]) for a in answers]
+    assert "❓ 张阿姨：低保怎么申请" in texts[0] and "13912345678" not in texts[0]
+    assert "❓ 老李：高龄津贴" in texts[1]
+    assert "没听懂" in texts[3] or "帮不上忙" in texts[3]
+    assert all("💬" in text for text in texts)
+    # Each question was its own Rasa conversation: the meal order did not swallow the others.
+    assert "地址" in texts[2]
+
+    button = buttons_of(answers[0])[0]
+    assert button["text"] == "需要上门/跟进"
+    host.press(answers[0], 777, button["callback_data"])
+    reports = staff.get("/need-reports").json()
+    mine = [r for r in reports if r["channel"] == "livestream" and "低保怎么申请" in r["text"]]
+    assert len(mine) == 1, reports
+    assert "张阿姨" in mine[0]["source_detail"] and "13912345678" in mine[0]["source_detail"]
+    assert mine[0]["needs_home_visit"] is True
+    # A second press does not file the need twice.
+    host.press(answers[0], 777, button["callback_data"])
+    again = [r for r in staff.get("/need-reports").json() if "低保怎么申请" in r["text"]]
+    assert len(again) == 1
+
+
+def test_forwarded_messages_within_the_window_are_one_batch_and_repeats_are_grouped(
+    bot: RunningBot, standin: TelegramStandIn
+) -> None:
+    host = Chat(standin, HOST_USER_ID, name="主持人小红")
+    host.say("/host on")
+    start = len(standin.calls)
+    viewers = [
+        ("李大爷", "低保怎么申请"),
+        ("赵奶奶", "低保怎么申请？"),
+        ("孙阿姨", "高龄津贴一个月能领多少钱"),
+    ]
+    for number, (name, text) in enumerate(viewers):
+        origin = {"type": "user", "date": int(time.time()), "sender_user": {
+            "id": 800 + number, "is_bot": False, "first_name": name}}  # fmt: skip
+        standin.push({"message": host.text_message(text, forward_origin=origin)})
+        time.sleep(0.3)
+    answers = answers_to(host, start, standin)
+    assert len(answers) == 2, [a.params["text"] for a in answers]
+    first = str(answers[0].params["text"])
+    assert "李大爷：低保怎么申请" in first and "赵奶奶：低保怎么申请？" in first
+    assert "孙阿姨" in str(answers[1].params["text"])
+    assert "已退出主持模式" in host.say("/host off")
