@@ -4,9 +4,9 @@ import hashlib
 import logging
 import re
 import secrets
-from datetime import timedelta
 from typing import Any
 
+import av
 import httpx
 from telegram import (
     CallbackQuery,
@@ -189,12 +189,7 @@ class TelegramFront:
     async def _show(self, chat: Chat, reply: RasaMessage, context: Context) -> None:
         keyboard = self._keyboard(reply.buttons, context) if reply.buttons else None
         if reply.image:
-            await chat.send_photo(reply.image, caption=reply.text[:1024] or None)
-            if len(reply.text) <= 1024 and keyboard is None:
-                return
-            if len(reply.text) <= 1024:
-                await chat.send_message(messages.CHOOSE, reply_markup=keyboard)
-                return
+            await chat.send_photo(reply.image)
         parts = messages.split_message(reply.text) if reply.text else []
         if not parts and keyboard is not None:
             parts = [messages.CHOOSE]
@@ -281,17 +276,18 @@ class TelegramFront:
         data = bytes(await (await note.get_file()).download_as_bytearray())
         limit = self.settings.max_voice_note_s
         try:
-            heard = await self.voice.transcribe(data, limit)
-        except (FileNotFoundError, OSError) as error:
+            heard, cut = await self.voice.transcribe(data, limit)
+        except av.error.FFmpegError as error:
+            log.warning("an undecodable voice note from chat %s: %s", chat.id, error)
+            heard, cut = "", False
+        except OSError as error:  # no speech model on disk
             log.error("speech recognition unavailable: %s", error)
             await message.reply_text(messages.VOICE_UNAVAILABLE)
             return
         if not heard:
             await message.reply_text(messages.VOICE_NOT_HEARD)
             return
-        duration = note.duration or 0
-        note_s = duration.total_seconds() if isinstance(duration, timedelta) else duration
-        prefix = messages.VOICE_TOO_LONG.format(seconds=limit) + "\n" if note_s > limit else ""
+        prefix = messages.VOICE_TOO_LONG.format(seconds=limit) + "\n" if cut else ""
         await message.reply_text(prefix + messages.VOICE_HEARD.format(text=heard))
         if self.is_host(update) and context.chat_data and context.chat_data.get("host_mode"):
             await self._gather_questions(chat.id, livestream.split_batch(heard), context)

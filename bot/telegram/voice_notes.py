@@ -83,15 +83,17 @@ class VoiceNotes:
                 self._recognizer, self._corrector = recognizer, corrector
             return self._recognizer, self._corrector
 
-    async def transcribe(self, data: bytes, max_seconds: float) -> str:
+    async def transcribe(self, data: bytes, max_seconds: float) -> tuple[str, bool]:
+        """The note's words, and whether it was cut at `max_seconds`."""
         recognizer, corrector = await self._load()
         pcm = await asyncio.to_thread(decode_to_pcm, data, max_seconds)
         if not pcm:
-            return ""
+            return "", False
+        cut = len(pcm) >= int(max_seconds * SAMPLE_RATE) * 2
         utterance = recognizer.new_recognizer()
         utterance.accept(pcm)
         text = await utterance.finish()
-        return corrector.correct(text).strip() if text else ""
+        return (corrector.correct(text).strip() if text else ""), cut
 
     def speaker(self) -> Speaker:
         if self._speaker is None:

@@ -5,6 +5,7 @@ import asyncio
 import itertools
 import json
 import os
+import random
 import threading
 import time
 from collections.abc import Iterator
@@ -24,7 +25,8 @@ TOKEN = "123456:TEST-token"
 HOST_USER_ID = 555000111
 HOTLINE = PROJECT_ROOT.parent / "shared" / "audio" / "zh-hotline"
 REPLY_METHODS = {"sendMessage", "sendVoice", "sendPhoto"}
-_ids = itertools.count(910_000_001)
+# Random: a stack reused while developing remembers the conversations of earlier runs.
+_ids = itertools.count(random.randrange(10**9, 10**12, 10**6))
 
 
 class RunningBot:

@@ -116,8 +116,9 @@ class TelegramStandIn:
                 message["photo"] = [
                     {"file_id": "p", "file_unique_id": "p", "width": 1, "height": 1}
                 ]
-            if "reply_markup" in params:
-                message["reply_markup"] = params["reply_markup"]
+            markup = params.get("reply_markup")
+            if isinstance(markup, dict) and "inline_keyboard" in markup:
+                message["reply_markup"] = markup  # messages carry only inline keyboards
             return message
         if call.method in {"editMessageText", "editMessageReplyMarkup"}:
             return {

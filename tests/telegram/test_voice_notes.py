@@ -54,3 +54,14 @@ def test_spoken_replies_come_back_as_voice_messages(
         assert container.streams.audio[0].codec_context.name == "opus"
     assert len(decode_to_pcm(ogg, 60)) > 16_000 * 2  # more than a second of speech
     assert "文字" in chat.say("/voice off")
+
+
+def test_an_undecodable_voice_note_asks_to_say_it_again(
+    bot: RunningBot, standin: TelegramStandIn
+) -> None:
+    chat = Chat(standin)
+    standin.files["garbage"] = b"OggS not really audio" * 20
+    voice = {"file_id": "garbage", "file_unique_id": "g", "duration": 2}
+    replies = chat.exchange({"message": chat.message(voice=voice)})
+    said = "\n".join(str(call.params.get("text", "")) for call in replies)
+    assert "没听清" in said, said
