@@ -20,7 +20,7 @@ run: setup $(MODEL)
 	@echo "==> starting backend :8000, action server :5055, Rasa REST channel and HTTP API :5005 (Ctrl-C stops all)"
 	.venvs/app/bin/honcho --procfile Procfile --env var/linli.env start
 
-test: setup $(MODEL) validate lint test-api fuzz-api test-actions test-nlu test-e2e test-voice test-telegram test-console
+test: setup $(MODEL) validate lint test-api fuzz-api test-actions test-nlu test-e2e test-voice test-telegram test-console test-telephony
 	@echo "==> all tests passed"
 
 setup: .venvs/rasa/.installed .venvs/app/.installed voice-models
@@ -100,11 +100,23 @@ clean:
 
 test-voice: setup $(MODEL)
 	@echo "==> voice tests (real Mandarin audio from ../shared/audio, Whisper, the real stack)"
-	$(APP_PY) -m pytest tests/voice
+	$(APP_PY) -m pytest tests/voice --ignore=tests/voice/transports
 
 # Concurrent simulated calls per recognizer (a few minutes; run by hand).
 bench-voice: setup $(MODEL)
 	$(APP_PY) -m bench.voice.run
+
+# Telephony (issue 6): AudioSocket and WebSocket media streams over the wire into a real
+# linli-voice-serve and the real stack; the wire-format tests and a bounded hypothesis fuzz
+# of both frame parsers (about 4 minutes, most of it Rasa starting and real-time calls).
+.PHONY: test-telephony bench-telephony
+test-telephony: setup $(MODEL)
+	@echo "==> telephony tests (AudioSocket, WebSocket media streams, parser fuzzing)"
+	$(APP_PY) -m pytest -p no:cacheprovider tests/voice/transports
+
+# N concurrent calls per transport from a separate process (a few minutes; run by hand).
+bench-telephony: setup $(MODEL)
+	$(APP_PY) -m bench.telephony.run
 
 # Telegram front: the bot against a stand-in Bot API server and the real Rasa stack (~2 min).
 .PHONY: test-telegram

@@ -61,3 +61,27 @@ def read_audio_file(path: Path) -> bytes:
 
 def pcm_to_float(pcm: bytes) -> npt.NDArray[np.float32]:
     return np.frombuffer(pcm, dtype=np.int16).astype(np.float32) / 32768.0
+
+
+class RateConverter:
+    """Streaming 16-bit mono PCM from one sample rate to another (a telephone line's 8 kHz to
+    the bridge's 16 kHz and back). Keeps the resampler's state between chunks."""
+
+    def __init__(self, rate_in: int, rate_out: int) -> None:
+        self.rate_in, self.rate_out = rate_in, rate_out
+        self._resampler = av.AudioResampler(format="s16", layout="mono", rate=rate_out)
+        self._pts = 0
+
+    def convert(self, pcm: bytes) -> bytes:
+        if self.rate_in == self.rate_out:
+            return pcm
+        samples = np.frombuffer(pcm[: len(pcm) // 2 * 2], dtype="<i2")
+        if not samples.size:
+            return b""
+        frame = av.AudioFrame.from_ndarray(samples.reshape(1, -1), format="s16", layout="mono")
+        frame.sample_rate = self.rate_in
+        frame.pts = self._pts
+        self._pts += samples.size
+        return b"".join(
+            bytes(out.planes[0])[: out.samples * 2] for out in self._resampler.resample(frame)
+        )

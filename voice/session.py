@@ -200,6 +200,7 @@ class CallSession:
             self._key_timer.cancel()
         current = asyncio.current_task()
         if caller_gone:
+            self.epoch += 1  # nobody is listening: the transport drops what is queued
             for speech in self._speech_tasks:
                 speech.cancel()
         else:

@@ -69,6 +69,21 @@ class VoiceSettings(BaseSettings):
     record_audio: bool = False
     recordings_dir: Path = PROJECT_ROOT / "var" / "voice" / "recordings"
 
+    # Telephony transports (`linli-voice-serve`): each is its own server over the call session.
+    audiosocket_enabled: bool = True
+    audiosocket_host: str = "127.0.0.1"
+    audiosocket_port: int = 9092  # Asterisk AudioSocket (TCP)
+    # Plain HTTP: the Asterisk dialplan asks here where a finished call goes next (a queue).
+    audiosocket_control_port: int = 9093
+    websocket_enabled: bool = True
+    websocket_host: str = "127.0.0.1"
+    websocket_port: int = 8765  # media streams (FreeSWITCH mod_audio_fork / jambonz style)
+    # What the wire may do before a call is dropped as broken.
+    telephony_max_payload_bytes: int = Field(default=32_000, ge=640)  # 1 s of 16 kHz audio
+    telephony_start_timeout_s: float = 5.0  # connection to its first (UUID / start) message
+    telephony_idle_timeout_s: float = 10.0  # a line streams audio all the time: silence = gone
+    telephony_send_timeout_s: float = 2.0  # a peer that reads slower than real time is dropped
+
 
 @lru_cache
 def get_settings() -> VoiceSettings:

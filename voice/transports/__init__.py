@@ -1,2 +1,3 @@
-"""Transports carry calls into a `CallSession`: Asterisk AudioSocket, WebSocket media streams
-and SIP each subclass `voice.transports.base.Transport` (the telephony issue builds them)."""
+"""Transports carry calls into a `CallSession`, each subclassing
+`voice.transports.base.Transport`: Asterisk AudioSocket (`audiosocket`) and WebSocket media
+streams (`websocket`), their wire formats parsed by pure functions beside them."""

@@ -51,6 +51,9 @@ class Transport(ABC):
     async def flush_playback(self) -> None:  # noqa: B027 - only buffered transports need this
         """Drop audio the transport (or the far end) has buffered but not yet played."""
 
+    async def reply_sent(self) -> None:  # noqa: B027 - only transports with marks need this
+        """Every frame of one bot reply has been handed to `play`."""
+
     @abstractmethod
     async def transfer(self, target: str) -> bool:
         """Connect the caller to `target`; whether someone answered."""
@@ -97,5 +100,7 @@ class Transport(ABC):
             elif isinstance(event, Hangup):
                 await self.hang_up()
                 return event.outcome
-            elif isinstance(event, BotDone) and session.events.empty():
-                session.playback_finished()  # every frame of the reply has been played
+            elif isinstance(event, BotDone):
+                await self.reply_sent()
+                if session.events.empty():
+                    session.playback_finished()  # every frame of the reply has been played

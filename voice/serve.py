@@ -1,0 +1,86 @@
+"""`linli-voice-serve`: the telephony servers enabled in the voice settings, in one process
+sharing the speech models (AudioSocket :9092 + control :9093, WebSocket :8765 by default)."""
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+
+from websockets.asyncio.server import Server
+
+from voice.services import VoiceServices
+from voice.settings import SttEngineName, VoiceSettings, get_settings
+from voice.transports.audiosocket import AudioSocketServer
+from voice.transports.websocket import WebSocketServer
+
+log = logging.getLogger("voice.serve")
+
+
+async def serve(settings: VoiceSettings, ready: asyncio.Event | None = None) -> None:
+    """Runs until cancelled (or SIGTERM / SIGINT); calls in progress are ended as errors."""
+    services = await ready_services(settings)
+    if services is None:  # no speech model at all: idle, so `make run` keeps its other servers
+        await asyncio.Event().wait()
+        return
+    settings = services.settings
+    servers: list[asyncio.AbstractServer | Server] = []
+    audiosocket: AudioSocketServer | None = None
+    if settings.audiosocket_enabled:
+        audiosocket = AudioSocketServer(services)
+        servers += await audiosocket.start()
+        log.warning(
+            "AudioSocket on %s:%d (control HTTP :%d)", settings.audiosocket_host,
+            settings.audiosocket_port, settings.audiosocket_control_port,
+        )  # fmt: skip
+    if settings.websocket_enabled:
+        servers.append(await WebSocketServer(services).start())
+        log.warning("WebSocket media streams on %s:%d", settings.websocket_host,
+                    settings.websocket_port)  # fmt: skip
+    if not servers:
+        log.warning("no telephony transport is enabled (LINLI_VOICE_*_ENABLED)")
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    if ready is not None:
+        ready.set()
+    print("linli-voice-serve: ready", flush=True)
+    try:
+        await stop.wait()
+    finally:
+        for server in servers:
+            server.close()
+        if audiosocket is not None:
+            for call in list(audiosocket.calls):
+                call.cancel()
+        await services.aclose()
+
+
+async def ready_services(settings: VoiceSettings) -> VoiceServices | None:
+    """Services with their models loaded; the other recognizer when the configured one's model
+    is missing (a fresh machine has Whisper but may not have the Mandarin Vosk model)."""
+    engines: list[SttEngineName] = [settings.stt_engine]
+    engines.append("whisper" if settings.stt_engine == "vosk" else "vosk")
+    for engine in engines:
+        services = VoiceServices.create(settings.model_copy(update={"stt_engine": engine}))
+        try:
+            await services.warm_up()
+            return services
+        except Exception as error:
+            log.error("cannot load the %s speech model (%r): no calls with it", engine, error)
+            await services.aclose()
+    log.error("no speech recognizer loads: telephony is off until a model is installed")
+    return None
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="linli-voice-serve", description=__doc__)
+    parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
+                        format="%(asctime)s %(name)s %(levelname)s %(message)s")  # fmt: skip
+    asyncio.run(serve(get_settings()))
+
+
+if __name__ == "__main__":
+    main()

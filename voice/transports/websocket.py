@@ -1,0 +1,219 @@
+"""WebSocket media-stream server: one socket per call (see `websocket_protocol` for the format).
+
+A FreeSWITCH mod_audio_fork or jambonz `listen` gateway (or anything that speaks the same
+messages) connects, sends a JSON start message with the audio format, then streams the caller's
+audio as binary messages; Linli streams its audio back in the same format at real time and
+sends "clear" when the caller barges in, so the gateway drops what it still has queued.
+"""
+
+import asyncio
+import logging
+import uuid
+from collections.abc import AsyncIterator
+
+from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.exceptions import ConnectionClosed, ConnectionClosedOK
+
+from voice.audio import SAMPLE_RATE, RateConverter
+from voice.services import VoiceServices
+from voice.session import CallSession
+from voice.settings import VoiceSettings
+from voice.transports import websocket_protocol as wire
+from voice.transports.audiosocket import SEND_BUFFER_BYTES, limit_send_buffers
+from voice.transports.base import CallerAudio, CallerHungUp, CallerInput, KeyPress, Transport
+
+log = logging.getLogger(__name__)
+TRANSFER_ANSWER_TIMEOUT_S = 25.0
+# websockets closes with these codes when the peer broke the protocol or sent too much.
+BROKEN_STREAM_CODES = {1002, 1003, 1007, 1009}
+
+
+class WebSocketLine(Transport):
+    name = "websocket"
+
+    def __init__(
+        self, socket: ServerConnection, start: wire.Start, settings: VoiceSettings
+    ) -> None:
+        self.socket = socket
+        self.stream = start.format
+        self.settings = settings
+        self._session: CallSession | None = None
+        self._closed = False
+        self._inbound = RateConverter(self.stream.sample_rate, SAMPLE_RATE)
+        self._outbound = RateConverter(SAMPLE_RATE, self.stream.sample_rate)
+        self._replies = 0
+        self._transfer_answer: asyncio.Future[bool] | None = None
+
+    async def serve(self, session: CallSession) -> str:
+        self._session = session
+        return await super().serve(session)
+
+    async def receive(self) -> AsyncIterator[CallerInput]:
+        while True:
+            try:
+                async with asyncio.timeout(self.settings.telephony_idle_timeout_s):
+                    message = await self.socket.recv()
+            except TimeoutError:
+                log.warning("websocket: no data from the gateway: peer gone")
+                yield CallerHungUp()
+                return
+            except ConnectionClosedOK:
+                yield CallerHungUp()
+                return
+            except ConnectionClosed as closed:
+                frame = closed.rcvd or closed.sent
+                code = frame.code if frame else 1006
+                if code in BROKEN_STREAM_CODES or (closed.sent and closed.sent.code == 1009):
+                    await self._drop(f"stream closed with code {code}", notify=False)
+                else:
+                    log.warning("websocket: gateway gone (code %s)", code)
+                    yield CallerHungUp()
+                return
+            try:
+                item = self._caller_input(message)
+            except wire.ProtocolError as error:
+                await self._drop(f"protocol error: {error}")
+                return
+            if item is not None:
+                yield item
+                if isinstance(item, CallerHungUp):
+                    return
+
+    def _caller_input(self, message: str | bytes) -> CallerInput | None:
+        if isinstance(message, bytes):
+            return CallerAudio(self._inbound.convert(wire.decode_audio(message, self.stream)))
+        event = wire.parse_event(message)
+        if isinstance(event, wire.Dtmf):
+            return KeyPress(event.key) if event.key in "0123456789*#" else None
+        if isinstance(event, wire.Hangup):
+            return CallerHungUp()
+        if isinstance(event, wire.Mark):
+            if self._session is not None and event.name == f"reply-{self._replies}":
+                self._session.playback_finished()  # the gateway has played our last reply
+        elif isinstance(event, wire.TransferResult):
+            if self._transfer_answer is not None and not self._transfer_answer.done():
+                self._transfer_answer.set_result(event.connected)
+        else:
+            log.info("websocket: skipped unknown event %r", event.event)
+        return None
+
+    async def _drop(self, reason: str, notify: bool = True) -> None:
+        """End a call the wire broke: the gateway is told, the call recorded as "error"."""
+        log.warning("websocket: dropping the call: %s", reason)
+        if notify:
+            await self._send(wire.error_message(reason))
+        self._closed = True
+        if self._session is not None:
+            await self._session.close("error", caller_gone=True)
+
+    async def _send(self, message: str | bytes) -> None:
+        if self._closed:
+            return
+        try:
+            async with asyncio.timeout(self.settings.telephony_send_timeout_s):
+                await self.socket.send(message)
+        except TimeoutError:
+            self.socket.transport.abort()
+            await self._drop("the gateway does not read its audio (slower than real time)", False)
+        except ConnectionClosed:
+            self._closed = True
+            if self._session is not None:
+                await self._session.caller_hung_up()
+
+    async def play(self, frame: bytes) -> None:
+        await self._send(wire.encode_audio(self._outbound.convert(frame), self.stream))
+
+    async def flush_playback(self) -> None:
+        await self._send(wire.clear_message())
+
+    async def reply_sent(self) -> None:
+        self._replies += 1
+        await self._send(wire.mark_message(f"reply-{self._replies}"))
+
+    async def transfer(self, target: str) -> bool:
+        """The gateway bridges the caller to `target` and answers with `transfer_result`."""
+        if self._closed:
+            return False
+        self._transfer_answer = asyncio.get_running_loop().create_future()
+        await self._send(wire.transfer_message(target))
+        try:
+            async with asyncio.timeout(TRANSFER_ANSWER_TIMEOUT_S):
+                return await self._transfer_answer
+        except TimeoutError:
+            return False
+        finally:
+            self._transfer_answer = None
+
+    async def hang_up(self) -> None:
+        outcome = self._session.outcome if self._session is not None else None
+        await self._send(wire.hangup_message(outcome or "completed"))
+        self._closed = True
+        await self.socket.close()
+
+
+class WebSocketServer:
+    def __init__(self, services: VoiceServices) -> None:
+        self.services = services
+        self.settings = services.settings
+
+    async def start(self) -> Server:
+        settings = self.settings
+        return await serve(
+            self.handle_call, settings.websocket_host, settings.websocket_port,
+            max_size=settings.telephony_max_payload_bytes,
+            # Real-time audio: a small send buffer, so a slow reader is noticed in seconds.
+            write_limit=SEND_BUFFER_BYTES,
+        )  # fmt: skip
+
+    async def handle_call(self, socket: ServerConnection) -> None:
+        limit_send_buffers(socket.transport)
+        try:
+            start, problem = await self._start_message(socket)
+            if start is None:
+                await self._record_broken_connection(problem)
+                if problem is not None:
+                    await self._close_with_error(socket, problem)
+                return
+            line = WebSocketLine(socket, start, self.settings)
+            session = CallSession(self.services, start.call_id, line.name, start.caller_number)
+            try:
+                await line.serve(session)
+            finally:
+                if session.outcome is None:  # cancelled or crashed: still recorded as ended
+                    await session.close("error", caller_gone=True)
+        except Exception:  # one broken call must never take the server down
+            log.exception("websocket: call failed")
+
+    async def _start_message(
+        self, socket: ServerConnection
+    ) -> tuple[wire.Start | None, str | None]:
+        try:
+            async with asyncio.timeout(self.settings.telephony_start_timeout_s):
+                first = await socket.recv()
+        except TimeoutError:
+            return None, "no start message in time"
+        except ConnectionClosed as closed:
+            too_big = closed.sent is not None and closed.sent.code == 1009
+            return None, "start message too long" if too_big else None
+        if isinstance(first, bytes):
+            return None, "the first message must be the JSON start message, not audio"
+        try:
+            return wire.parse_start(first), None
+        except wire.ProtocolError as error:
+            return None, str(error)
+
+    async def _close_with_error(self, socket: ServerConnection, problem: str) -> None:
+        try:
+            async with asyncio.timeout(self.settings.telephony_send_timeout_s):
+                await socket.send(wire.error_message(problem))
+                await socket.close(1008, problem[:100])
+        except (TimeoutError, ConnectionClosed):
+            socket.transport.abort()
+
+    async def _record_broken_connection(self, problem: str | None) -> None:
+        if problem is None:
+            return  # opened and closed without a message: a health check, not a call
+        call_id = f"websocket-{uuid.uuid4().hex[:16]}"
+        log.warning("websocket: %s: %s", call_id, problem)
+        await self.services.backend.start_call(call_id, WebSocketLine.name, None)
+        await self.services.backend.end_call(call_id, "error")

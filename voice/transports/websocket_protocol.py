@@ -1,0 +1,203 @@
+"""WebSocket media-stream wire format, pure (no I/O), in the style of FreeSWITCH's
+mod_audio_fork and jambonz's bidirectional `listen`: JSON text messages for control, binary
+messages for audio.
+
+The gateway opens the socket and sends a start message first:
+
+    {"event": "start", "call_id": "...", "from": "13800138000",
+     "format": {"encoding": "L16" | "PCMU", "sample_rate": 8000 | 16000}}
+
+(jambonz / mod_audio_fork metadata spellings are accepted too: `callSid` or `uuid` for the call
+id, `sampleRate`, `mixType` ignored; `encoding` "linear16", "mulaw", "audio/x-mulaw"). Then
+binary messages carry the caller's audio in that format (L16 is signed 16-bit little-endian;
+PCMU is G.711 μ-law, 8 kHz only), any length up to the size limit, and text messages carry
+events: `{"event": "dtmf", "digit": "5"}`, `{"event": "mark", "name": "..."}` (the gateway has
+played up to that mark), `{"event": "hangup"}` (or "stop"), `{"event": "transfer_result",
+"connected": true}`. Unknown events are skipped.
+
+Linli sends binary audio in the same format, 20 ms per message at real time, and text events:
+`{"event": "clear"}` (drop queued bot audio: the caller barged in), `{"event": "mark", "name":
+"reply-N"}` after each reply, `{"event": "transfer", "target": "..."}`, `{"event": "hangup",
+"reason": "..."}` and `{"event": "error", "message": "..."}` before closing on a broken stream.
+"""
+
+import json
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from voice.transports import g711
+
+Encoding = Literal["L16", "PCMU"]
+ENCODINGS: dict[str, Encoding] = {
+    "l16": "L16", "linear16": "L16", "pcm": "L16", "s16le": "L16", "audio/l16": "L16",
+    "pcmu": "PCMU", "mulaw": "PCMU", "ulaw": "PCMU", "audio/x-mulaw": "PCMU",
+}  # fmt: skip
+RATES = {"L16": (8_000, 16_000), "PCMU": (8_000,)}
+DTMF_KEYS = frozenset("0123456789*#ABCD")
+MAX_TEXT_CHARS = 4096
+
+
+class ProtocolError(ValueError):
+    """The gateway broke the stream format: the call cannot go on."""
+
+
+@dataclass(frozen=True)
+class StreamFormat:
+    encoding: Encoding
+    sample_rate: int
+
+    @property
+    def bytes_per_second(self) -> int:
+        return self.sample_rate * (2 if self.encoding == "L16" else 1)
+
+
+@dataclass(frozen=True)
+class Start:
+    call_id: str
+    caller_number: str | None
+    format: StreamFormat
+
+
+@dataclass(frozen=True)
+class Dtmf:
+    key: str
+
+
+@dataclass(frozen=True)
+class Mark:
+    name: str
+
+
+@dataclass(frozen=True)
+class Hangup:
+    pass
+
+
+@dataclass(frozen=True)
+class TransferResult:
+    connected: bool
+
+
+@dataclass(frozen=True)
+class Unknown:
+    event: str
+
+
+Event = Dtmf | Mark | Hangup | TransferResult | Unknown
+
+
+def _json_object(text: str) -> dict[str, Any]:
+    if len(text) > MAX_TEXT_CHARS:
+        raise ProtocolError(f"text message of {len(text)} characters is too long")
+    try:
+        message = json.loads(text)
+    except (ValueError, RecursionError) as error:
+        raise ProtocolError(f"text message is not JSON: {error}") from None
+    if not isinstance(message, dict):
+        raise ProtocolError("text message is not a JSON object")
+    return message
+
+
+def _short_text(value: Any, field: str, limit: int = 64) -> str:
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise ProtocolError(f"{field} must be a string")
+    text = str(value).strip()
+    if not text or len(text) > limit or not text.isprintable():
+        raise ProtocolError(f"{field} must be 1-{limit} printable characters")
+    return text
+
+
+def parse_start(text: str) -> Start:
+    message = _json_object(text)
+    event = message.get("event", "start")
+    if event not in ("start", "connected"):
+        raise ProtocolError(f"the first message must be a start event, not {str(event)[:32]!r}")
+    nested = message.get("format") or message.get("media_format") or {}
+    if not isinstance(nested, dict):
+        raise ProtocolError("format must be an object")
+    fields = {**message, **nested}
+    raw_encoding = fields.get("encoding", "L16")
+    encoding = ENCODINGS.get(str(raw_encoding).lower()) if isinstance(raw_encoding, str) else None
+    if encoding is None:
+        raise ProtocolError(f"unsupported encoding {str(raw_encoding)[:32]!r}: L16 or PCMU")
+    rate = fields.get("sample_rate", fields.get("sampleRate", 8_000))
+    if isinstance(rate, bool) or not isinstance(rate, int) or rate not in RATES[encoding]:
+        raise ProtocolError(f"unsupported sample rate {str(rate)[:16]} for {encoding}")
+    raw_id = fields.get("call_id", fields.get("callSid", fields.get("uuid")))
+    if raw_id is None:
+        raise ProtocolError("the start message has no call_id")
+    call_id = _short_text(raw_id, "call_id")
+    caller = fields.get("from")
+    caller_number = _short_text(caller, "from", 32) if caller not in (None, "") else None
+    return Start(call_id, caller_number, StreamFormat(encoding, rate))
+
+
+def parse_event(text: str) -> Event:
+    message = _json_object(text)
+    event = message.get("event")
+    if not isinstance(event, str):
+        raise ProtocolError("an event message needs an `event` string")
+    if event == "dtmf":
+        digit = message.get("digit", message.get("dtmf"))
+        if not isinstance(digit, str) or digit.upper() not in DTMF_KEYS:
+            raise ProtocolError(f"dtmf digit {str(digit)[:8]!r} is not one key")
+        return Dtmf(digit.upper())
+    if event == "mark":
+        return Mark(_short_text(message.get("name"), "mark name"))
+    if event in ("hangup", "stop", "closed"):
+        return Hangup()
+    if event == "transfer_result":
+        connected = message.get("connected")
+        if not isinstance(connected, bool):
+            raise ProtocolError("transfer_result needs a boolean `connected`")
+        return TransferResult(connected)
+    return Unknown(event[:32])
+
+
+def decode_audio(data: bytes, stream: StreamFormat) -> bytes:
+    """A binary message as 16-bit little-endian PCM at the stream's rate."""
+    if stream.encoding == "PCMU":
+        return g711.ulaw_to_pcm(data)
+    if len(data) % 2:
+        raise ProtocolError(f"L16 message of {len(data)} bytes: not whole samples")
+    return data
+
+
+def encode_audio(pcm: bytes, stream: StreamFormat) -> bytes:
+    """16-bit PCM at the stream's rate in the stream's encoding."""
+    return g711.pcm_to_ulaw(pcm) if stream.encoding == "PCMU" else pcm
+
+
+def _event(event: str, **fields: Any) -> str:
+    return json.dumps({"event": event, **fields}, ensure_ascii=False)
+
+
+def start_message(call_id: str, stream: StreamFormat, caller_number: str | None = None) -> str:
+    """What a gateway sends first (the bench and the tests play the gateway)."""
+    fields: dict[str, Any] = {
+        "call_id": call_id,
+        "format": {"encoding": stream.encoding, "sample_rate": stream.sample_rate},
+    }
+    if caller_number:
+        fields["from"] = caller_number
+    return _event("start", **fields)
+
+
+def clear_message() -> str:
+    return _event("clear")
+
+
+def mark_message(name: str) -> str:
+    return _event("mark", name=name)
+
+
+def transfer_message(target: str) -> str:
+    return _event("transfer", target=target)
+
+
+def hangup_message(reason: str) -> str:
+    return _event("hangup", reason=reason)
+
+
+def error_message(message: str) -> str:
+    return _event("error", message=message)
