@@ -9,6 +9,8 @@ packages=(
   postgresql
   # The console browser tests and screenshots drive Debian's headless Chromium via Playwright.
   chromium
+  # A Chinese font, so the console screenshots show characters rather than empty boxes.
+  fonts-wqy-microhei
 )
 
 missing=()

@@ -42,6 +42,7 @@ from api.console.queue import (
     emergencies,
     work_items,
 )
+from api.console.timeline import chinese_summaries
 from api.db import utcnow
 from api.deps import SessionDep, SettingsDep
 from api.errors import (
@@ -56,6 +57,7 @@ from api.households.service import members_timeline
 from api.need_reports import service as need_reports
 from api.need_reports.models import NeedReportStatus
 from api.need_reports.schemas import NeedChannel, NeedReportCreate, NeedReportUpdate
+from api.policies.service import load_knowledge_base
 from api.providers.schemas import TrafficLight
 from api.providers.service import list_providers, standing
 from api.residents.models import Resident
@@ -258,14 +260,19 @@ def case_page(
     resident = case.resident
     household = resident.household
     members: list[Resident] = list(household.members) if household else [resident]
+    policy = load_knowledge_base()[0].get(case.policy_code)
+    settings: ApiSettings = request.app.state.settings
+    timeline = members_timeline(session, members)
+    summaries = chinese_summaries(timeline, lambda moment: local_time(settings, moment))
     return render(
         request,
         "case.html",
         worker,
         status_code,
         case=case,
+        policy_name=policy.name if policy else case.policy_code,
         household=household,
-        timeline=members_timeline(session, members),
+        timeline=list(zip(timeline, summaries, strict=True)),
         steps=next_steps(case.status, worker.role),
         waiting_for_admin=not next_steps(case.status, worker.role)
         and bool(next_steps(case.status, Role.admin)),

@@ -1,7 +1,9 @@
 """The console's pages without a browser: login, rights, forms and the pieces they are built
 from (the browser tests in tests/console drive the same pages in Chromium)."""
 
+import re
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from fastapi.testclient import TestClient
 
@@ -11,6 +13,9 @@ from api.console.queue import QueueFilters, QueueItem
 from bot.livestream import group_by_answer, split_batch
 from tests.api.conftest import ADMIN_PASSWORD
 from tests.api.test_cases import CASE
+from tests.api.test_dispatch import book, provider, serve, worker
+
+__all__ = ["provider", "worker"]  # fixtures used below
 
 
 def log_in(client: TestClient, username: str = "admin", password: str = ADMIN_PASSWORD) -> int:
@@ -107,3 +112,73 @@ def test_read_out_text_names_askers_once_per_answer() -> None:
     assert text.splitlines()[0] == "第12场：本场共4个提问"
     assert "1. 张阿姨、李大爷等3位观众问：高龄津贴多少钱\n答：每月100元" in text
     assert "2. 观众问：股票\n答：这个问题我们会后由社工一对一回复。" in text
+
+
+def test_case_page_tells_the_household_timeline_in_chinese(
+    client: TestClient,
+    channel_headers: dict[str, str],
+    staff_headers: dict[str, str],
+    worker: dict[str, str],
+    provider: dict[str, Any],
+) -> None:
+    """Every kind of entry households.service writes is rewritten: no English left over."""
+    client.post("/api/v1/cases", json=CASE, headers=channel_headers)
+    client.post(
+        "/api/v1/cases/A000001/transitions",
+        json={"status": "accepted", "comment": "已核实"},
+        headers=staff_headers,
+    )
+    served = book(client, channel_headers, service="zhujie")
+    serve(client, served, staff_headers, worker, provider["id"])
+    rated = client.post(
+        f"/api/v1/bookings/{served}/rate",
+        json={"rating": 2, "text": "不干净", "is_complaint": True},
+        headers=staff_headers,
+    )
+    assert rated.status_code == 200, rated.text
+    cancelled = book(client, channel_headers, service="zhucan")
+    client.post(
+        f"/api/v1/bookings/{cancelled}/cancel", json={"reason": "住院了"}, headers=staff_headers
+    )
+    resident_id = client.get(f"/api/v1/bookings/{served}", headers=staff_headers).json()[
+        "resident_id"
+    ]
+    report = client.post(
+        "/api/v1/need-reports",
+        json={"channel": "voice", "sender_id": "call-1", "text": "需要助浴"},
+        headers=staff_headers,
+    ).json()
+    client.patch(
+        f"/api/v1/need-reports/{report['number']}",
+        json={"resident_id": resident_id},
+        headers=staff_headers,
+    )
+    client.post(
+        "/api/v1/handoffs",
+        json={
+            "channel": "voice",
+            "phone": CASE["phone"].replace(" ", ""),
+            "reason": "emergency",
+            "last_message": "摔倒了",
+        },
+        headers=channel_headers,
+    )
+    log_in(client)
+    page = client.get("/console/cases/A000001").text
+    timeline = page[page.index('<ol class="timeline">') :]
+    for chinese in (
+        "通过网页聊天申请最低生活保障",
+        "已提交 → 已受理（admin）：已核实",
+        "预约助洁",
+        "派单给 w-zhang",
+        "服务人员到达（有照片）",
+        "服务完成：打扫了厨房和卫生间",
+        "2/5 不干净",
+        "已取消：住院了",
+        "待回访：回访：",
+        "［待处理］需要助浴",
+        "紧急求助：摔倒了",
+    ):
+        assert chinese in timeline, (chinese, timeline)
+    english = {"applied", "booked", "dispatched", "checked", "cancelled", "scheduled", "via"}
+    assert not english & set(re.findall(r"[a-z]+", timeline)), timeline
