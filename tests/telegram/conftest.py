@@ -24,7 +24,7 @@ from voice.settings import VoiceSettings
 TOKEN = "123456:TEST-token"
 HOST_USER_ID = 555000111
 HOTLINE = PROJECT_ROOT.parent / "shared" / "audio" / "zh-hotline"
-REPLY_METHODS = {"sendMessage", "sendVoice", "sendPhoto"}
+REPLY_METHODS = frozenset({"sendMessage", "sendVoice", "sendPhoto"})
 # Random: a stack reused while developing remembers the conversations of earlier runs.
 _ids = itertools.count(random.randrange(10**9, 10**12, 10**6))
 
@@ -119,31 +119,44 @@ class Chat:
             fields["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
         return self.message(text=text, **fields)
 
-    def replies(self, start: int) -> list[Call]:
+    def replies(self, start: int, methods: frozenset[str] = REPLY_METHODS) -> list[Call]:
         return [
             call
             for call in self.standin.calls_since(start)
-            if call.method in REPLY_METHODS and str(call.params.get("chat_id")) == self.sender_id
+            if call.method in methods
+            and str(call.params.get("chat_id", "")) in {self.sender_id, ""}
         ]
 
     def exchange(
-        self, update: dict[str, Any], quiet_s: float = 0.8, timeout: float = 40
+        self,
+        update: dict[str, Any],
+        quiet_s: float = 0.8,
+        timeout: float = 40,
+        methods: frozenset[str] = REPLY_METHODS,
     ) -> list[Call]:
         """Push an update; the bot's replies once it has said something and then gone quiet."""
         start = len(self.standin.calls)
         self.standin.push(update)
-        self.standin.wait_for(lambda _: bool(self.replies(start)), timeout, what="a reply")
+        self.standin.wait_for(
+            lambda _: bool(self.replies(start, methods)), timeout, what=f"one of {set(methods)}"
+        )
         count = -1
         while count != len(self.standin.calls):
             count = len(self.standin.calls)
             time.sleep(quiet_s)
-        return self.replies(start)
+        return self.replies(start, methods)
 
     def say(self, text: str, **fields: Any) -> str:
         calls = self.exchange({"message": self.text_message(text, **fields)})
         return "\n".join(str(call.params.get("text", "")) for call in calls)
 
-    def press(self, message: Call, sent_message_id: int, data: str) -> list[Call]:
+    def press(
+        self,
+        message: Call,
+        sent_message_id: int,
+        data: str,
+        methods: frozenset[str] = REPLY_METHODS,
+    ) -> list[Call]:
         query = {
             "id": str(next(_ids)),
             "from": self.user(),
@@ -158,7 +171,7 @@ class Chat:
                 "reply_markup": message.params.get("reply_markup"),
             },
         }
-        return self.exchange({"callback_query": query})
+        return self.exchange({"callback_query": query}, methods=methods)
 
 
 def buttons_of(call: Call) -> list[dict[str, str]]:

@@ -1,10 +1,18 @@
 """Residents chatting: commands, a booking by text, buttons, long answers."""
 
-import httpx
+import asyncio
+from types import SimpleNamespace
 
+import httpx
+from telegram import InlineKeyboardMarkup
+
+from bot.telegram.handlers import TelegramFront
 from bot.telegram.messages import split_message
+from bot.telegram.rasa_client import Button, RasaMessage
+from bot.telegram.settings import TelegramSettings
 from tests.telegram.conftest import Chat, RunningBot, buttons_of
 from tests.telegram.standin import TelegramStandIn
+from voice.settings import VoiceSettings
 
 
 def test_start_greets_with_consent_notice_and_help_lists_commands(
@@ -57,3 +65,38 @@ def test_long_answers_are_cut_at_sentence_ends_within_telegrams_limit() -> None:
     assert parts[0].endswith("。")
     assert split_message("短") == ["短"]
     assert all(len(p) <= 4096 for p in split_message("字" * 10_000))
+
+
+class RecordingChat:
+    """Just enough of telegram.Chat to see what the front sends for one Rasa message."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, object, object]] = []
+
+    async def send_photo(self, photo: str) -> None:
+        self.sent.append(("photo", photo, None))
+
+    async def send_message(self, text: str, reply_markup: object = None) -> None:
+        self.sent.append(("message", text, reply_markup))
+
+
+def test_images_become_photos_and_long_payloads_fit_telegrams_callback_limit() -> None:
+    front = TelegramFront(TelegramSettings(token="1:x"), VoiceSettings())
+    context = SimpleNamespace(bot_data={})
+    chat = RecordingChat()
+    long_payload = '/inform{"service": "zhucan", "booking_time": "明天中午十二点整"}'
+    reply = RasaMessage(
+        text="这是服务点的位置 https://example.org/map",
+        image="https://example.org/map.png",
+        buttons=[Button("就这个", long_payload), Button("", "/deny")],
+    )
+    asyncio.run(front._show(chat, reply, context))  # type: ignore[arg-type]
+    assert chat.sent[0] == ("photo", "https://example.org/map.png", None)
+    kind, text, markup = chat.sent[1]
+    assert kind == "message" and text == reply.text
+    assert isinstance(markup, InlineKeyboardMarkup)
+    first, second = (row[0] for row in markup.inline_keyboard)
+    assert second.text == "/deny" and second.callback_data == "p:/deny"
+    assert len(str(first.callback_data).encode()) <= 64
+    key = str(first.callback_data).removeprefix("h:")
+    assert context.bot_data["payloads"][key] == long_payload

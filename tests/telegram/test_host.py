@@ -7,6 +7,7 @@ import httpx
 from tests.telegram.conftest import HOST_USER_ID, Chat, RunningBot, buttons_of
 from tests.telegram.standin import Call, TelegramStandIn
 
+EDITED = frozenset({"editMessageText"})
 BATCH = """1. 张阿姨：低保怎么申请 电话13912345678
 2. @老李 高龄津贴一个月能领多少钱
 3. 我想订明天中午的午饭
@@ -47,14 +48,18 @@ def test_a_batch_of_five_gets_five_answers_and_a_follow_up_becomes_a_need_report
 
     button = buttons_of(answers[0])[0]
     assert button["text"] == "需要上门/跟进"
-    host.press(answers[0], 777, button["callback_data"])
+    marked = host.press(answers[0], 777, button["callback_data"], EDITED)
+    assert "已登记跟进：N" in str(marked[0].params["text"])
+    assert "inline_keyboard" not in str(marked[0].params.get("reply_markup"))
     reports = staff.get("/need-reports").json()
     mine = [r for r in reports if r["channel"] == "livestream" and "低保怎么申请" in r["text"]]
     assert len(mine) == 1, reports
     assert "张阿姨" in mine[0]["source_detail"] and "13912345678" in mine[0]["source_detail"]
     assert mine[0]["needs_home_visit"] is True
     # A second press does not file the need twice.
-    host.press(answers[0], 777, button["callback_data"])
+    start = len(standin.calls)
+    host.press(answers[0], 777, button["callback_data"], frozenset({"answerCallbackQuery"}))
+    assert "已登记跟进" in str(standin.calls_since(start, "answerCallbackQuery")[0].params)
     again = [r for r in staff.get("/need-reports").json() if "低保怎么申请" in r["text"]]
     assert len(again) == 1
 
