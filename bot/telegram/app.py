@@ -19,6 +19,7 @@ from telegram.ext import (
 )
 
 from bot.telegram.handlers import TelegramFront
+from bot.telegram.ordering import PerChatOrder
 from bot.telegram.settings import TelegramSettings
 from voice.settings import VoiceSettings
 
@@ -28,6 +29,7 @@ ExitCode = int
 DEFAULT_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGABRT)
 MISSING_TOKEN = 2
 BAD_SETTINGS = 2
+CONCURRENT_UPDATES = 16
 
 
 def build_application(
@@ -44,9 +46,8 @@ def build_application(
         .base_file_url(settings.base_file_url)
         .rate_limiter(AIORateLimiter(max_retries=2))
         .persistence(PicklePersistence(settings.persistence_path, update_interval=5))
-        # Updates of different chats run concurrently (one slow Rasa answer or voice note
-        # does not hold up everyone); PTB still keeps each handler call separate.
-        .concurrent_updates(8)
+        # One slow Rasa answer or voice note holds up only its own chat.
+        .concurrent_updates(PerChatOrder(CONCURRENT_UPDATES))
         .post_init(front.open)
         .post_shutdown(front.close)
         .build()

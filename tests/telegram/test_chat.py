@@ -100,3 +100,17 @@ def test_images_become_photos_and_long_payloads_fit_telegrams_callback_limit() -
     assert len(str(first.callback_data).encode()) <= 64
     key = str(first.callback_data).removeprefix("h:")
     assert context.bot_data["payloads"][key] == long_payload
+
+
+def test_one_chats_messages_reach_rasa_in_order_while_other_chats_go_on(
+    bot: RunningBot, standin: TelegramStandIn
+) -> None:
+    quick, other = Chat(standin), Chat(standin)
+    start = len(standin.calls)
+    standin.push({"message": quick.text_message("我想订明天中午的午饭")})
+    standin.push({"message": quick.text_message("幸福小区3号楼201")})
+    standin.push({"message": other.text_message("你好")})
+    standin.wait_for(lambda _: len(quick.replies(start)) >= 2, what="two answers")
+    standin.wait_for(lambda _: bool(other.replies(start)), what="the other chat's answer")
+    first, second = (str(call.params["text"]) for call in quick.replies(start)[:2])
+    assert "地址" in first and "电话" in second, (first, second)
