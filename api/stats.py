@@ -2,9 +2,13 @@
 
 from collections import Counter
 from collections.abc import Iterable
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from api.db import utcnow
 
 MAX_WEEKS = 52
 
@@ -43,3 +47,17 @@ def weekly_counts(
         for monday in (start + timedelta(weeks=offset) for offset in range(weeks))
         for channel in channels
     ]
+
+
+def weekly_volume(
+    session: Session,
+    created_at: InstrumentedAttribute[datetime],
+    channel: InstrumentedAttribute[str],
+    weeks: int,
+) -> list[WeeklyCount]:
+    """Records of one table (given by its created_at and channel columns) per channel in each
+    of the last `weeks` weeks."""
+    now = utcnow()
+    since = datetime.combine(first_week(now, weeks), time.min, tzinfo=UTC)
+    rows = session.execute(select(created_at, channel).where(created_at >= since)).tuples()
+    return weekly_counts(rows, now, weeks)

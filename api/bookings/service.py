@@ -1,11 +1,12 @@
 """Bookings: intake, budget draw-down and the dispatch lifecycle
 requested → dispatched → accepted → checked_in → checked_out → rated (or cancelled)."""
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import timedelta
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from api import stats
 from api.auth.models import Role, StaffUser
 from api.auth.service import Principal
 from api.bookings.models import Booking, BookingStatus
@@ -27,7 +28,7 @@ from api.providers.schemas import TrafficLight
 from api.providers.service import get_provider, standing
 from api.residents.models import Resident
 from api.residents.service import find_or_create_by_phone, linked_residents
-from api.stats import WeeklyCount, first_week, weekly_counts
+from api.stats import WeeklyCount
 from api.validation import parse_number
 
 # Services are booked for the coming weeks; anything else is almost surely a mis-heard date.
@@ -272,9 +273,4 @@ def service_mix(session: Session, days: int) -> list[ServiceShare]:
 
 def weekly_volume(session: Session, weeks: int) -> list[WeeklyCount]:
     """Bookings per channel in each of the last `weeks` weeks."""
-    now = utcnow()
-    since = datetime.combine(first_week(now, weeks), time.min, tzinfo=UTC)
-    rows = session.execute(
-        select(Booking.created_at, Booking.channel).where(Booking.created_at >= since)
-    ).tuples()
-    return weekly_counts(rows, now, weeks)
+    return stats.weekly_volume(session, Booking.created_at, Booking.channel, weeks)

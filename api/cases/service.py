@@ -1,10 +1,9 @@
 """Aid applications and their state machine."""
 
-from datetime import UTC, datetime, time
-
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from api import stats
 from api.audit.service import AuditAction, record
 from api.auth.models import Role
 from api.auth.service import Principal
@@ -17,7 +16,7 @@ from api.errors import ConflictError, InvalidInputError, PermissionDeniedError
 from api.id_numbers import IdNumberVault
 from api.policies.service import require_policy
 from api.residents.service import find_or_create_by_phone, linked_residents, set_id_number
-from api.stats import WeeklyCount, first_week, weekly_counts
+from api.stats import WeeklyCount
 from api.validation import parse_number
 
 _CASEWORK = frozenset({Role.social_worker, Role.admin})
@@ -162,12 +161,7 @@ AGE_BUCKETS: tuple[tuple[int, int | None], ...] = ((0, 2), (3, 7), (8, 30), (31,
 
 def weekly_volume(session: Session, weeks: int) -> list[WeeklyCount]:
     """Aid applications per channel in each of the last `weeks` weeks."""
-    now = utcnow()
-    since = datetime.combine(first_week(now, weeks), time.min, tzinfo=UTC)
-    rows = session.execute(
-        select(Case.created_at, Case.channel).where(Case.created_at >= since)
-    ).tuples()
-    return weekly_counts(rows, now, weeks)
+    return stats.weekly_volume(session, Case.created_at, Case.channel, weeks)
 
 
 def open_cases_by_age(session: Session) -> list[AgeBucket]:

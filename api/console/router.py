@@ -58,7 +58,8 @@ from api.need_reports import service as need_reports
 from api.need_reports.models import NeedReportStatus
 from api.need_reports.schemas import NeedChannel, NeedReportCreate, NeedReportUpdate
 from api.policies.service import load_knowledge_base
-from api.providers.schemas import TrafficLight
+from api.providers import service as provider_rules
+from api.providers.schemas import ProviderStanding, TrafficLight
 from api.providers.service import list_providers, standing
 from api.residents.models import Resident
 from api.security import create_access_token, decode_access_token
@@ -487,12 +488,50 @@ def update_need(
 # --- providers' traffic lights -------------------------------------------------------------
 
 
+def light_reasons(light: ProviderStanding) -> list[str]:
+    """Why the provider has its light, in Chinese, by the thresholds api.providers applies."""
+    days, complaints, ratings, average = (
+        light.window_days,
+        light.complaints,
+        light.ratings,
+        light.average_rating,
+    )
+    reasons = []
+    if complaints >= provider_rules.RED_COMPLAINTS:
+        reasons.append(f"近{days}天投诉{complaints}次（{provider_rules.RED_COMPLAINTS}次起为红灯）")
+    elif complaints >= provider_rules.YELLOW_COMPLAINTS:
+        reasons.append(
+            f"近{days}天投诉{complaints}次（{provider_rules.YELLOW_COMPLAINTS}次起为黄灯）"
+        )
+    if average is not None:
+        rated = f"近{days}天{ratings}次评分平均{average}分"
+        if ratings >= provider_rules.MIN_RATINGS_FOR_RED and average < provider_rules.RED_AVERAGE:
+            reasons.append(f"{rated}（低于{provider_rules.RED_AVERAGE}分为红灯）")
+        elif (
+            ratings >= provider_rules.MIN_RATINGS_FOR_YELLOW
+            and average < provider_rules.YELLOW_AVERAGE
+        ):
+            reasons.append(f"{rated}（低于{provider_rules.YELLOW_AVERAGE}分为黄灯）")
+    if not reasons:
+        reasons.append(
+            f"近{days}天投诉{complaints}次、评分{ratings}次"
+            + (f"，平均{average}分" if average is not None else "")
+        )
+    return reasons
+
+
 @router.get("/providers", response_class=HTMLResponse)
 def providers_page(request: Request, session: SessionDep, worker: Worker) -> HTMLResponse:
     order = {TrafficLight.red: 0, TrafficLight.yellow: 1, TrafficLight.green: 2}
     board = [(provider, standing(session, provider.id)) for provider in list_providers(session)]
     board.sort(key=lambda row: (order[row[1].light], row[0].name))
-    return render(request, "providers.html", worker, board=board, services=load_services())
+    return render(
+        request,
+        "providers.html",
+        worker,
+        board=[(provider, light, light_reasons(light)) for provider, light in board],
+        services=load_services(),
+    )
 
 
 # --- charts --------------------------------------------------------------------------------

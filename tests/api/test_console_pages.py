@@ -10,6 +10,8 @@ from fastapi.testclient import TestClient
 from api.console.charts import Bar, horizontal_bars, stacked_columns
 from api.console.host import read_out_text
 from api.console.queue import QueueFilters, QueueItem
+from api.console.router import light_reasons
+from api.providers.schemas import ProviderStanding, TrafficLight
 from bot.livestream import group_by_answer, split_batch
 from tests.api.conftest import ADMIN_PASSWORD
 from tests.api.test_cases import CASE
@@ -182,3 +184,77 @@ def test_case_page_tells_the_household_timeline_in_chinese(
         assert chinese in timeline, (chinese, timeline)
     english = {"applied", "booked", "dispatched", "checked", "cancelled", "scheduled", "via"}
     assert not english & set(re.findall(r"[a-z]+", timeline)), timeline
+
+
+def test_provider_board_says_why_in_chinese() -> None:
+    yellow = ProviderStanding(
+        light=TrafficLight.yellow,
+        reasons=[],
+        window_days=90,
+        ratings=3,
+        average_rating=3.5,
+        complaints=1,
+    )
+    assert light_reasons(yellow) == [
+        "近90天投诉1次（1次起为黄灯）",
+        "近90天3次评分平均3.5分（低于4.0分为黄灯）",
+    ]
+    green = ProviderStanding(
+        light=TrafficLight.green,
+        reasons=[],
+        window_days=90,
+        ratings=0,
+        average_rating=None,
+        complaints=0,
+    )
+    assert light_reasons(green) == ["近90天投诉0次、评分0次"]
+
+
+def test_every_page_renders_for_a_logged_in_worker(
+    client: TestClient, channel_headers: dict[str, str], provider: dict[str, Any]
+) -> None:
+    client.post("/api/v1/cases", json=CASE, headers=channel_headers)
+    log_in(client)
+    for path in (
+        "/",
+        "/cases/A000001",
+        "/bookings",
+        "/callbacks",
+        "/needs",
+        "/providers",
+        "/charts",
+        "/host",
+    ):
+        page = client.get(f"/console{path}")
+        assert page.status_code == 200, (path, page.text)
+    assert "绿灯" in client.get("/console/providers").text
+
+
+def test_host_follow_up_reports_each_flagged_question_once(
+    client: TestClient, staff_headers: dict[str, str]
+) -> None:
+    log_in(client)
+    batch = {
+        "session_id": "0a1b2c3d",
+        "title": "第12场",
+        "text": ["高龄津贴多少钱", "家里没人照顾"],
+        "viewer": ["张阿姨", ""],
+        "contact": ["13800138000", ""],
+        "answer": ["每月100元", "请换个说法"],
+        "understood": ["1", "0"],
+    }
+    first = client.post("/console/host/follow-up", data={**batch, "follow_up": ["1"]})
+    assert first.status_code == 200 and "已生成需求上报：N000001" in first.text
+    # The page sends the flagged question back as reported: flagging another adds one report.
+    again = client.post(
+        "/console/host/follow-up", data={**batch, "follow_up": ["0"], "reported": ["1"]}
+    )
+    assert "已生成需求上报：N000002" in again.text
+    reports = client.get("/api/v1/need-reports", headers=staff_headers).json()
+    assert len(reports) == 2
+    by_sender = {report["sender_id"]: report for report in reports}
+    assert "联系方式 13800138000" in by_sender["host-0a1b2c3d-1"]["text"]
+    assert "未留联系方式" in by_sender["host-0a1b2c3d-2"]["text"]
+    assert by_sender["host-0a1b2c3d-1"]["channel"] == "livestream"
+    exported = client.post("/console/host/export", data=batch)
+    assert exported.text.startswith("第12场：本场共2个提问")
