@@ -3,11 +3,13 @@
 import logging
 import signal
 import sys
+import time
 from collections.abc import Sequence
 from typing import Any
 
 from pydantic import ValidationError
 from telegram import Update
+from telegram.error import InvalidToken, NetworkError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -30,6 +32,7 @@ DEFAULT_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGABRT)
 MISSING_TOKEN = 2
 BAD_SETTINGS = 2
 CONCURRENT_UPDATES = 16
+FIRST_RETRY_S, LAST_RETRY_S = 5, 300
 
 
 def build_application(
@@ -106,8 +109,24 @@ def main() -> ExitCode:
             "telegram: webhook mode needs LINLI_TELEGRAM_WEBHOOK_URL (https://…)", file=sys.stderr
         )
         return BAD_SETTINGS
-    serve(build_application(settings), settings)
-    return 0
+    retry_s = FIRST_RETRY_S
+    while True:
+        try:
+            serve(build_application(settings), settings)
+            return 0
+        except InvalidToken:
+            print(
+                "telegram: Telegram refused LINLI_TELEGRAM_TOKEN (revoked or mistyped?). "
+                "Check it with @BotFather (/mybots → API Token).",
+                file=sys.stderr,
+            )
+            return BAD_SETTINGS
+        except NetworkError as error:
+            # Telegram unreachable at start: wait rather than exit, since honcho would stop
+            # the whole assistant with it. (Once running, PTB retries polling by itself.)
+            log.error("cannot reach Telegram (%s); trying again in %d s", error, retry_s)
+            time.sleep(retry_s)
+            retry_s = min(retry_s * 2, LAST_RETRY_S)
 
 
 def serve(

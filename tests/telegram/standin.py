@@ -180,7 +180,8 @@ class TelegramStandIn:
             def do_POST(self) -> None:
                 prefix = f"/bot{standin.token}/"
                 if not self.path.startswith(prefix):
-                    self._reply(401, b'{"ok":false,"error_code":401}', "application/json")
+                    refusal = b'{"ok":false,"error_code":401,"description":"Unauthorized"}'
+                    self._reply(401, refusal, "application/json")
                     return
                 method = self.path[len(prefix) :]
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))

@@ -71,6 +71,23 @@ def texts(calls: list) -> str:  # type: ignore[type-arg]
     return "\n".join(str(call.params.get("text", "")) for call in calls)
 
 
+def test_a_token_telegram_refuses_is_a_clear_error(
+    second_standin: TelegramStandIn, tmp_path: Path
+) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LINLI_TELEGRAM_")}
+    env |= {
+        "LINLI_TELEGRAM_TOKEN": "999:revoked",
+        "LINLI_TELEGRAM_BASE_URL": second_standin.base_url,
+        "LINLI_TELEGRAM_PERSISTENCE_PATH": str(tmp_path / "state.pickle"),
+    }
+    result = subprocess.run(
+        [str(APP_PYTHON), "-m", "bot.telegram"],
+        cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 2, result.stderr
+    assert "Telegram refused LINLI_TELEGRAM_TOKEN" in result.stderr
+
+
 @pytest.fixture
 def second_standin() -> Iterator[TelegramStandIn]:
     """A Bot API of its own: two bots polling one stand-in would take each other's updates."""
