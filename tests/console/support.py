@@ -186,7 +186,10 @@ def chromium() -> Iterator[Browser]:
         raise RuntimeError(f"{CHROMIUM} is missing: scripts/setup-system.sh installs chromium")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox"]
+            executable_path=str(CHROMIUM),
+            headless=True,
+            # Root (CI) has no user namespace sandbox; containers often have a tiny /dev/shm.
+            args=["--no-sandbox", "--disable-dev-shm-usage"],
         )
         try:
             yield browser
