@@ -184,6 +184,7 @@ def test_case_page_tells_the_household_timeline_in_chinese(
         assert chinese in timeline, (chinese, timeline)
     english = {"applied", "booked", "dispatched", "checked", "cancelled", "scheduled", "via"}
     assert not english & set(re.findall(r"[a-z]+", timeline)), timeline
+    assert "通过网页聊天提交" in page and "filed via" not in page
 
 
 def test_provider_board_says_why_in_chinese() -> None:
