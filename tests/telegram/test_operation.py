@@ -10,13 +10,14 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.servers import APP_PYTHON, PROJECT_ROOT, free_port
+from tests.servers import APP_PYTHON, PROJECT_ROOT, Stack, free_port
 from tests.telegram.conftest import (
     HOST_USER_ID,
     TOKEN,
     Chat,
     RunningBot,
     bot_settings,
+    buttons_of,
     voice_settings,
 )
 from tests.telegram.standin import TelegramStandIn, telegram_standin
@@ -149,3 +150,35 @@ def test_webhook_mode_checks_the_secret_and_state_survives_a_restart(
         standin.wait_for(lambda _: "抱歉" in texts(host.replies(start)), what="an apology")
     finally:
         restarted.stop()
+
+
+def test_follow_up_buttons_still_work_after_a_restart(
+    second_standin: TelegramStandIn, stack: Stack, staff: httpx.Client, tmp_path: Path
+) -> None:
+    standin = second_standin
+    host = Chat(standin, HOST_USER_ID)
+    first = RunningBot(bot_settings(standin, stack, tmp_path), voice_settings())
+    first.start(standin)
+    try:
+        host.say("/host on")
+        start = len(standin.calls)
+        standin.push({"message": host.text_message("周大爷：助浴怎么预约 电话13655556666")})
+        standin.wait_for(
+            lambda _: any(buttons_of(call) for call in host.replies(start)),
+            timeout=60,
+            what="an answer with a follow-up button",
+        )
+        [answer] = [call for call in host.replies(start) if buttons_of(call)]
+    finally:
+        first.stop()
+
+    restarted = RunningBot(bot_settings(standin, stack, tmp_path), voice_settings())
+    restarted.start(standin)
+    try:
+        data = buttons_of(answer)[0]["callback_data"]
+        marked = host.press(answer, 99, data, frozenset({"editMessageText"}))
+        assert "已登记跟进" in str(marked[0].params["text"])
+    finally:
+        restarted.stop()
+    reports = [r for r in staff.get("/need-reports").json() if "助浴怎么预约" in r["text"]]
+    assert len(reports) == 1 and "周大爷" in reports[0]["source_detail"]
