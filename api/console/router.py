@@ -32,7 +32,7 @@ from api.cases.models import CaseStatus
 from api.cases.schemas import CaseTransition
 from api.catalogue.service import load_services
 from api.console import charts, labels
-from api.console.host import AssistantUnavailable, answer_batch, read_out_text
+from api.console.host import Answer, AssistantUnavailable, answer_batch, read_out_text
 from api.console.queue import (
     AGE_CHOICES,
     KINDS,
@@ -630,7 +630,7 @@ async def host_answer(
     return host_results(request, worker, session_id, title, questions, answers_of(answers))
 
 
-def answers_of(answers: list[Any]) -> list[tuple[str, bool]]:
+def answers_of(answers: list[Answer]) -> list[tuple[str, bool]]:
     return [(answer.text, answer.understood) for answer in answers]
 
 
