@@ -81,6 +81,8 @@ def add_handlers(
             MessageHandler(filters.UpdateType.EDITED_MESSAGE, front.edited),
             # Anything else a resident sends in private: a sticker, photo, file, location.
             MessageHandler(new_message & private & ~filters.COMMAND, front.unsupported),
+            # A command the front does not know (or a typo): say what it knows.
+            MessageHandler(new_message & private & filters.COMMAND, front.help),
         ]
     )
     application.add_error_handler(front.on_error)

@@ -45,6 +45,7 @@ def test_stickers_edits_groups_huge_texts_and_unknown_updates_do_not_crash_it(
     edited = {"edited_message": {**chat.text_message("改一下"), "edit_date": int(time.time())}}
     assert "重新发一条" in texts(chat.exchange(edited))
     assert "分几次说" in chat.say("救命" * 3000)
+    assert "使用说明" in chat.say("/frobnicate")
     group = {"id": -100123, "type": "supergroup", "title": "幸福小区业主群"}
     start = len(standin.calls)
     standin.push({"message": {**chat.text_message("大家好"), "chat": group}})
