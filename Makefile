@@ -107,8 +107,9 @@ bench-voice: setup $(MODEL)
 	$(APP_PY) -m bench.voice.run
 
 # Telephony (issue 6): AudioSocket and WebSocket media streams over the wire into a real
-# linli-voice-serve and the real stack; the wire-format tests and a bounded hypothesis fuzz
-# of both frame parsers (about 4 minutes, most of it Rasa starting and real-time calls).
+# linli-voice-serve and the real stack, SIP calls from baresip through Kamailio (in a network
+# namespace the tests make: needs root), the wire-format tests and a bounded hypothesis fuzz
+# of both frame parsers (about 5 minutes, most of it Rasa starting and real-time calls).
 .PHONY: test-telephony bench-telephony
 test-telephony: setup $(MODEL)
 	@echo "==> telephony tests (AudioSocket, WebSocket media streams, parser fuzzing)"

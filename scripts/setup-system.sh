@@ -11,6 +11,8 @@ packages=(
   chromium
   # A Chinese font, so the console screenshots show characters rather than empty boxes.
   fonts-wqy-microhei
+  # The SIP test: Kamailio as the registrar, baresip as the caller (in a network namespace).
+  kamailio baresip iproute2
 )
 
 missing=()

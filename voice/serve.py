@@ -1,5 +1,6 @@
 """`linli-voice-serve`: the telephony servers enabled in the voice settings, in one process
-sharing the speech models (AudioSocket :9092 + control :9093, WebSocket :8765 by default)."""
+sharing the speech models (AudioSocket :9092 + control :9093, WebSocket :8765 by default; the
+SIP user agent when `LINLI_VOICE_SIP_ENABLED`)."""
 
 import argparse
 import asyncio
@@ -12,6 +13,7 @@ from websockets.asyncio.server import Server
 from voice.services import VoiceServices
 from voice.settings import SttEngineName, VoiceSettings, get_settings
 from voice.transports.audiosocket import AudioSocketServer
+from voice.transports.sip import SipServer
 from voice.transports.websocket import WebSocketServer
 
 log = logging.getLogger("voice.serve")
@@ -24,6 +26,13 @@ async def serve(settings: VoiceSettings, ready: asyncio.Event | None = None) -> 
         await asyncio.Event().wait()
         return
     settings = services.settings
+    sip: SipServer | None = None
+    if settings.sip_enabled:
+        sip = SipServer(services)
+        await sip.start()
+        log.warning("SIP user %s registered with %s:%d (SIP on %s:%d)", settings.sip_user,
+                    settings.sip_registrar_host, settings.sip_registrar_port,
+                    settings.sip_local_ip, settings.sip_local_port)  # fmt: skip
     servers: list[asyncio.AbstractServer | Server] = []
     audiosocket: AudioSocketServer | None = None
     if settings.audiosocket_enabled:
@@ -37,7 +46,7 @@ async def serve(settings: VoiceSettings, ready: asyncio.Event | None = None) -> 
         servers.append(await WebSocketServer(services).start())
         log.warning("WebSocket media streams on %s:%d", settings.websocket_host,
                     settings.websocket_port)  # fmt: skip
-    if not servers:
+    if not servers and sip is None:
         log.warning("no telephony transport is enabled (LINLI_VOICE_*_ENABLED)")
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -51,6 +60,8 @@ async def serve(settings: VoiceSettings, ready: asyncio.Event | None = None) -> 
     finally:
         for server in servers:
             server.close()
+        if sip is not None:
+            await sip.stop()
         if audiosocket is not None:
             for call in list(audiosocket.calls):
                 call.cancel()

@@ -83,6 +83,16 @@ class VoiceSettings(BaseSettings):
     telephony_start_timeout_s: float = 5.0  # connection to its first (UUID / start) message
     telephony_idle_timeout_s: float = 10.0  # a line streams audio all the time: silence = gone
     telephony_send_timeout_s: float = 2.0  # a peer that reads slower than real time is dropped
+    # SIP user agent (pyVoIP): registers with the registrar; off unless configured.
+    sip_enabled: bool = False
+    sip_registrar_host: str = "127.0.0.1"
+    sip_registrar_port: int = 5060
+    sip_user: str = "linli"
+    sip_password: SecretStr = SecretStr("")
+    sip_local_ip: str = "127.0.0.1"  # the address the registrar and callers reach Linli on
+    sip_local_port: int = 5070
+    sip_rtp_port_low: int = 10_000
+    sip_rtp_port_high: int = 20_000
 
 
 @lru_cache

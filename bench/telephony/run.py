@@ -24,7 +24,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tests.servers import APP_PYTHON, MODEL, Stack, free_port, rasa_stack, running
+import httpx
+
+from tests.servers import APP_PYTHON, MODEL, Stack, free_port, rasa_stack, running, staff_client
 from tests.voice.transports.callers import AudioSocketCaller, Caller, WebSocketCaller
 from voice.audio import read_audio_file
 
@@ -70,6 +72,18 @@ async def one_call(
         return latencies, True
 
 
+def session_latencies(staff: httpx.Client, transport: str, since: str) -> list[float]:
+    """The same turns as the call session measured them (end of speech to first audio queued),
+    from the backend's call records: the difference to the wire figure is the transport."""
+    return [
+        float(turn["latency_ms"])
+        for call in staff.get("/calls", params={"limit": 500}).json()
+        if call["transport"] == transport and call["started_at"] > since
+        for turn in call["turns"]
+        if turn["latency_ms"] is not None and turn["intent"] != "silence" and turn["turn"] > 0
+    ]
+
+
 async def bench(
     transport: str, calls: int, host: str, ports: dict[str, int], turns: list[bytes]
 ) -> dict[str, Any]:
@@ -88,6 +102,20 @@ async def bench(
         "failed_calls": sum(failed for _, failed in results),
         "wall_s": round(time.monotonic() - started, 1),
     }
+
+
+def measure(
+    staff: httpx.Client, transport: str, calls: int, ports: dict[str, int], turns: list[bytes]
+) -> dict[str, Any]:
+    newest = staff.get("/calls", params={"limit": 1}).json()
+    since = newest[0]["started_at"] if newest else ""
+    result = asyncio.run(bench(transport, calls, "127.0.0.1", ports, turns))
+    time.sleep(2)  # the last turns reach the backend
+    in_session = session_latencies(staff, transport, since)
+    result["session_latency_ms_median"] = (
+        round(statistics.median(in_session)) if in_session else None
+    )
+    return result
 
 
 def server_env(stack: Stack, engine: str, ports: dict[str, int]) -> dict[str, str]:
@@ -123,10 +151,13 @@ def main(argv: list[str] | None = None) -> None:
         command = [str(APP_PYTHON), "-m", "voice.serve"]
         health = f"http://127.0.0.1:{ports['control']}/audiosocket/health"
         env = server_env(stack, args.engine, ports)
-        with running("voice-serve", command, env, health, tmp, timeout=180):
+        with (
+            running("voice-serve", command, env, health, tmp, timeout=180),
+            staff_client(stack.backend) as staff,
+        ):
             for calls in args.calls:
                 for transport in args.transports:
-                    result = asyncio.run(bench(transport, calls, "127.0.0.1", ports, turns))
+                    result = measure(staff, transport, calls, ports, turns)
                     print(json.dumps({"engine": args.engine, **result}), flush=True)
     shutil.rmtree(tmp, ignore_errors=True)
 

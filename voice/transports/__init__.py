@@ -1,3 +1,3 @@
 """Transports carry calls into a `CallSession`, each subclassing
-`voice.transports.base.Transport`: Asterisk AudioSocket (`audiosocket`) and WebSocket media
-streams (`websocket`), their wire formats parsed by pure functions beside them."""
+`voice.transports.base.Transport`: Asterisk AudioSocket (`audiosocket`), WebSocket media
+streams (`websocket`) and SIP (`sip`), their wire formats parsed by pure functions."""

@@ -6,23 +6,19 @@ up in the backend with its outcome, and no bad peer may disturb a good call."""
 import asyncio
 import contextlib
 import socket
-import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
-from difflib import SequenceMatcher
-from typing import Any, TypeVar
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 import httpx
 import pytest
 from faster_whisper import WhisperModel
-from opencc import OpenCC
 
 from tests.voice.conftest import hotline
 from tests.voice.transports.callers import AudioSocketCaller, WebSocketCaller
-from tests.voice.transports.conftest import VoiceServer
+from tests.voice.transports.conftest import VoiceServer, call_record, similar, transcribe
 from voice import prompts
-from voice.audio import RateConverter, pcm_to_float, read_audio_file
-from voice.settings import VoiceSettings
+from voice.audio import read_audio_file
 from voice.transports import audiosocket_protocol as aswire
 from voice.transports import websocket_protocol as wswire
 
@@ -36,42 +32,6 @@ def run(work: Callable[[], Awaitable[T]]) -> T:
             return await work()
 
     return asyncio.run(bounded())
-
-
-@pytest.fixture(scope="module")
-def whisper() -> Iterator[WhisperModel]:
-    yield WhisperModel(str(VoiceSettings().whisper_model_path), device="cpu", compute_type="int8")
-
-
-def transcribe(model: WhisperModel, pcm_8k: bytes) -> str:
-    pcm = RateConverter(8_000, 16_000).convert(pcm_8k)
-    segments, _ = model.transcribe(
-        pcm_to_float(pcm), language="zh", beam_size=1, initial_prompt=VoiceSettings().whisper_prompt
-    )
-    return str(OpenCC("t2s").convert("".join(segment.text for segment in segments)))
-
-
-def similar(heard: str, said: str) -> float:
-    strip = "，。？！、“”：,.?! \n"
-    return SequenceMatcher(
-        None, heard.strip(strip), said.translate({ord(c): None for c in strip})
-    ).ratio()
-
-
-def call_record(staff: httpx.Client, call_id: str) -> dict[str, Any]:
-    """The call's record once it has ended (the server writes it just after the hang-up)."""
-    deadline = time.monotonic() + 15
-    while True:
-        response = staff.get(f"/calls/{call_id}")
-        if (
-            response.status_code == 200
-            and response.json()["outcome"]
-            or time.monotonic() > deadline
-        ):
-            assert response.status_code == 200, f"{call_id} not recorded: {response.text}"
-            record: dict[str, Any] = response.json()
-            return record
-        time.sleep(0.2)
 
 
 def test_audiosocket_call_answers_in_speech_and_is_recorded(

@@ -11,7 +11,7 @@ import pytest
 
 from voice.audio import RateConverter
 from voice.transports import audiosocket_protocol as aswire
-from voice.transports import g711
+from voice.transports import g711, sip
 from voice.transports import websocket_protocol as wswire
 
 CALL = uuid.UUID("40325ec2-5efd-4bd3-805f-53576e581d13")  # the UUID of Asterisk's docs example
@@ -154,3 +154,30 @@ def test_rate_conversion_keeps_a_tone() -> None:
     assert abs(len(samples) - 16_000) < 100
     spectrum = np.abs(np.fft.rfft(samples[: 16_000 - 100]))
     assert abs(np.argmax(spectrum) * 16_000 / (16_000 - 100) - 440) < 5
+
+
+def test_sip_in_dialog_requests_follow_the_route_set() -> None:
+    bye = (
+        "BYE sip:caller@10.77.0.2:5060 SIP/2.0\r\nVia: SIP/2.0/UDP 10.77.0.1:5070\r\n"
+        "CSeq: 2 BYE\r\nCall-ID: abc\r\nContent-Length: 0\r\n\r\n"
+    )
+    routes = sip.route_set("<sip:10.77.0.1;lr>, <sip:proxy.example:5080;lr>")
+    assert routes == ["<sip:10.77.0.1;lr>", "<sip:proxy.example:5080;lr>"]
+    refer = sip.in_dialog_request(bye, "REFER", 101, routes, "Refer-To: <sip:staff@x>\r\n")
+    assert refer.startswith("REFER sip:caller@10.77.0.2:5060 SIP/2.0\r\n")
+    assert "CSeq: 101 REFER\r\n" in refer and "BYE" not in refer
+    assert refer.endswith(
+        "Route: <sip:10.77.0.1;lr>\r\nRoute: <sip:proxy.example:5080;lr>\r\n"
+        "Refer-To: <sip:staff@x>\r\nContent-Length: 0\r\n\r\n"
+    )
+    assert sip.next_hop(routes, ("registrar", 5060)) == ("10.77.0.1", 5060)
+    assert sip.next_hop(routes[1:], ("registrar", 5060)) == ("proxy.example", 5080)
+    assert sip.next_hop([], ("registrar", 5060)) == ("registrar", 5060)
+
+
+def test_pyvoip_8_bit_audio_round_trip() -> None:
+    pcm = np.array([-32768, -256, 0, 256, 32512], dtype="<i2").tobytes()
+    assert sip.pcm16_to_unsigned8(pcm) == bytes([0, 127, 128, 129, 255])
+    assert sip.unsigned8_to_pcm16(bytes([0, 128, 255])) == (
+        np.array([-32768, 0, 32512], dtype="<i2").tobytes()
+    )

