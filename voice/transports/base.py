@@ -1,12 +1,15 @@
 """The base class every telephony transport implements; `Transport.serve` runs one call."""
 
 import asyncio
+import logging
 import time
+import uuid
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from voice.audio import FRAME_MS
+from voice.backend_client import BackendClient
 from voice.session import (
     BotAudio,
     BotDone,
@@ -15,6 +18,8 @@ from voice.session import (
     StopPlayback,
     Transfer,
 )
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -104,3 +109,16 @@ class Transport(ABC):
                 await self.reply_sent()
                 if session.events.empty():
                     session.playback_finished()  # every frame of the reply has been played
+
+
+async def record_broken_connection(
+    backend: BackendClient, transport: str, problem: str | None
+) -> None:
+    """A peer that sent something but never a valid start still leaves a call record (outcome
+    "error"); one that connected and left without a byte was a port check, not a call."""
+    if problem is None:
+        return
+    call_id = f"{transport}-{uuid.uuid4().hex[:16]}"
+    log.warning("%s: %s: %s", transport, call_id, problem)
+    await backend.start_call(call_id, transport, None)
+    await backend.end_call(call_id, "error")

@@ -8,7 +8,6 @@ sends "clear" when the caller barges in, so the gateway drops what it still has 
 
 import asyncio
 import logging
-import uuid
 from collections.abc import AsyncIterator
 
 from websockets.asyncio.server import Server, ServerConnection, serve
@@ -20,7 +19,14 @@ from voice.session import CallSession
 from voice.settings import VoiceSettings
 from voice.transports import websocket_protocol as wire
 from voice.transports.audiosocket import SEND_BUFFER_BYTES, limit_send_buffers
-from voice.transports.base import CallerAudio, CallerHungUp, CallerInput, KeyPress, Transport
+from voice.transports.base import (
+    CallerAudio,
+    CallerHungUp,
+    CallerInput,
+    KeyPress,
+    Transport,
+    record_broken_connection,
+)
 
 log = logging.getLogger(__name__)
 TRANSFER_ANSWER_TIMEOUT_S = 25.0
@@ -170,7 +176,7 @@ class WebSocketServer:
         try:
             start, problem = await self._start_message(socket)
             if start is None:
-                await self._record_broken_connection(problem)
+                await record_broken_connection(self.services.backend, WebSocketLine.name, problem)
                 if problem is not None:
                     await self._close_with_error(socket, problem)
                 return
@@ -209,11 +215,3 @@ class WebSocketServer:
                 await socket.close(1008, problem[:100])
         except (TimeoutError, ConnectionClosed):
             socket.transport.abort()
-
-    async def _record_broken_connection(self, problem: str | None) -> None:
-        if problem is None:
-            return  # opened and closed without a message: a health check, not a call
-        call_id = f"websocket-{uuid.uuid4().hex[:16]}"
-        log.warning("websocket: %s: %s", call_id, problem)
-        await self.services.backend.start_call(call_id, WebSocketLine.name, None)
-        await self.services.backend.end_call(call_id, "error")

