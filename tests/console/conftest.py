@@ -7,15 +7,7 @@ import pytest
 from playwright.sync_api import Browser, Page
 
 from tests.console.support import Sample, chromium, log_in, seed
-from tests.servers import MODEL, Stack, rasa_stack, staff_client
-
-
-@pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    if not MODEL.exists():
-        pytest.fail(f"{MODEL} is missing: run `make train` (make test does it)")
-    with rasa_stack(tmp_path_factory.mktemp("console")) as running_stack:
-        yield running_stack
+from tests.servers import Stack, staff_client
 
 
 @pytest.fixture(scope="session")

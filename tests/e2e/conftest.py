@@ -7,15 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.servers import MODEL, Stack, rasa_stack, staff_client
-
-
-@pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    if not MODEL.exists():
-        pytest.fail(f"{MODEL} is missing: run `make train` (make test does it)")
-    with rasa_stack(tmp_path_factory.mktemp("stack")) as running_stack:
-        yield running_stack
+from tests.servers import Stack, staff_client
 
 
 class Conversation:

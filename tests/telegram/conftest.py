@@ -3,8 +3,6 @@ Bot API server and the real Rasa stack."""
 
 import asyncio
 import itertools
-import json
-import os
 import random
 import threading
 import time
@@ -17,7 +15,7 @@ import pytest
 
 from bot.telegram.app import build_application, serve
 from bot.telegram.settings import TelegramSettings
-from tests.servers import MODEL, PROJECT_ROOT, Backend, Stack, rasa_stack, staff_client
+from tests.servers import PROJECT_ROOT, Stack, staff_client
 from tests.telegram.standin import BOT_ID, Call, TelegramStandIn, telegram_standin
 from voice.settings import VoiceSettings
 
@@ -177,19 +175,6 @@ class Chat:
 def buttons_of(call: Call) -> list[dict[str, str]]:
     markup = call.params.get("reply_markup") or {}
     return [button for row in markup.get("inline_keyboard", []) for button in row]
-
-
-@pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    # While developing: reuse a stack that is already up (JSON of Stack's fields).
-    if reuse := os.environ.get("LINLI_TEST_STACK_JSON"):
-        fields = json.loads(Path(reuse).read_text())
-        yield Stack(fields["rasa_url"], Backend(**fields["backend"]))
-        return
-    if not MODEL.exists():
-        pytest.fail(f"{MODEL} is missing: run `make train` (make test does it)")
-    with rasa_stack(tmp_path_factory.mktemp("telegram-stack")) as running:
-        yield running
 
 
 @pytest.fixture(scope="session")

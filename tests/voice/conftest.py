@@ -8,7 +8,7 @@ import httpx
 import jiwer
 import pytest
 
-from tests.servers import MODEL, PROJECT_ROOT, Stack, free_port, rasa_stack, staff_client
+from tests.servers import PROJECT_ROOT, Stack, free_port, staff_client
 from voice.settings import VoiceSettings
 
 AUDIO = PROJECT_ROOT.parent / "shared" / "audio"
@@ -49,14 +49,6 @@ def offline_settings(**overrides: object) -> VoiceSettings:
     }  # fmt: skip
     values.update(overrides)
     return VoiceSettings(**values)  # type: ignore[arg-type]
-
-
-@pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    if not MODEL.exists():
-        pytest.fail(f"{MODEL} is missing: run `make train` (make test does it)")
-    with rasa_stack(tmp_path_factory.mktemp("voice-stack")) as running:
-        yield running
 
 
 @pytest.fixture(scope="session")
