@@ -51,7 +51,7 @@ lint: setup
 	.venvs/app/bin/ruff format --check .
 	.venvs/app/bin/mypy api
 	.venvs/app/bin/mypy voice
-	.venvs/app/bin/mypy bot/telegram bot/livestream.py
+	.venvs/app/bin/mypy bot/telegram bot/livestream.py bot/rasa_rest.py
 	.venvs/app/bin/mypy --python-executable $(RASA_PY) actions
 
 # Backend tests run on SQLite and on a throwaway PostgreSQL cluster (when Debian's postgresql

@@ -1,13 +1,16 @@
 """Livestream batches: a host pastes or forwards viewers' questions at once.
 
-Shared by the Telegram host mode and the web host console (standard library only, so both
-fronts can use it). A batch is split into one question per viewer; questions that get the same
-answer from the assistant are grouped, so the host reads each answer once.
+Shared by the Telegram host mode and the web host console. A batch is split into one question
+per viewer; questions that get the same answer from the assistant are grouped, so the host
+reads each answer once.
 """
 
+import asyncio
 import re
 import unicodedata
 from dataclasses import dataclass, field
+
+from bot.rasa_rest import RasaClient
 
 # "1." "2、" "(3)" "③" "- " "• " at the start of a line: list markers, not part of the question.
 _LIST_MARKER = re.compile(r"^\s*(?:[(（]?\d{1,3}[)）.、:：]|[①-⑳]|[-•·*>]+)\s*")
@@ -90,3 +93,19 @@ def group_by_answer(
         group = groups.setdefault(key, QuestionGroup(answer=answer, understood=known))
         group.questions.append(question)
     return list(groups.values())
+
+
+async def answer_each(
+    rasa: RasaClient, sender_prefix: str, questions: list[ViewerQuestion], concurrency: int = 4
+) -> tuple[list[str], list[bool]]:
+    """Each question in its own conversation (`<sender_prefix>-<n>`), so one viewer's words do
+    not steer another's answer; a few at once keeps a batch quick without crowding out
+    residents. Returns the answers and whether each was understood, in question order."""
+    limit = asyncio.Semaphore(concurrency)
+
+    async def one(number: int, question: ViewerQuestion) -> tuple[str, bool]:
+        async with limit:
+            return await rasa.answer(f"{sender_prefix}-{number}", question.text)
+
+    results = await asyncio.gather(*(one(n, q) for n, q in enumerate(questions, start=1)))
+    return [text for text, _ in results], [known for _, known in results]

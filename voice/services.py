@@ -2,9 +2,9 @@
 
 from dataclasses import dataclass, field
 
+from bot.rasa_rest import RasaClient
 from voice.backend_client import BackendClient
 from voice.correction import TranscriptCorrector
-from voice.rasa_client import RasaClient
 from voice.settings import SttEngineName, VoiceSettings
 from voice.stt import SpeechRecognizer, get_speech_recognizer
 from voice.tts.base import SpeechSynthesizer
@@ -50,7 +50,7 @@ class VoiceServices:
             settings=settings,
             speaker=build_speaker(settings),
             corrector=TranscriptCorrector(),
-            rasa=RasaClient(settings.rasa_url, settings.rasa_timeout_s),
+            rasa=RasaClient(settings.rasa_url, "voice", settings.rasa_timeout_s),
             backend=BackendClient(
                 settings.backend_url,
                 settings.backend_api_key.get_secret_value(),

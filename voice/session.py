@@ -16,6 +16,7 @@ from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.rasa_rest import joined_text
 from voice import prompts
 from voice.audio import FRAME_BYTES, FRAME_MS, SAMPLE_RATE, frames
 from voice.services import VoiceServices
@@ -345,8 +346,9 @@ class CallSession:
     async def _ask_rasa(self, record: TurnRecord, since: float) -> str | None:
         started = time.monotonic()
         try:
+            # Buttons are for screens; on the phone the text already names the choices.
             reply = await self.services.rasa.send(self.call_id, record.transcript)
-            record.bot_text = reply.text
+            record.bot_text = joined_text(reply)
         except Exception as error:  # the caller must hear something whatever broke
             log.error("call %s: Rasa failed: %r", self.call_id, error)
             record.bot_text = prompts.TECHNICAL_TROUBLE

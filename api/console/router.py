@@ -32,7 +32,7 @@ from api.cases.models import CaseStatus
 from api.cases.schemas import CaseTransition
 from api.catalogue.service import load_services
 from api.console import charts, labels
-from api.console.host import Answer, AssistantUnavailable, answer_batch, read_out_text
+from api.console.host import AssistantUnavailable, answer_batch, read_out_text, sender_id
 from api.console.queue import (
     AGE_CHOICES,
     KINDS,
@@ -619,7 +619,7 @@ async def host_answer(
         )  # fmt: skip
     session_id = secrets.token_hex(4)
     try:
-        answers = await answer_batch(
+        texts, understood = await answer_batch(
             settings.rasa_url, settings.rasa_timeout_s, session_id, questions
         )
     except AssistantUnavailable:
@@ -627,11 +627,8 @@ async def host_answer(
             request, "host.html", worker, 503, batch=batch, title=title,
             error="智能助手暂时连接不上，请稍后再试，或联系技术人员。",
         )  # fmt: skip
-    return host_results(request, worker, session_id, title, questions, answers_of(answers))
-
-
-def answers_of(answers: list[Answer]) -> list[tuple[str, bool]]:
-    return [(answer.text, answer.understood) for answer in answers]
+    answers = list(zip(texts, understood, strict=True))
+    return host_results(request, worker, session_id, title, questions, answers)
 
 
 def host_results(
@@ -697,7 +694,7 @@ def host_follow_up(
         items.append(
             NeedReportCreate(
                 channel=NeedChannel.livestream,
-                sender_id=f"host-{session_id}-{n + 1}",
+                sender_id=sender_id(session_id, n + 1),
                 text=(
                     f"直播观众{who}{contact_text}。提问：{question.text}\n"
                     f"助手回答：{reply or '（未回答）'}"

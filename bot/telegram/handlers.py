@@ -24,6 +24,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes
 
 from bot import livestream
+from bot.rasa_rest import Button, RasaClient, RasaMessage
 from bot.telegram import messages
 from bot.telegram.backend_client import BackendClient, BackendError
 from bot.telegram.host import (
@@ -34,7 +35,6 @@ from bot.telegram.host import (
     questions_in,
     remember_batch,
 )
-from bot.telegram.rasa_client import Button, RasaClient, RasaMessage
 from bot.telegram.settings import TelegramSettings
 from bot.telegram.voice_notes import VoiceNotes
 from voice.settings import VoiceSettings
@@ -94,7 +94,9 @@ class TelegramFront:
 
     @property
     def rasa(self) -> RasaClient:
-        return RasaClient(self.http, self.settings.rasa_url, self.settings.rasa_timeout_s)
+        return RasaClient(
+            self.settings.rasa_url, "telegram", self.settings.rasa_timeout_s, http=self.http
+        )
 
     @property
     def backend(self) -> BackendClient:

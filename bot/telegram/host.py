@@ -13,15 +13,14 @@ from telegram.ext import Application
 
 from bot import livestream
 from bot.livestream import QuestionGroup, ViewerQuestion
+from bot.rasa_rest import RasaClient
 from bot.telegram import messages
 from bot.telegram.backend_client import BackendClient, NeedReportDraft
-from bot.telegram.rasa_client import NOT_UNDERSTOOD_INTENTS, RasaClient
 
 log = logging.getLogger(__name__)
 
 FOLLOW_UP_PREFIX = "f:"
 KEPT_BATCHES = 30  # follow-up buttons of older batches answer "expired"
-RASA_CONCURRENCY = 3  # questions of one batch asked at once
 
 
 @dataclass
@@ -123,21 +122,10 @@ class HostBatches:
         self, chat_id: int, batch_id: str, questions: list[ViewerQuestion]
     ) -> list[QuestionGroup]:
         """Each question in its own Rasa conversation, so answers do not interfere."""
-        rasa = self._rasa()
-        limit = asyncio.Semaphore(RASA_CONCURRENCY)
-
-        async def one(position: int, question: ViewerQuestion) -> tuple[str, bool]:
-            sender_id = f"tg-host-{chat_id}-{batch_id}-{position}"
-            async with limit:
-                replies = await rasa.send(sender_id, question.text)
-                intent = await rasa.latest_intent(sender_id)
-            answer = "\n".join(reply.text for reply in replies if reply.text).strip()
-            return answer, bool(answer) and intent not in NOT_UNDERSTOOD_INTENTS
-
-        results = await asyncio.gather(*(one(n, q) for n, q in enumerate(questions)))
-        return livestream.group_by_answer(
-            questions, [answer for answer, _ in results], [known for _, known in results]
+        answers, understood = await livestream.answer_each(
+            self._rasa(), f"tg-host-{chat_id}-{batch_id}", questions
         )
+        return livestream.group_by_answer(questions, answers, understood)
 
     async def report(self, group: dict[str, Any], sender_id: str) -> list[str]:
         return await self._backend().report_needs(follow_up_drafts(group, sender_id))

@@ -6,9 +6,9 @@ from types import SimpleNamespace
 import httpx
 from telegram import InlineKeyboardMarkup
 
+from bot.rasa_rest import Button, RasaMessage
 from bot.telegram.handlers import TelegramFront
 from bot.telegram.messages import split_message
-from bot.telegram.rasa_client import Button, RasaMessage
 from bot.telegram.settings import TelegramSettings
 from tests.telegram.conftest import Chat, RunningBot, buttons_of
 from tests.telegram.standin import TelegramStandIn

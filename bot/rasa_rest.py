@@ -1,11 +1,12 @@
-"""Rasa's REST channel and tracker, over the front's shared HTTP client."""
+"""Rasa's REST channel and conversation tracker, as every front uses them: the voice bridge,
+the Telegram front and the web consoles. One conversation per sender id."""
 
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
-# Intents that mean the assistant did not answer the question but asked back.
+# The assistant did not answer but asked back ("please say it another way").
 NOT_UNDERSTOOD_INTENTS = frozenset({"nlu_fallback", "out_of_scope"})
 
 
@@ -22,16 +23,31 @@ class RasaMessage:
     buttons: list[Button] = field(default_factory=list)
 
 
+def joined_text(messages: list[RasaMessage]) -> str:
+    """The reply's texts as one, for a channel that cannot show buttons or images."""
+    return "\n".join(message.text for message in messages if message.text).strip()
+
+
 class RasaClient:
-    def __init__(self, http: httpx.AsyncClient, base_url: str, timeout_s: float) -> None:
-        self._http = http
+    """Borrows the front's shared `http` client when given one; otherwise opens its own."""
+
+    def __init__(
+        self,
+        base_url: str,
+        channel: str,
+        timeout_s: float,
+        http: httpx.AsyncClient | None = None,
+    ) -> None:
         self._base_url = base_url.rstrip("/")
+        self._channel = channel
         self._timeout_s = timeout_s
+        self._owns_http = http is None
+        self._http = http or httpx.AsyncClient()
 
     async def send(self, sender_id: str, text: str) -> list[RasaMessage]:
         response = await self._http.post(
             f"{self._base_url}/webhooks/rest/webhook",
-            json={"sender": sender_id, "message": text, "metadata": {"channel": "telegram"}},
+            json={"sender": sender_id, "message": text, "metadata": {"channel": self._channel}},
             timeout=self._timeout_s,
         )
         response.raise_for_status()
@@ -47,6 +63,16 @@ class RasaClient:
         intent = (response.json().get("latest_message") or {}).get("intent") or {}
         name = intent.get("name")
         return name if isinstance(name, str) else None
+
+    async def answer(self, sender_id: str, text: str) -> tuple[str, bool]:
+        """The reply's text, and whether the assistant understood (rather than asked back)."""
+        reply = joined_text(await self.send(sender_id, text))
+        intent = await self.latest_intent(sender_id)
+        return reply, bool(reply) and intent not in NOT_UNDERSTOOD_INTENTS
+
+    async def aclose(self) -> None:
+        if self._owns_http:
+            await self._http.aclose()
 
 
 def _message(raw: dict[str, Any]) -> RasaMessage:
