@@ -25,17 +25,11 @@ from typing import Any
 
 import httpx
 
+from bench.voice.run import HOTLINE, percentile
 from tests.servers import APP_PYTHON, MODEL, Stack, free_port, rasa_stack, running, staff_client
 from tests.voice.transports.callers import AudioSocketCaller, Caller, WebSocketCaller
 from tests.voice.transports.conftest import serve_env
 from voice.audio import read_audio_file
-
-HOTLINE = Path(__file__).resolve().parents[2].parent / "shared" / "audio" / "zh-hotline"
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))] if ordered else 0.0
 
 
 async def one_call(
