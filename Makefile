@@ -46,12 +46,13 @@ validate: setup
 	$(RASA) data validate $(RASA_DATA) --fail-on-warnings
 
 lint: setup
-	@echo "==> ruff and mypy"
+	@echo "==> ruff, mypy and the import contracts"
 	.venvs/app/bin/ruff check .
 	.venvs/app/bin/ruff format --check .
 	.venvs/app/bin/mypy api
 	.venvs/app/bin/mypy voice
-	.venvs/app/bin/mypy bot/telegram bot/livestream.py bot/rasa_rest.py
+	.venvs/app/bin/mypy channels common
+	.venvs/app/bin/lint-imports
 	.venvs/app/bin/mypy --python-executable $(RASA_PY) actions
 
 # Backend tests run on SQLite and on a throwaway PostgreSQL cluster (when Debian's postgresql
@@ -75,7 +76,7 @@ test-actions: setup
 test-nlu: setup $(MODEL)
 	@echo "==> test stories for every flow, and NLU on held-out lines"
 	$(RASA) test core --model $(MODEL) --stories tests/stories --out results/stories --fail-on-prediction-errors --no-plot
-	$(RASA_PY) -m pytest -p no:cacheprovider tests/nlu tests/bot
+	$(RASA_PY) -m pytest -p no:cacheprovider tests/nlu tests/common
 
 bench-nlu: setup $(MODEL)
 	$(RASA_PY) -m bench.nlu.evaluate --errors
@@ -123,7 +124,7 @@ bench-telephony: setup $(MODEL)
 .PHONY: test-telegram
 test-telegram: setup $(MODEL)
 	@echo "==> Telegram front tests (stand-in Bot API, real Rasa stack, Whisper for voice notes)"
-	$(APP_PY) -m pytest -p no:cacheprovider tests/telegram
+	$(APP_PY) -m pytest -p no:cacheprovider tests/channels/telegram
 
 # Web consoles (issue 8): worker and host consoles in Debian's headless Chromium against the
 # real stack, with an axe-core audit of every page (about 3 minutes, most of it Rasa starting).

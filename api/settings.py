@@ -1,18 +1,18 @@
-"""Backend settings, read from the environment (prefix ``LINLI_API_``) or ``var/linli.env``."""
+"""Backend settings, read from the environment (prefix ``LINLI_API_``) or ``var/linli.env``
+(the pattern every process follows: `common/settings.py`)."""
 
 from functools import lru_cache
-from pathlib import Path
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from common.settings import ENV_FILE, PROJECT_ROOT, RASA_TIMEOUT_S, RASA_URL, TIMEZONE
 
 
 class ApiSettings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="LINLI_API_",
-        env_file=PROJECT_ROOT / "var" / "linli.env",
+        env_file=ENV_FILE,
         extra="ignore",
     )
 
@@ -31,9 +31,9 @@ class ApiSettings(BaseSettings):
     id_number_key: SecretStr | None = None
     # The web consoles: the host console asks Rasa (REST channel and HTTP API) for answers,
     # and dates are shown and "today" is counted in the workers' time zone.
-    rasa_url: str = "http://127.0.0.1:5005"
-    rasa_timeout_s: float = 30.0
-    console_timezone: str = "Asia/Shanghai"
+    rasa_url: str = RASA_URL
+    rasa_timeout_s: float = RASA_TIMEOUT_S
+    console_timezone: str = TIMEZONE
 
 
 @lru_cache

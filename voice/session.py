@@ -16,7 +16,7 @@ from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.rasa_rest import joined_text
+from common.rasa_client import joined_text
 from voice import prompts
 from voice.audio import FRAME_BYTES, FRAME_MS, SAMPLE_RATE, frames
 from voice.services import VoiceServices

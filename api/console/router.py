@@ -64,7 +64,7 @@ from api.providers.service import list_providers, standing
 from api.residents.models import Resident
 from api.security import create_access_token, decode_access_token
 from api.settings import ApiSettings
-from bot.livestream import BatchTooLarge, ViewerQuestion, group_by_answer, split_batch
+from common.livestream import BatchTooLarge, ViewerQuestion, group_by_answer, split_batch
 
 log = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@
 Run in the Rasa environment: `.venvs/rasa/bin/python -m bench.nlu.evaluate` (or `make bench-nlu`).
 Prints intent accuracy, entity accuracy for `policy` and `service`, the most frequent intent
 confusions, and the same figures for each style (one file per style in tests/nlu/heldout/).
-With --json it prints one JSON object instead, which tests/nlu reads.
+With --json it prints one JSON object instead. The scoring itself is testsupport/nlu_eval.py.
 """
 
 import argparse
@@ -11,149 +11,10 @@ import asyncio
 import json
 import logging
 import os
-from collections import Counter
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-HELDOUT_DIR = PROJECT_ROOT / "tests" / "nlu" / "heldout"
-MODEL = PROJECT_ROOT / "models" / "linli.tar.gz"
-SCORED_ENTITIES = ("policy", "service")
-
-
-@dataclass
-class Line:
-    style: str
-    text: str
-    intent: str
-    entities: frozenset[tuple[str, str]]
-
-
-@dataclass
-class Result:
-    line: Line
-    intent: str
-    confidence: float
-    entities: frozenset[tuple[str, str]]
-
-
-@dataclass
-class Scores:
-    lines: int = 0
-    intent_correct: int = 0
-    entity_lines: int = 0
-    entity_correct: int = 0
-    confusions: Counter[tuple[str, str]] = field(default_factory=Counter)
-
-    def add(self, result: Result) -> None:
-        self.lines += 1
-        if result.intent == result.line.intent:
-            self.intent_correct += 1
-        else:
-            self.confusions[(result.line.intent, result.intent)] += 1
-        # Entity lines: the gold line or the prediction names a policy or service.
-        if result.line.entities or result.entities:
-            self.entity_lines += 1
-            self.entity_correct += result.line.entities == result.entities
-
-    @property
-    def intent_accuracy(self) -> float:
-        return self.intent_correct / self.lines if self.lines else 0.0
-
-    @property
-    def entity_accuracy(self) -> float:
-        return self.entity_correct / self.entity_lines if self.entity_lines else 0.0
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "lines": self.lines,
-            "intent_accuracy": round(self.intent_accuracy, 4),
-            "entity_lines": self.entity_lines,
-            "entity_accuracy": round(self.entity_accuracy, 4),
-        }
-
-
-def load_heldout(directory: Path = HELDOUT_DIR) -> list[Line]:
-    from rasa.shared.nlu.training_data.loading import load_data
-
-    lines = []
-    for path in sorted(directory.glob("*.yml")):
-        for example in load_data(str(path)).intent_examples:
-            entities = frozenset(
-                (e["entity"], str(e["value"]))
-                for e in example.get("entities") or []
-                if e["entity"] in SCORED_ENTITIES
-            )
-            lines.append(Line(path.stem, example.get("text"), example.get("intent"), entities))
-    return lines
-
-
-async def predict(lines: list[Line], model: Path) -> list[Result]:
-    from rasa.core.agent import Agent
-
-    agent = Agent.load(str(model))
-    results = []
-    for line in lines:
-        parsed = await agent.parse_message(line.text)
-        entities = frozenset(
-            (e["entity"], str(e["value"]))
-            for e in parsed.get("entities", [])
-            if e["entity"] in SCORED_ENTITIES
-        )
-        intent = parsed["intent"]
-        results.append(Result(line, intent["name"], float(intent["confidence"]), entities))
-    return results
-
-
-def per_intent(results: list[Result]) -> dict[str, dict[str, Any]]:
-    """For each gold intent: how many lines, how many read right, and what the rest became."""
-    rows: dict[str, dict[str, Any]] = {}
-    for result in results:
-        row = rows.setdefault(result.line.intent, {"lines": 0, "correct": 0, "read_as": Counter()})
-        row["lines"] += 1
-        if result.intent == result.line.intent:
-            row["correct"] += 1
-        else:
-            row["read_as"][result.intent] += 1
-    return {
-        intent: {
-            "lines": row["lines"],
-            "accuracy": round(row["correct"] / row["lines"], 4),
-            "read_as": dict(row["read_as"].most_common()),
-        }
-        for intent, row in sorted(rows.items())
-    }
-
-
-def report(results: list[Result]) -> dict[str, Any]:
-    overall = Scores()
-    by_style: dict[str, Scores] = {}
-    for result in results:
-        overall.add(result)
-        by_style.setdefault(result.line.style, Scores()).add(result)
-    return {
-        "overall": overall.as_dict(),
-        "styles": {style: scores.as_dict() for style, scores in sorted(by_style.items())},
-        "intents": per_intent(results),
-        "confusions": [
-            {"gold": gold, "predicted": predicted, "count": count}
-            for (gold, predicted), count in overall.confusions.most_common(15)
-        ],
-        "errors": [
-            {
-                "style": r.line.style,
-                "text": r.line.text,
-                "gold": r.line.intent,
-                "predicted": r.intent,
-                "confidence": round(r.confidence, 3),
-                "gold_entities": sorted(r.line.entities),
-                "predicted_entities": sorted(r.entities),
-            }
-            for r in results
-            if r.intent != r.line.intent or r.entities != r.line.entities
-        ],
-    }
+from testsupport.nlu_eval import HELDOUT_DIR, MODEL, load_heldout, predict, report
 
 
 def print_report(summary: dict[str, Any], show_errors: bool) -> None:

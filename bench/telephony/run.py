@@ -26,9 +26,17 @@ from typing import Any
 import httpx
 
 from bench.voice.run import HOTLINE, percentile
-from tests.servers import APP_PYTHON, MODEL, Stack, free_port, rasa_stack, running, staff_client
-from tests.voice.transports.callers import AudioSocketCaller, Caller, WebSocketCaller
-from tests.voice.transports.conftest import serve_env
+from testsupport.callers import AudioSocketCaller, Caller, WebSocketCaller
+from testsupport.servers import (
+    APP_PYTHON,
+    MODEL,
+    Stack,
+    free_port,
+    rasa_stack,
+    running,
+    staff_client,
+)
+from testsupport.voice_server import serve_env
 from voice.audio import read_audio_file
 
 

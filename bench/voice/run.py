@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tests.servers import MODEL, Stack, rasa_stack
+from testsupport.servers import MODEL, Stack, rasa_stack
 from voice.audio import FRAME_MS, frames, read_audio_file, silence
 from voice.services import VoiceServices
 from voice.session import BotAudio, BotDone, CallSession, Hangup, TurnRecord

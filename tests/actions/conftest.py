@@ -9,7 +9,7 @@ import pytest
 from rasa_sdk import Tracker
 
 from actions import settings as action_settings
-from tests.servers import PROJECT_ROOT, Backend, backend_server, staff_client
+from testsupport.servers import PROJECT_ROOT, Backend, backend_server, staff_client
 
 
 @pytest.fixture(scope="session")

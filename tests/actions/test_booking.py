@@ -19,7 +19,7 @@ from actions.booking import (
 from actions.conversation import now_local
 from actions.settings import get_settings
 from tests.actions.conftest import make_tracker, texts
-from tests.servers import Backend, backend_server, free_port
+from testsupport.servers import Backend, backend_server, free_port
 
 pytestmark = pytest.mark.asyncio
 

@@ -63,7 +63,7 @@ async def test_repeat_says_the_last_bot_message_again() -> None:
 def test_the_action_server_registers_every_action_of_the_domain() -> None:
     from rasa_sdk.executor import ActionExecutor
 
-    from tests.servers import PROJECT_ROOT
+    from testsupport.servers import PROJECT_ROOT
 
     executor = ActionExecutor()
     executor.register_package("actions")

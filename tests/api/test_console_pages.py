@@ -12,7 +12,7 @@ from api.console.host import read_out_text
 from api.console.queue import QueueFilters, QueueItem
 from api.console.router import light_reasons
 from api.providers.schemas import ProviderStanding, TrafficLight
-from bot.livestream import group_by_answer, split_batch
+from common.livestream import group_by_answer, split_batch
 from tests.api.conftest import ADMIN_PASSWORD
 from tests.api.test_cases import CASE
 from tests.api.test_dispatch import book, provider, serve, worker

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import Browser, Page
 
 from tests.console.support import Sample, chromium, log_in, seed
-from tests.servers import Stack, staff_client
+from testsupport.servers import Stack, staff_client
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 
 from tests.console.support import PAGES, answer_batch, chromium, log_in, seed
-from tests.servers import PROJECT_ROOT, rasa_stack, staff_client
+from testsupport.servers import PROJECT_ROOT, rasa_stack, staff_client
 
 OUT = PROJECT_ROOT / "docs" / "screenshots"
 

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from tests.servers import Backend
+from testsupport.servers import Backend
 
 CHROMIUM = Path(os.environ.get("LINLI_CHROMIUM", "/usr/bin/chromium"))
 WORKER_PASSWORD = "worker-password-1"

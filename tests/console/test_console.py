@@ -7,7 +7,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect
 
 from tests.console.support import PAGES, Sample, answer_batch, log_in
-from tests.servers import Stack, staff_client
+from testsupport.servers import Stack, staff_client
 
 
 def test_login_is_required_and_a_wrong_password_is_told_in_chinese(

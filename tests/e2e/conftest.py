@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.servers import Stack, staff_client
+from testsupport.servers import Stack, staff_client
 
 
 class Conversation:

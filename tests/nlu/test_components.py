@@ -9,7 +9,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.components.chinese_text import ChineseTextNormalizer, normalize
 from bot.components.entities import CANONICAL_VALUES, EntityCleaner, PinyinLexiconExtractor
-from tests.servers import PROJECT_ROOT
+from testsupport.servers import PROJECT_ROOT
 
 
 def test_normaliser_folds_traditional_full_width_and_case() -> None:

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from bench.nlu.evaluate import MODEL, load_heldout, predict, report
-from tests.servers import PROJECT_ROOT
+from testsupport.nlu_eval import MODEL, load_heldout, predict, report
+from testsupport.servers import PROJECT_ROOT
 
 INTENT_FLOOR = 0.90
 ENTITY_FLOOR = 0.90

@@ -8,7 +8,7 @@ import httpx
 import jiwer
 import pytest
 
-from tests.servers import PROJECT_ROOT, Stack, free_port, staff_client
+from testsupport.servers import PROJECT_ROOT, Stack, free_port, staff_client
 from voice.settings import VoiceSettings
 
 AUDIO = PROJECT_ROOT.parent / "shared" / "audio"

@@ -11,8 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.servers import Stack
 from tests.voice.conftest import hotline, stack_settings
+from testsupport.servers import Stack
 from voice.audio import SAMPLE_RATE
 from voice.services import VoiceServices
 from voice.session import CallSession

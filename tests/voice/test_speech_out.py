@@ -7,16 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.servers import free_port
 from tests.voice.conftest import character_error_rate, collect, hotline, offline_settings
 from tests.voice.edge_standin import edge_standin, mp3_of
+from testsupport.servers import free_port
 from voice.prompts import GREETING, fixed_responses
-from voice.services import build_speaker
 from voice.speakable import clauses, speakable
 from voice.stt import get_speech_recognizer
 from voice.tts.cache import PromptCache
 from voice.tts.edge import EdgeSynthesizer
-from voice.tts.speaker import SpeechLog
+from voice.tts.speaker import SpeechLog, build_speaker
 
 REPLY = "好的，已经帮您登记了。工作人员明天上午联系您。"
 

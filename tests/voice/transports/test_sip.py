@@ -20,9 +20,10 @@ import httpx
 import pytest
 from faster_whisper import WhisperModel
 
-from tests.servers import APP_PYTHON, Stack, free_port, running
 from tests.voice.conftest import hotline
-from tests.voice.transports.conftest import call_record, serve_env, transcribe
+from tests.voice.transports.conftest import call_record, transcribe
+from testsupport.servers import APP_PYTHON, Stack, free_port, running
+from testsupport.voice_server import serve_env
 from voice.audio import RateConverter, read_audio_file
 
 pytestmark = pytest.mark.e2e

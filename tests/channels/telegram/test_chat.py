@@ -6,13 +6,13 @@ from types import SimpleNamespace
 import httpx
 from telegram import InlineKeyboardMarkup
 
-from bot.rasa_rest import Button, RasaMessage
-from bot.telegram.handlers import TelegramFront
-from bot.telegram.messages import split_message
-from bot.telegram.settings import TelegramSettings
-from tests.telegram.conftest import Chat, RunningBot, buttons_of
-from tests.telegram.standin import TelegramStandIn
-from voice.settings import VoiceSettings
+from channels.telegram.handlers import TelegramFront
+from channels.telegram.messages import split_message
+from channels.telegram.settings import TelegramSettings
+from common.rasa_client import Button, RasaMessage
+from tests.channels.telegram.conftest import Chat, RunningBot, buttons_of
+from tests.channels.telegram.standin import TelegramStandIn
+from voice.clips import VoiceClips
 
 
 def test_start_greets_with_consent_notice_and_help_lists_commands(
@@ -81,7 +81,7 @@ class RecordingChat:
 
 
 def test_images_become_photos_and_long_payloads_fit_telegrams_callback_limit() -> None:
-    front = TelegramFront(TelegramSettings(token="1:x"), VoiceSettings())
+    front = TelegramFront(TelegramSettings(token="1:x"), VoiceClips("whisper"))
     context = SimpleNamespace(bot_data={})
     chat = RecordingChat()
     long_payload = '/inform{"service": "zhucan", "booking_time": "明天中午十二点整"}'

@@ -10,7 +10,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from bot.rasa_rest import RasaClient
+from common.rasa_client import RasaClient
 
 # "1." "2、" "(3)" "③" "- " "• " at the start of a line: list markers, not part of the question.
 _LIST_MARKER = re.compile(r"^\s*(?:[(（]?\d{1,3}[)）.、:：]|[①-⑳]|[-•·*>]+)\s*")

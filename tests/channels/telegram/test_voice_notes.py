@@ -4,10 +4,10 @@ import io
 
 import av
 
-from bot.telegram.voice_notes import decode_to_pcm, encode_ogg_opus
-from tests.telegram.conftest import HOTLINE, Chat, RunningBot
-from tests.telegram.standin import TelegramStandIn
+from tests.channels.telegram.conftest import HOTLINE, Chat, RunningBot
+from tests.channels.telegram.standin import TelegramStandIn
 from voice.audio import read_audio_file
+from voice.clips import decode_to_pcm, encode_ogg_opus
 
 
 def voice_note(chat: Chat, standin: TelegramStandIn, clip: str) -> dict[str, object]:

@@ -1,4 +1,5 @@
-"""Telegram front settings, read from the environment (prefix ``LINLI_TELEGRAM_``)."""
+"""Telegram front settings, read from the environment (prefix ``LINLI_TELEGRAM_``) or
+``var/linli.env`` (the pattern every process follows: `common/settings.py`)."""
 
 from pathlib import Path
 from typing import Annotated, Literal
@@ -6,11 +7,20 @@ from typing import Annotated, Literal
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
+from common.settings import (
+    BACKEND_TIMEOUT_S,
+    BACKEND_URL,
+    ENV_FILE,
+    PROJECT_ROOT,
+    RASA_TIMEOUT_S,
+    RASA_URL,
+)
 
 
 class TelegramSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="LINLI_TELEGRAM_", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="LINLI_TELEGRAM_", env_file=ENV_FILE, extra="ignore"
+    )
 
     # From BotFather. Without it the front does not start.
     token: SecretStr | None = None
@@ -18,9 +28,9 @@ class TelegramSettings(BaseSettings):
     base_url: str = "https://api.telegram.org/bot"
     base_file_url: str = "https://api.telegram.org/file/bot"
 
-    rasa_url: str = "http://127.0.0.1:5005"
-    rasa_timeout_s: float = 30.0
-    backend_url: str = "http://127.0.0.1:8000"
+    rasa_url: str = RASA_URL
+    rasa_timeout_s: float = RASA_TIMEOUT_S
+    backend_url: str = BACKEND_URL
     # The channel key the backend issues (X-API-Key): follow-ups and phone links need it.
     # `make run` writes the action server's key to var/linli.env; that one serves by default.
     backend_api_key: SecretStr = Field(
@@ -29,7 +39,7 @@ class TelegramSettings(BaseSettings):
             "LINLI_TELEGRAM_BACKEND_API_KEY", "LINLI_ACTIONS_BACKEND_API_KEY", "backend_api_key"
         ),
     )
-    backend_timeout_s: float = 10.0
+    backend_timeout_s: float = BACKEND_TIMEOUT_S
 
     # polling: no public address needed; webhook: Telegram posts updates to `webhook_url`.
     mode: Literal["polling", "webhook"] = "polling"

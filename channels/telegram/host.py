@@ -11,11 +11,11 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, MessageOrigin
 from telegram.ext import Application
 
-from bot import livestream
-from bot.livestream import QuestionGroup, ViewerQuestion
-from bot.rasa_rest import RasaClient
-from bot.telegram import messages
-from bot.telegram.backend_client import BackendClient, NeedReportDraft
+from channels.telegram import messages
+from channels.telegram.backend_client import BackendClient, NeedReportDraft
+from common import livestream
+from common.livestream import QuestionGroup, ViewerQuestion
+from common.rasa_client import RasaClient
 
 log = logging.getLogger(__name__)
 

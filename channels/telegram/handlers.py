@@ -23,11 +23,9 @@ from telegram.constants import ChatAction
 from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes
 
-from bot import livestream
-from bot.rasa_rest import Button, RasaClient, RasaMessage
-from bot.telegram import messages
-from bot.telegram.backend_client import BackendClient, BackendError
-from bot.telegram.host import (
+from channels.telegram import messages
+from channels.telegram.backend_client import BackendClient, BackendError
+from channels.telegram.host import (
     FOLLOW_UP_PREFIX,
     HostBatches,
     describe_group,
@@ -35,9 +33,10 @@ from bot.telegram.host import (
     questions_in,
     remember_batch,
 )
-from bot.telegram.settings import TelegramSettings
-from bot.telegram.voice_notes import VoiceNotes
-from voice.settings import VoiceSettings
+from channels.telegram.settings import TelegramSettings
+from common import livestream
+from common.rasa_client import Button, RasaClient, RasaMessage
+from voice.clips import VoiceClips
 
 log = logging.getLogger(__name__)
 
@@ -62,9 +61,9 @@ def mainland_mobile(phone_number: str) -> str | None:
 
 
 class TelegramFront:
-    def __init__(self, settings: TelegramSettings, voice_settings: VoiceSettings) -> None:
+    def __init__(self, settings: TelegramSettings, voice: VoiceClips) -> None:
         self.settings = settings
-        self.voice = VoiceNotes(voice_settings, settings.stt_engine)
+        self.voice = voice
         self._http: httpx.AsyncClient | None = None
         self.host = HostBatches(lambda: self.rasa, lambda: self.backend, settings.batch_window_s)
 
@@ -298,7 +297,7 @@ class TelegramFront:
 
     async def _speak(self, chat: Chat, text: str) -> None:
         await chat.send_action(ChatAction.RECORD_VOICE)
-        ogg = await self.voice.synthesize(text)
+        ogg = await self.voice.synthesize_ogg_opus(text)
         if ogg is None:
             log.warning("no speech engine produced audio for a reply to chat %s", chat.id)
             return

@@ -4,9 +4,9 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
-from tests.servers import Stack
-from tests.telegram.conftest import Chat, RunningBot
-from tests.telegram.standin import TelegramStandIn
+from tests.channels.telegram.conftest import Chat, RunningBot
+from tests.channels.telegram.standin import TelegramStandIn
+from testsupport.servers import Stack
 
 PHONE = "13700001234"
 

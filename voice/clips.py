@@ -1,6 +1,8 @@
-"""Voice notes: Telegram's OGG/Opus in, the project's speech engines, OGG/Opus out.
+"""Speech for recorded clips (voice notes of the chat channels): a clip in any container PyAV
+reads → corrected text; a reply → PCM, OGG/Opus or MP3. The one interface the channels use of
+the speech engines.
 
-Models load once, on the first voice note; decoding and encoding run off the event loop."""
+Models load once, on the first clip; decoding and encoding run off the event loop."""
 
 import asyncio
 import io
@@ -12,7 +14,7 @@ import av.audio
 from voice.correction import TranscriptCorrector
 from voice.settings import SttEngineName, VoiceSettings
 from voice.stt import SpeechRecognizer, get_speech_recognizer
-from voice.tts.speaker import Speaker
+from voice.tts.speaker import Speaker, build_speaker
 
 log = logging.getLogger(__name__)
 
@@ -59,11 +61,12 @@ def encode_ogg_opus(pcm: bytes, sample_rate: int = SAMPLE_RATE) -> bytes:
     return buffer.getvalue()
 
 
-class VoiceNotes:
-    """Speech in and out for the whole front, built on the first voice note."""
+class VoiceClips:
+    """Speech in and out for a whole channel process, built on the first clip. Engines, models
+    and the prompt cache come from the voice settings (`LINLI_VOICE_*`)."""
 
-    def __init__(self, voice_settings: VoiceSettings, engine: SttEngineName) -> None:
-        self._voice_settings = voice_settings
+    def __init__(self, engine: SttEngineName, voice_settings: VoiceSettings | None = None) -> None:
+        self._voice_settings = voice_settings or VoiceSettings()
         self._engine: SttEngineName = engine
         self._recognizer: SpeechRecognizer | None = None
         self._corrector: TranscriptCorrector | None = None
@@ -84,7 +87,7 @@ class VoiceNotes:
             return self._recognizer, self._corrector
 
     async def transcribe(self, data: bytes, max_seconds: float) -> tuple[str, bool]:
-        """The note's words, and whether it was cut at `max_seconds`."""
+        """The clip's words, and whether it was cut at `max_seconds`."""
         recognizer, corrector = await self._load()
         pcm = await asyncio.to_thread(decode_to_pcm, data, max_seconds)
         if not pcm:
@@ -97,16 +100,15 @@ class VoiceNotes:
 
     def speaker(self) -> Speaker:
         if self._speaker is None:
-            # voice.services builds the same speaker as the phone line: engines in order,
-            # the prompt cache first.
-            from voice.services import build_speaker
-
+            # The same speaker as the phone line: engines in order, the prompt cache first.
             self._speaker = build_speaker(self._voice_settings)
         return self._speaker
 
-    async def synthesize(self, text: str) -> bytes | None:
-        """The reply as a Telegram voice message, or None when no engine produced audio."""
-        pcm = b"".join([chunk async for chunk in self.speaker().speak(text)])
-        if not pcm:
-            return None
-        return await asyncio.to_thread(encode_ogg_opus, pcm)
+    async def synthesize_pcm(self, text: str) -> bytes:
+        """The reply as 16 kHz PCM; empty when no engine produced audio."""
+        return b"".join([chunk async for chunk in self.speaker().speak(text)])
+
+    async def synthesize_ogg_opus(self, text: str) -> bytes | None:
+        """The reply as OGG/Opus (Telegram's voice message), or None when there is no audio."""
+        pcm = await self.synthesize_pcm(text)
+        return await asyncio.to_thread(encode_ogg_opus, pcm) if pcm else None

@@ -1,5 +1,0 @@
-import sys
-
-from bot.telegram.app import main
-
-sys.exit(main())

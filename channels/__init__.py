@@ -1,0 +1,1 @@
+"""The fronts residents write from (Telegram, WeChat): thin adapters over Rasa."""

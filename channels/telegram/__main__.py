@@ -1,0 +1,5 @@
+import sys
+
+from channels.telegram.app import main
+
+sys.exit(main())
