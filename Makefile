@@ -9,7 +9,7 @@ RASA := .venvs/rasa/bin/rasa
 RASA_PY := .venvs/rasa/bin/python
 APP_PY := .venvs/app/bin/python
 MODEL := models/linli.tar.gz
-TRAINING_FILES := config.yml $(wildcard bot/domain/*.yml bot/data/*/*.yml nlu_data/*.yml bot/jieba/*)
+TRAINING_FILES := config.yml $(wildcard bot/domain/*.yml bot/data/*/*.yml nlu_data/*.yml bot/jieba/* bot/lexicons/*.yml)
 RASA_DATA := --domain bot/domain --data nlu_data bot/data --config config.yml
 
 .PHONY: run test setup train validate lint test-api test-actions test-nlu test-e2e bench-nlu lock clean
@@ -76,10 +76,11 @@ test-actions: setup
 test-nlu: setup $(MODEL)
 	@echo "==> test stories for every flow, and NLU on held-out lines"
 	$(RASA) test core --model $(MODEL) --stories tests/stories --out results/stories --fail-on-prediction-errors --no-plot
-	$(RASA_PY) -m pytest -p no:cacheprovider tests/nlu tests/common
+	$(RASA_PY) -m pytest -p no:cacheprovider tests/nlu tests/common tests/bot
 
 bench-nlu: setup $(MODEL)
-	$(RASA_PY) -m bench.nlu.evaluate --errors
+	$(RASA_PY) -m bench.nlu.evaluate --set independent --errors
+	$(RASA_PY) -m bench.nlu.evaluate --set heldout
 
 test-e2e: setup $(MODEL)
 	@echo "==> end-to-end tests (real backend, action server and Rasa server over HTTP)"

@@ -1,5 +1,9 @@
 """Scoring the trained NLU model on lines it never saw: shared by `tests/nlu` (floors that fail
-the build) and `bench/nlu` (the printed report). Runs in the Rasa environment."""
+the build) and `bench/nlu` (the printed report). Runs in the Rasa environment.
+
+Two sets: `tests/nlu/heldout/` (Rasa YAML, written beside the training data) and
+`tests/nlu/independent/` (TSV: style, dialect, intent, entities, text), written from personas
+by writers who never saw the training files. The second is the honest figure."""
 
 from collections import Counter
 from dataclasses import dataclass, field
@@ -8,6 +12,7 @@ from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 HELDOUT_DIR = PROJECT_ROOT / "tests" / "nlu" / "heldout"
+INDEPENDENT_DIR = PROJECT_ROOT / "tests" / "nlu" / "independent"
 MODEL = PROJECT_ROOT / "models" / "linli.tar.gz"
 SCORED_ENTITIES = ("policy", "service")
 
@@ -18,6 +23,7 @@ class Line:
     text: str
     intent: str
     entities: frozenset[tuple[str, str]]
+    dialect: str = "standard"
 
 
 @dataclass
@@ -62,6 +68,26 @@ class Scores:
             "entity_lines": self.entity_lines,
             "entity_accuracy": round(self.entity_accuracy, 4),
         }
+
+
+def load_independent(directory: Path = INDEPENDENT_DIR) -> list[Line]:
+    """`style<TAB>dialect<TAB>intent<TAB>kind=value;…|-<TAB>text`, one line per message."""
+    lines = []
+    for path in sorted(directory.glob("*.tsv")):
+        for number, row in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if not row.strip():
+                continue
+            fields = row.split("\t")
+            if len(fields) != 5:
+                raise ValueError(f"{path.name}:{number}: expected 5 tab-separated columns")
+            style, dialect, intent, entities, text = (field.strip() for field in fields)
+            pairs = frozenset(
+                (kind, value)
+                for kind, _, value in (pair.partition("=") for pair in entities.split(";"))
+                if entities != "-" and kind in SCORED_ENTITIES
+            )
+            lines.append(Line(style, text, intent, pairs, dialect))
+    return lines
 
 
 def load_heldout(directory: Path = HELDOUT_DIR) -> list[Line]:
@@ -116,15 +142,35 @@ def per_intent(results: list[Result]) -> dict[str, dict[str, Any]]:
     }
 
 
+def emergency_detection(results: list[Result]) -> dict[str, Any]:
+    """Emergencies are scored on their own: a miss is the worst error; a false alarm costs a
+    question and is reported, not hidden in the overall figure."""
+    gold = [r for r in results if r.line.intent == "emergency"]
+    other = [r for r in results if r.line.intent != "emergency"]
+    missed = [r.line.text for r in gold if r.intent != "emergency"]
+    false_alarms = [r.line.text for r in other if r.intent == "emergency"]
+    return {
+        "lines": len(gold),
+        "recall": round(1 - len(missed) / len(gold), 4) if gold else 1.0,
+        "false_alarm_rate": round(len(false_alarms) / len(other), 4) if other else 0.0,
+        "missed": missed,
+        "false_alarms": false_alarms,
+    }
+
+
 def report(results: list[Result]) -> dict[str, Any]:
     overall = Scores()
     by_style: dict[str, Scores] = {}
+    by_dialect: dict[str, Scores] = {}
     for result in results:
         overall.add(result)
         by_style.setdefault(result.line.style, Scores()).add(result)
+        by_dialect.setdefault(result.line.dialect, Scores()).add(result)
     return {
         "overall": overall.as_dict(),
         "styles": {style: scores.as_dict() for style, scores in sorted(by_style.items())},
+        "dialects": {name: scores.as_dict() for name, scores in sorted(by_dialect.items())},
+        "emergency": emergency_detection(results),
         "intents": per_intent(results),
         "confusions": [
             {"gold": gold, "predicted": predicted, "count": count}

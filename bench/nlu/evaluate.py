@@ -1,8 +1,11 @@
-"""Evaluate the trained NLU model on the held-out lines it was never trained on.
+"""Evaluate the trained NLU model on lines it was never trained on.
 
-Run in the Rasa environment: `.venvs/rasa/bin/python -m bench.nlu.evaluate` (or `make bench-nlu`).
-Prints intent accuracy, entity accuracy for `policy` and `service`, the most frequent intent
-confusions, and the same figures for each style (one file per style in tests/nlu/heldout/).
+Run in the Rasa environment: `.venvs/rasa/bin/python -m bench.nlu.evaluate` (or `make bench-nlu`,
+which runs both sets). `--set independent` (default) scores `tests/nlu/independent/`, written
+from personas by writers who never saw the training files; `--set heldout` the older held-out
+lines. Prints intent accuracy, entity accuracy for `policy` and `service`, the same per style,
+per dialect and per intent, emergency recall with the false-alarm rate, and the most frequent
+intent confusions.
 With --json it prints one JSON object instead. The scoring itself is testsupport/nlu_eval.py.
 """
 
@@ -14,7 +17,15 @@ import os
 from pathlib import Path
 from typing import Any
 
-from testsupport.nlu_eval import HELDOUT_DIR, MODEL, load_heldout, predict, report
+from testsupport.nlu_eval import (
+    HELDOUT_DIR,
+    INDEPENDENT_DIR,
+    MODEL,
+    load_heldout,
+    load_independent,
+    predict,
+    report,
+)
 
 
 def print_report(summary: dict[str, Any], show_errors: bool) -> None:
@@ -28,6 +39,19 @@ def print_report(summary: dict[str, Any], show_errors: bool) -> None:
     print(row("overall", summary["overall"]))
     for style, scores in summary["styles"].items():
         print(row(style, scores))
+    if len(summary["dialects"]) > 1:
+        print()
+        for dialect, scores in summary["dialects"].items():
+            print(row(dialect, scores))
+    emergency = summary["emergency"]
+    print(
+        f"\nemergency: recall {emergency['recall']:.2%} over {emergency['lines']} lines, "
+        f"false alarms {emergency['false_alarm_rate']:.2%} of the other lines"
+    )
+    for text in emergency["missed"]:
+        print(f"  MISSED  {text}")
+    for text in emergency["false_alarms"]:
+        print(f"  false alarm  {text}")
     print("\nper intent (gold): lines, accuracy, misread as")
     for intent, row in summary["intents"].items():
         misread = ", ".join(f"{name} {count}" for name, count in row["read_as"].items())
@@ -48,13 +72,19 @@ def print_report(summary: dict[str, Any], show_errors: bool) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", type=Path, default=MODEL)
-    parser.add_argument("--heldout", type=Path, default=HELDOUT_DIR)
+    parser.add_argument("--set", choices=("independent", "heldout"), default="independent")
+    parser.add_argument("--dir", type=Path, help="another folder of lines in the set's format")
     parser.add_argument("--errors", action="store_true", help="list every misread line")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args()
     os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
     logging.disable(logging.WARNING)
-    summary = report(asyncio.run(predict(load_heldout(args.heldout), args.model)))
+    if args.set == "heldout":
+        lines = load_heldout(args.dir or HELDOUT_DIR)
+    else:
+        lines = load_independent(args.dir or INDEPENDENT_DIR)
+    print(f"==> {args.set} set: {len(lines)} lines", flush=True)
+    summary = report(asyncio.run(predict(lines, args.model)))
     if args.json:
         print(json.dumps(summary, ensure_ascii=False))
     else:

@@ -1,0 +1,141 @@
+"""Word lists beside the model, where recall must not depend on DIET alone.
+
+`ServiceLexicon` runs after the entity extractors: when the model found no `service`, a
+described one (`bot/lexicons/services.yml`: "电视没图像了" → weixiu, "陪我妈去医院" → zhuyi) is
+added as the entity, at most two (the booking form asks which when there are two). A
+description that asks for help ("帮我妈交个电费") but was read as out of scope or not
+understood becomes a booking request.
+
+`EmergencyLexicon` runs after DIET and the FallbackClassifier: a message showing a danger sign
+(`bot/lexicons/emergency.yml`: a fall and cannot get up, chest pain, stroke signs, convulsions,
+low blood sugar, gas, fire, a person not answering the door, …) is read as `emergency`,
+whatever the model said. The one exception: a confident question about a named policy ("烧伤
+了能申请医疗救助吗") stays a policy question.
+"""
+
+from pathlib import Path
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from common.danger_signs import EMERGENCY_LEXICON, DangerSigns
+from common.service_descriptions import SERVICE_LEXICON, ServiceDescriptions, asks_for_help
+
+EMERGENCY = "emergency"
+BOOK_SERVICE = "book_service"
+# Intents whose messages are about a service the resident has or wants.
+ABOUT_A_SERVICE = frozenset({BOOK_SERVICE, "check_status", "cancel_booking", "give_feedback"})
+# Readings a described request for help overrides.
+NOT_A_READING = frozenset({"out_of_scope", "nlu_fallback", "inform"})
+POLICY_QUESTIONS = frozenset({"ask_policy", "check_eligibility", "apply_aid"})
+CONFIDENT = 0.8
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class EmergencyLexicon(GraphComponent):
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {"lexicon": str(EMERGENCY_LEXICON)}
+
+    def __init__(self, signs: DangerSigns) -> None:
+        self.signs = signs
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "EmergencyLexicon":
+        return cls(DangerSigns.load(Path(config["lexicon"])))
+
+    def read(self, text: str, intent: dict[str, Any], entities: list[Any]) -> str | None:
+        """The danger category that makes this message an emergency, or None."""
+        category = self.signs.find(text)
+        if category is None:
+            return None
+        names_a_policy = any(entity.get("entity") == "policy" for entity in entities)
+        if (
+            names_a_policy
+            and intent.get("name") in POLICY_QUESTIONS
+            and float(intent.get("confidence") or 0) >= CONFIDENT
+        ):
+            return None
+        return category
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            intent = message.get(INTENT) or {}
+            if intent.get("name") == EMERGENCY:
+                continue
+            if self.read(message.get(TEXT) or "", intent, message.get(ENTITIES) or []) is None:
+                continue
+            ranking = message.get(INTENT_RANKING_KEY) or []
+            override = {"name": EMERGENCY, "confidence": 1.0}
+            message.set(INTENT, override, add_to_output=True)
+            message.set(
+                INTENT_RANKING_KEY,
+                [override, *(r for r in ranking if r.get("name") != EMERGENCY)],
+                add_to_output=True,
+            )
+        return messages
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
+class ServiceLexicon(GraphComponent):
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {"lexicon": str(SERVICE_LEXICON)}
+
+    def __init__(self, descriptions: ServiceDescriptions) -> None:
+        self.descriptions = descriptions
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "ServiceLexicon":
+        return cls(ServiceDescriptions.load(Path(config["lexicon"])))
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            self._read(message)
+        return messages
+
+    def _read(self, message: Message) -> None:
+        entities = list(message.get(ENTITIES) or [])
+        if any(entity.get("entity") in {"service", "policy"} for entity in entities):
+            return
+        text = message.get(TEXT) or ""
+        described = self.descriptions.find(text)
+        if not described:
+            return
+        intent = message.get(INTENT) or {}
+        if intent.get("name") not in ABOUT_A_SERVICE:
+            if intent.get("name") not in NOT_A_READING or not asks_for_help(text):
+                return
+            reading = {"name": BOOK_SERVICE, "confidence": 0.6}
+            ranking = message.get(INTENT_RANKING_KEY) or []
+            message.set(INTENT, reading, add_to_output=True)
+            message.set(
+                INTENT_RANKING_KEY,
+                [reading, *(r for r in ranking if r.get("name") != BOOK_SERVICE)],
+                add_to_output=True,
+            )
+        for value, start, end in described:
+            entities.append(
+                {
+                    "entity": "service", "value": value, "start": start, "end": end,
+                    "confidence_entity": 0.6, "extractor": type(self).__name__,
+                }
+            )  # fmt: skip
+        message.set(ENTITIES, entities, add_to_output=True)

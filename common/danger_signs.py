@@ -1,0 +1,41 @@
+"""Danger signs in what a resident says: the curated lexicon in `bot/lexicons/emergency.yml`,
+read by the Rasa component that overrides the model (`bot/components/lexicons.py`) and by the
+voice bridge's fast path, so both decide alike. Standard library and PyYAML only."""
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from common.settings import PROJECT_ROOT
+
+EMERGENCY_LEXICON = PROJECT_ROOT / "bot" / "lexicons" / "emergency.yml"
+
+
+@dataclass(frozen=True)
+class DangerSigns:
+    """One compiled pattern per category (the file's alternatives joined)."""
+
+    patterns: dict[str, re.Pattern[str]]
+
+    @classmethod
+    def load(cls, path: Path = EMERGENCY_LEXICON) -> "DangerSigns":
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        if not isinstance(raw, dict):
+            raise ValueError(f"{path}: expected categories of pattern lists")
+        return cls(
+            {
+                str(category): re.compile("|".join(f"(?:{pattern})" for pattern in patterns))
+                for category, patterns in raw.items()
+                if patterns
+            }
+        )
+
+    def find(self, text: str) -> str | None:
+        """The first category whose pattern occurs in `text` (normalised: simplified, lower
+        case), or None."""
+        for category, pattern in self.patterns.items():
+            if pattern.search(text):
+                return category
+        return None

@@ -1,0 +1,50 @@
+"""Home services as residents describe them ("电视没图像了", "每天中午给我爸送顿饭"): the lexicon
+in `bot/lexicons/services.yml`, matched in linear time. Read by the Rasa component that adds
+the `service` entity (`bot/components/lexicons.py`). Standard library and PyYAML only."""
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from common.settings import PROJECT_ROOT
+
+SERVICE_LEXICON = PROJECT_ROOT / "bot" / "lexicons" / "services.yml"
+
+# Words that make a description a request for help rather than a question about something.
+REQUEST_MARKERS = re.compile(
+    r"帮|给|替|来人|派(个)?人|找(个)?人|安排|能不能|能否|可不可以|可以.{0,4}吗|想(要|约|请|找)|"
+    r"麻烦|请(个|人)|上门|来(个|一)?(人|师傅)"
+)
+
+
+@dataclass(frozen=True)
+class ServiceDescriptions:
+    patterns: dict[str, re.Pattern[str]]  # canonical service value → its patterns, joined
+
+    @classmethod
+    def load(cls, path: Path = SERVICE_LEXICON) -> "ServiceDescriptions":
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        if not isinstance(raw, dict):
+            raise ValueError(f"{path}: expected services with pattern lists")
+        return cls(
+            {
+                str(service): re.compile("|".join(f"(?:{pattern})" for pattern in patterns))
+                for service, patterns in raw.items()
+                if patterns
+            }
+        )
+
+    def find(self, text: str, limit: int = 2) -> list[tuple[str, int, int]]:
+        """Services described in `text` as (value, start, end), in the order they are
+        mentioned, at most `limit`."""
+        found = []
+        for service, pattern in self.patterns.items():
+            if match := pattern.search(text):
+                found.append((service, match.start(), match.end()))
+        return sorted(found, key=lambda item: item[1])[:limit]
+
+
+def asks_for_help(text: str) -> bool:
+    return REQUEST_MARKERS.search(text) is not None

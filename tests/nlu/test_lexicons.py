@@ -1,0 +1,88 @@
+"""The danger-sign lexicon beside the model (bot/lexicons/emergency.yml, common/danger_signs.py,
+bot/components/lexicons.py). Sentences written from first-aid situations, not from any set the
+model is measured on."""
+
+import time
+
+import pytest
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.components.lexicons import EmergencyLexicon
+from common.danger_signs import DangerSigns
+
+DANGER = [
+    "我爸在卫生间摔了一跤，爬不起来了",
+    "老太太倒在地上了，叫她也没反应",
+    "我妈突然说胸口疼得厉害，一身冷汗",
+    "我老伴喘不上气来了，脸都憋紫了",
+    "他嘴歪了，说话也说不清楚",
+    "我爷爷右边胳膊突然抬不起来",
+    "孩子发高烧，刚才浑身抽搐",
+    "我爸有糖尿病，中午没吃饭，现在一直出汗手抖，说胡话",
+    "闻到楼道里有一股煤气味",
+    "厨房着火了",
+    "电热毯冒烟了",
+    "隔壁王大爷两天没开门了，敲门也没人应",
+    "我不想活了",
+    "他又喝多了在打我",
+    "我妈吃错药了，现在迷迷糊糊的",
+    "切菜割到手了，血止不住",
+    "被开水烫伤了一大片",
+    "快叫救护车",
+]
+CALM = [
+    "低保一个月能领多少钱",
+    "有事打我电话，13800138000",
+    "我申请了一个月还没反应，你们查一下",
+    "帮我约个上门理发",
+    "我妈八十二岁了能领高龄津贴吗",
+    "明天中午十二点送饭",
+    "谢谢你啊",
+    "家里困难，老伴住院花了好多钱",
+]
+
+
+@pytest.fixture(scope="module")
+def signs() -> DangerSigns:
+    return DangerSigns.load()
+
+
+@pytest.mark.parametrize("text", DANGER)
+def test_danger_signs_are_found(signs: DangerSigns, text: str) -> None:
+    assert signs.find(text) is not None
+
+
+@pytest.mark.parametrize("text", CALM)
+def test_everyday_requests_are_not_emergencies(signs: DangerSigns, text: str) -> None:
+    assert signs.find(text) is None
+
+
+def test_matching_stays_linear_on_long_messages(signs: DangerSigns) -> None:
+    text = "我想问一下低保的事情" * 2_000  # 20,000 characters without a danger sign
+    started = time.perf_counter()
+    assert signs.find(text) is None
+    assert time.perf_counter() - started < 0.5
+
+
+def _message(text: str, intent: str, confidence: float, policy: bool = False) -> Message:
+    message = Message(data={"text": text})
+    message.set("intent", {"name": intent, "confidence": confidence})
+    message.set("intent_ranking", [{"name": intent, "confidence": confidence}])
+    entities = [{"entity": "policy", "value": "yiliao_jiuzhu"}] if policy else []
+    message.set("entities", entities)
+    return message
+
+
+def test_the_component_overrides_what_the_model_read() -> None:
+    component = EmergencyLexicon(DangerSigns.load())
+    [message] = component.process([_message("我妈摔倒了起不来", "report_hardship", 0.9)])
+    assert message.get("intent") == {"name": "emergency", "confidence": 1.0}
+    assert [r["name"] for r in message.get("intent_ranking")] == ["emergency", "report_hardship"]
+
+
+def test_a_confident_question_about_a_named_policy_stays_a_question() -> None:
+    component = EmergencyLexicon(DangerSigns.load())
+    [asked] = component.process([_message("烧伤了能申请医疗救助吗", "ask_policy", 0.95, True)])
+    assert asked.get("intent")["name"] == "ask_policy"
+    [unsure] = component.process([_message("烧伤了能申请医疗救助吗", "ask_policy", 0.5, True)])
+    assert unsure.get("intent")["name"] == "emergency"

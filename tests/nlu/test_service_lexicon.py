@@ -1,0 +1,70 @@
+"""Services described rather than named (bot/lexicons/services.yml, common/service_descriptions.py,
+bot/components/lexicons.py). Descriptions written from the services' tasks, not from any set
+the model is measured on."""
+
+import pytest
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.components.lexicons import ServiceLexicon
+from common.service_descriptions import ServiceDescriptions, asks_for_help
+
+DESCRIBED = [
+    ("能不能找个人陪我妈去医院复查", "zhuyi"),
+    ("家里电视没图像了", "weixiu"),
+    ("厨房水管漏水", "weixiu"),
+    ("帮我爸交一下电费", "daiban"),
+    ("每天中午给我爸送顿饭", "zhucan"),
+    ("我爸一个人闷得慌，想找人陪他聊聊天", "peiliao"),
+    ("老太太自己洗不了澡了", "zhuyu"),
+    ("家里好久没打扫了", "zhujie"),
+    ("爷爷头发太长了，能上门剪吗", "lifa"),
+    ("我约的车怎么还没到", "jiaoche"),
+    ("中风以后想在家做做按摩康复", "kangfu"),
+]
+
+
+@pytest.fixture(scope="module")
+def descriptions() -> ServiceDescriptions:
+    return ServiceDescriptions.load()
+
+
+@pytest.mark.parametrize(("text", "service"), DESCRIBED)
+def test_described_services_are_found(
+    descriptions: ServiceDescriptions, text: str, service: str
+) -> None:
+    assert service in [value for value, _, _ in descriptions.find(text)]
+
+
+@pytest.mark.parametrize("text", ["低保一个月多少钱", "明天天气怎么样", "谢谢你"])
+def test_other_words_describe_no_service(descriptions: ServiceDescriptions, text: str) -> None:
+    assert descriptions.find(text) == []
+
+
+def _message(text: str, intent: str, entities: list[dict[str, str]] | None = None) -> Message:
+    message = Message(data={"text": text})
+    message.set("intent", {"name": intent, "confidence": 0.7})
+    message.set("intent_ranking", [{"name": intent, "confidence": 0.7}])
+    message.set("entities", entities or [])
+    return message
+
+
+def test_a_described_service_becomes_the_entity_of_a_booking() -> None:
+    component = ServiceLexicon(ServiceDescriptions.load())
+    [message] = component.process([_message("厨房水管漏水了，能派人来看看吗", "book_service")])
+    assert [(e["entity"], e["value"]) for e in message.get("entities")] == [("service", "weixiu")]
+
+
+def test_a_request_for_help_read_as_out_of_scope_becomes_a_booking() -> None:
+    component = ServiceLexicon(ServiceDescriptions.load())
+    [helped] = component.process([_message("帮我妈交个电费", "out_of_scope")])
+    assert helped.get("intent")["name"] == "book_service"
+    assert asks_for_help("帮我妈交个电费") and not asks_for_help("电费怎么交")
+    [asked] = component.process([_message("电费怎么交", "out_of_scope")])
+    assert asked.get("intent")["name"] == "out_of_scope" and asked.get("entities") == []
+
+
+def test_a_named_service_is_left_to_the_model() -> None:
+    component = ServiceLexicon(ServiceDescriptions.load())
+    named = [{"entity": "service", "value": "zhucan"}]
+    [message] = component.process([_message("订助餐，顺便修下水管", "book_service", named)])
+    assert message.get("entities") == named
