@@ -4,13 +4,17 @@ the fronts rely on, enforced where every turn passes:
 - a message longer than `MAX_MESSAGE_CHARS` is cut before NLU (NLU cost grows with length;
   100 KB once held the server for a minute) and the resident is told;
 - a turn that produced no text (an action failed, the action server is down, a prediction
-  matched nothing) still gets an apology that says nothing was done, never silence.
+  matched nothing) still gets an apology that says nothing was done, never silence;
+- two needs in one message ("低保怎么申请？另外想约个助浴") are taken one after the other; when
+  the first opens a form, the second is named back to the resident instead of being fed to
+  the form as an answer.
 
 Registered in `bot/credentials.yml` under this class's path; the URL stays Rasa's `rest` one.
 """
 
 import asyncio
 import logging
+import re
 from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
@@ -29,6 +33,43 @@ NO_ANSWER_APOLOGY = (
     "抱歉，系统刚才出了点问题，您这句话还没有办成。请稍后再说一遍，"
     "或者说“转人工”找工作人员；如果有紧急情况，请直接拨打120或110。"
 )
+
+
+SECOND_NEED_LATER = "您还提到：“{need}”。这件事等这边办完，请再跟我说一声，我接着帮您。"
+# Where residents join a second need to the first: after a pause mark, 另外/还有/顺便/对了.
+SECOND_NEED_MARKER = re.compile(
+    r"[，,。；;！!？?\s]+(?:另外|还有(?:个事|一件事|件事|就是)?|顺便(?:问一下|问问|说一下)?|对了|此外)"
+    r"[，,：:\s]*"
+)
+# Intents that are a need of their own (a greeting or a thank-you after 还有 is not).
+NEEDS = frozenset(
+    {
+        "ask_policy", "check_eligibility", "apply_aid", "book_service", "check_status",
+        "cancel_booking", "give_feedback", "request_human", "report_hardship",
+    }
+)  # fmt: skip
+MIN_NEED_CHARS = 4
+
+
+async def split_needs(agent: Any, text: str) -> list[str]:
+    """`[text]`, or `[first, second]` when the message carries two different needs. An
+    emergency anywhere in it keeps the message whole: it must be read as one."""
+    match = SECOND_NEED_MARKER.search(text)
+    if agent is None or match is None:
+        return [text]
+    first, second = text[: match.start()].strip(), text[match.end() :].strip()
+    if len(first) < MIN_NEED_CHARS or len(second) < MIN_NEED_CHARS:
+        return [text]
+    whole, one, two = [await agent.parse_message(part) for part in (text, first, second)]
+    if whole["intent"].get("name") == "emergency":
+        return [text]
+    readings = [
+        (parsed["intent"].get("name"), parsed["intent"].get("confidence", 0))
+        for parsed in (one, two)
+    ]
+    if all(name in NEEDS and confidence >= 0.5 for name, confidence in readings):
+        return [first, second]
+    return [text]
 
 
 def capped(text: str | None) -> tuple[str, bool]:
@@ -69,16 +110,33 @@ class LinliRestInput(RestInput):
             raw = body.get("message")
             text, cut = capped(raw if isinstance(raw, str) else None)
             metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else None
+            agent = getattr(request.app.ctx, "agent", None)
             collector = CollectingOutputChannel()
+
+            async def turn(words: str) -> None:
+                try:
+                    await on_new_message(
+                        UserMessage(
+                            words, collector, sender_id, input_channel=self.name(),
+                            metadata=metadata,
+                        )
+                    )  # fmt: skip
+                except (Exception, asyncio.CancelledError):
+                    # Whatever failed (or timed out), the resident still gets an answer below.
+                    log.exception("turn failed for sender %s", sender_id)
+
             try:
-                await on_new_message(
-                    UserMessage(
-                        text, collector, sender_id, input_channel=self.name(), metadata=metadata
-                    )
-                )
-            except (Exception, asyncio.CancelledError):
-                # Whatever failed (or timed out), the resident still gets an answer below.
-                log.exception("turn failed for sender %s", sender_id)
+                needs = await split_needs(agent, text)
+            except Exception:
+                log.exception("could not look for a second need for sender %s", sender_id)
+                needs = [text]
+            await turn(needs[0])
+            if len(needs) == 2:
+                tracker = await agent.processor.get_tracker(sender_id)
+                if tracker.active_loop_name is None:
+                    await turn(needs[1])
+                else:
+                    collector.messages.append({"text": SECOND_NEED_LATER.format(need=needs[1])})
             return response.json(with_reply_guarantees(collector.messages, cut))
 
         return webhook

@@ -1,10 +1,16 @@
 """The REST channel's reply guarantees (bot/rest_channel.py); the whole stack is tested in
 tests/e2e."""
 
+import asyncio
+from typing import Any
+
+import pytest
+
 from bot.rest_channel import (
     MAX_MESSAGE_CHARS,
     NO_ANSWER_APOLOGY,
     capped,
+    split_needs,
     with_reply_guarantees,
 )
 
@@ -29,3 +35,37 @@ def test_a_turn_with_text_is_left_as_it_is_and_a_cut_is_said_first() -> None:
     assert with_reply_guarantees(replies, cut=False) == replies
     noted = with_reply_guarantees(replies, cut=True)
     assert str(MAX_MESSAGE_CHARS) in noted[0]["text"] and noted[1:] == replies
+
+
+class ReadsByKeyword:
+    """Stands in for the agent's NLU: an intent per keyword, so the split rule is tested
+    on its own (the trained model is tested in tests/e2e)."""
+
+    READINGS = {"救命": "emergency", "低保": "ask_policy", "助浴": "book_service", "谢谢": "thank"}
+
+    async def parse_message(self, text: str) -> dict[str, Any]:
+        for word, intent in self.READINGS.items():
+            if word in text:
+                return {"intent": {"name": intent, "confidence": 0.9}}
+        return {"intent": {"name": "nlu_fallback", "confidence": 0.3}}
+
+
+def test_two_needs_are_split_at_the_word_that_joins_them() -> None:
+    agent = ReadsByKeyword()
+    assert asyncio.run(split_needs(agent, "低保怎么申请？另外想约个助浴")) == [
+        "低保怎么申请",
+        "想约个助浴",
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "低保怎么申请，还有谢谢你们啊",  # a thank-you is no second need
+        "我还有一个问题想问低保",  # 还有 inside a sentence joins nothing
+        "救命，我摔倒了，另外想约个助浴",  # an emergency is read whole
+        "低保怎么申请",
+    ],
+)
+def test_one_need_stays_one_message(text: str) -> None:
+    assert asyncio.run(split_needs(ReadsByKeyword(), text)) == [text]
