@@ -1,1 +1,1 @@
-"""Linli's custom actions for the Rasa action server (`rasa run actions --actions actions`)."""
+"""Linli's custom actions for the Rasa action server (`python -m actions.server`)."""

@@ -12,7 +12,7 @@ from actions.conversation import channel_of, latest_intent, latest_text
 from actions.form_fields import clean_name, read_yes_no, validate_phone
 from actions.labels import POLICY_NAMES
 from actions.prompts import load_prompts, say
-from actions.spoken_numbers import extract_id_number
+from common.personal_numbers import extract_id_number
 
 
 class ValidateAidForm(FormValidationAction):

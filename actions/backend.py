@@ -54,6 +54,8 @@ class Booking:
     scheduled_at: str
     address: str
     status: str
+    # Whether the backend would still cancel it (its rule, not the client's).
+    cancellable: bool
 
 
 @dataclass(frozen=True)
@@ -97,7 +99,7 @@ class BackendClient:
         self.outbox = Outbox(self.settings.outbox_path)
         self._http = httpx.AsyncClient(
             base_url=f"{self.settings.backend_url}/api/v1",
-            headers={"X-API-Key": self.settings.backend_api_key},
+            headers={"X-API-Key": self.settings.backend_api_key.get_secret_value()},
             timeout=httpx.Timeout(self.settings.backend_timeout_s, connect=2.0),
             verify=_tls_context(),
         )

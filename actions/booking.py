@@ -17,8 +17,9 @@ from actions.backend import (
 from actions.booking_time import Precision, describe, resolve_booking_time
 from actions.conversation import channel_of, latest_intent, latest_text, now_local
 from actions.form_fields import read_yes_no, validate_phone
-from actions.labels import SERVICE_NAMES, STATUS_NAMES, spaced_digits
+from actions.labels import SERVICE_NAMES, spaced_digits
 from actions.prompts import say
+from common.labels import booking_status, case_status
 
 BOOKING_HORIZON = timedelta(days=90)
 # Slots asked again for the next booking; name, address and phone are kept for convenience.
@@ -203,13 +204,10 @@ class ActionCheckStatus(Action):
             )
             return []
         lines = [
-            f"{_describe_booking(booking)}：{STATUS_NAMES.get(booking.status, booking.status)}"
+            f"{_describe_booking(booking)}：{booking_status(booking.status)}"
             for booking in bookings[:3]
         ]
-        lines += [
-            f"{case.number} 号申请：{STATUS_NAMES.get(case.status, case.status)}"
-            for case in cases[:3]
-        ]
+        lines += [f"{case.number} 号申请：{case_status(case.status)}" for case in cases[:3]]
         dispatcher.utter_message(text="帮您查到：\n" + "\n".join(lines))
         return []
 
@@ -229,9 +227,10 @@ class ActionOfferCancellation(Action):
         except (BackendUnavailableError, BackendRejectedError):
             say(dispatcher, "cancel_failed")
             return []
-        active = [booking for booking in bookings if booking.status == "requested"]
+        # The backend decides which bookings may still be cancelled.
+        cancellable = [booking for booking in bookings if booking.cancellable]
         named = set(tracker.get_latest_entity_values("service"))
-        matching = [booking for booking in active if booking.service_code in named] or active
+        matching = [b for b in cancellable if b.service_code in named] or cancellable
         if not matching:
             dispatcher.utter_message(text="没有查到您可以取消的预约。")
             return []

@@ -16,7 +16,6 @@ _RATING_WORDS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
 _COMPLAINT = re.compile(
     r"投诉|太差|很差|不满意|不好|态度|没来|迟到|凉|骗|乱收费|差评|举报|不行|糟糕|生气|投訴"
 )
-_PRAISE = re.compile(r"满分|好评|很好|挺好|满意|不错|表扬|感谢|谢谢")
 
 
 def parse_feedback(text: str) -> tuple[int | None, bool]:

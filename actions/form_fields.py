@@ -6,7 +6,7 @@ from typing import Any
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.prompts import say
-from actions.spoken_numbers import extract_phone
+from common.personal_numbers import extract_phone
 
 _NAME_PREFIX = re.compile(
     r"^(?:我(?:的名字)?(?:叫|是)|(?:他|她|我[妈爸爹娘]|老人|申请人)(?:叫|是)|名字(?:是|叫)|"

@@ -1,4 +1,7 @@
-"""Chinese names for the canonical codes the NLU and the backend share."""
+"""Chinese names for the canonical codes the NLU and the backend share.
+
+The words for booking and case statuses are `common.labels`'s: the consoles show the same.
+"""
 
 POLICY_NAMES = {
     "dibao": "低保",
@@ -26,18 +29,6 @@ SERVICE_NAMES = {
     "peiliao": "陪聊",
     "daiban": "代办代购",
     "weixiu": "上门维修",
-}
-
-STATUS_NAMES = {
-    "submitted": "已提交，等待社工受理",
-    "accepted": "已受理",
-    "under_review": "审核中",
-    "approved": "已批准",
-    "rejected": "未通过",
-    "paid": "已发放",
-    "requested": "已预约，等待派单",
-    "dispatched": "已派单",
-    "cancelled": "已取消",
 }
 
 

@@ -1,40 +1,51 @@
-"""Action server settings, read from the environment (prefix ``LINLI_ACTIONS_``).
+"""Action server settings: environment variables prefixed ``LINLI_ACTIONS_``, then the shared env
+file (`common.settings.ENV_FILE`), then the defaults every process shares (`common.settings`).
 
-The action server lives in the Rasa virtualenv, whose pydantic is pinned to 1.x by Rasa, so
-this is a plain dataclass rather than a pydantic-settings class like the backend's.
+Rasa pins pydantic to 1.x in its virtualenv, so this is pydantic 1's `BaseSettings`; the other
+processes use pydantic-settings, with the same prefix-and-env-file pattern.
 """
 
-import os
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from pydantic import BaseSettings, SecretStr, validator
+
+from common import settings as shared
 
 
-@dataclass(frozen=True)
-class ActionSettings:
-    backend_url: str
-    backend_api_key: str
-    backend_timeout_s: float
-    timezone: str
+class ActionSettings(BaseSettings):
+    backend_url: str = shared.BACKEND_URL
+    backend_api_key: SecretStr = SecretStr("")
+    backend_timeout_s: float = shared.BACKEND_TIMEOUT_S
+    timezone: str = shared.TIMEZONE
     # Requests the backend could not take yet wait here and are re-sent on the next call.
-    outbox_path: Path
+    outbox_path: Path = shared.PROJECT_ROOT / "var" / "outbox.db"
+    # Where the action server listens, and the token only the Rasa server holds
+    # (bot/endpoints.yml sends it); `make run` writes one to var/linli.env.
+    host: str = "127.0.0.1"
+    port: int = 5055
+    server_token: SecretStr = SecretStr("")
 
-    @classmethod
-    def from_env(cls) -> "ActionSettings":
-        env = os.environ
-        return cls(
-            backend_url=env.get("LINLI_ACTIONS_BACKEND_URL", "http://127.0.0.1:8000").rstrip("/"),
-            backend_api_key=env.get("LINLI_ACTIONS_BACKEND_API_KEY", ""),
-            backend_timeout_s=float(env.get("LINLI_ACTIONS_BACKEND_TIMEOUT_S", "5")),
-            timezone=env.get("LINLI_ACTIONS_TIMEZONE", "Asia/Shanghai"),
-            outbox_path=Path(
-                env.get("LINLI_ACTIONS_OUTBOX_PATH", str(PROJECT_ROOT / "var" / "outbox.db"))
-            ),
-        )
+    class Config:
+        env_prefix = "LINLI_ACTIONS_"
+        env_file = shared.ENV_FILE
+        env_file_encoding = "utf-8"
+        frozen = True
+
+    @validator("backend_url")
+    def _without_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @validator("timezone")
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)  # an unknown zone fails here, at start-up, not in the first action
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
 
 
 @lru_cache
 def get_settings() -> ActionSettings:
-    return ActionSettings.from_env()
+    return ActionSettings()

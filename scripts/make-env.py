@@ -26,6 +26,8 @@ def fresh_settings() -> dict[str, str]:
         "LINLI_ACTIONS_BACKEND_URL": "http://127.0.0.1:8000",
         # The voice servers (linli-voice-serve) record calls with the same channel key.
         "LINLI_VOICE_BACKEND_API_KEY": action_key,
+        # Only the Rasa server may call the action server (bot/endpoints.yml sends it).
+        "LINLI_ACTIONS_SERVER_TOKEN": secrets.token_urlsafe(32),
         "RASA_TELEMETRY_ENABLED": "false",
     }
 

@@ -20,6 +20,7 @@ import httpx
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 APP_PYTHON = PROJECT_ROOT / ".venvs" / "app" / "bin" / "python"
 RASA_BIN = PROJECT_ROOT / ".venvs" / "rasa" / "bin" / "rasa"
+RASA_PYTHON = PROJECT_ROOT / ".venvs" / "rasa" / "bin" / "python"
 MODEL = PROJECT_ROOT / "models" / "linli.tar.gz"
 
 
@@ -125,8 +126,12 @@ class Stack:
 def rasa_stack(tmp_dir: Path) -> Iterator[Stack]:
     """The real backend, action server and Rasa server (models/linli.tar.gz) on free ports."""
     actions_port, rasa_port = free_port(), free_port()
+    actions_token = secrets.token_urlsafe(24)
     endpoints = tmp_dir / "endpoints.yml"
-    endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n')
+    endpoints.write_text(
+        f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n'
+        f'  token: "{actions_token}"\n'
+    )
     # The backend's host console asks this Rasa server.
     rasa_env = {"LINLI_API_RASA_URL": f"http://127.0.0.1:{rasa_port}"}
     with backend_server(tmp_dir, extra_env=rasa_env) as backend:
@@ -136,9 +141,10 @@ def rasa_stack(tmp_dir: Path) -> Iterator[Stack]:
             "LINLI_ACTIONS_BACKEND_URL": backend.url,
             "LINLI_ACTIONS_BACKEND_API_KEY": backend.api_key,
             "LINLI_ACTIONS_OUTBOX_PATH": str(tmp_dir / "outbox.db"),
+            "LINLI_ACTIONS_PORT": str(actions_port),
+            "LINLI_ACTIONS_SERVER_TOKEN": actions_token,
         }
-        actions = [str(RASA_BIN), "run", "actions", "--actions", "actions",
-                   "--port", str(actions_port)]  # fmt: skip
+        actions = [str(RASA_PYTHON), "-m", "actions.server"]
         rasa = [
             str(RASA_BIN), "run", "--enable-api", "--model", str(MODEL),
             "--endpoints", str(endpoints),

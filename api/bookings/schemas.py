@@ -1,7 +1,15 @@
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AnyHttpUrl, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AnyHttpUrl,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    computed_field,
+)
 
 from api.validation import Channel, LongText, Name, PhoneNumber, SenderId, ShortText
 
@@ -83,6 +91,15 @@ class BookingOut(BaseModel):
     rated_at: datetime | None
     budget_id: int | None
     price_yuan: float | None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def cancellable(self) -> bool:
+        """Whether the booking may still be cancelled: the channels offer it only then."""
+        # Imported here: the service module imports this one.
+        from api.bookings.service import CANCELLABLE
+
+        return self.status in CANCELLABLE
 
 
 class ServiceShare(BaseModel):

@@ -1,22 +1,18 @@
-"""Chinese labels for the values the backend stores in English."""
+"""Chinese labels for the values the backend stores in English.
+
+The status words residents hear too (bookings, cases, need reports) live in `common.labels`;
+the rest only the consoles show.
+"""
 
 from collections.abc import Mapping
 
-from api.bookings.models import BookingStatus
 from api.callbacks.models import CallbackStatus
 from api.cases.models import CaseStatus
 from api.handoffs.schemas import HandoffReason
-from api.need_reports.models import NeedReportStatus
 from api.providers.schemas import TrafficLight
+from common import labels as common_labels
 
-CASE_STATUS: dict[str, str] = {
-    CaseStatus.submitted: "已提交",
-    CaseStatus.accepted: "已受理",
-    CaseStatus.under_review: "审核中",
-    CaseStatus.approved: "审核通过",
-    CaseStatus.rejected: "不予受理",
-    CaseStatus.paid: "已发放",
-}
+CASE_STATUS = common_labels.CASE_STATUS
 # The button that takes a case to that status.
 CASE_ACTION: dict[str, str] = {
     CaseStatus.accepted: "受理",
@@ -25,21 +21,8 @@ CASE_ACTION: dict[str, str] = {
     CaseStatus.rejected: "不予受理（需填写原因）",
     CaseStatus.paid: "确认已发放",
 }
-BOOKING_STATUS: dict[str, str] = {
-    BookingStatus.requested: "待派单",
-    BookingStatus.dispatched: "已派单",
-    BookingStatus.accepted: "已接单",
-    BookingStatus.checked_in: "服务中",
-    BookingStatus.checked_out: "已完成",
-    BookingStatus.rated: "已评价",
-    BookingStatus.cancelled: "已取消",
-}
-NEED_STATUS: dict[str, str] = {
-    NeedReportStatus.open: "待处理",
-    NeedReportStatus.following_up: "跟进中",
-    NeedReportStatus.resolved: "已解决",
-    NeedReportStatus.closed: "已关闭",
-}
+BOOKING_STATUS = common_labels.BOOKING_STATUS
+NEED_STATUS = common_labels.NEED_REPORT_STATUS
 CALLBACK_STATUS: dict[str, str] = {
     CallbackStatus.scheduled: "待回访",
     CallbackStatus.done: "已回访",

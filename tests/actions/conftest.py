@@ -6,7 +6,6 @@ from typing import Any
 
 import httpx
 import pytest
-from rasa_sdk import Tracker
 
 from actions import settings as action_settings
 from testsupport.servers import PROJECT_ROOT, Backend, backend_server, staff_client
@@ -41,55 +40,3 @@ def staff(backend: Backend) -> Iterator[httpx.Client]:
     """An HTTP client logged in as the embedded default staff account."""
     with staff_client(backend) as client:
         yield client
-
-
-def make_tracker(
-    text: str = "",
-    intent: str | None = None,
-    entities: dict[str, str] | None = None,
-    slots: dict[str, Any] | None = None,
-    extracted: dict[str, Any] | None = None,
-    sender_id: str = "test-conversation",
-    active_loop: str | None = None,
-    events: list[dict[str, Any]] | None = None,
-    metadata: dict[str, Any] | None = None,
-) -> Tracker:
-    """A tracker as the Rasa server sends it.
-
-    `slots` were set earlier in the conversation; `extracted` are the slot candidates Rasa
-    extracted from the latest message, which it appends after it for the form to validate.
-    """
-    latest_message = {
-        "text": text,
-        "intent": {"name": intent, "confidence": 0.99},
-        "entities": [
-            {"entity": name, "value": value, "start": 0, "end": 0}
-            for name, value in (entities or {}).items()
-        ],
-        "metadata": metadata or {},
-    }
-    user_event = {
-        "event": "user",
-        "text": text,
-        "parse_data": latest_message,
-        "input_channel": "rest",
-        "metadata": metadata or {},
-    }
-
-    def slot_events(values: dict[str, Any] | None) -> list[dict[str, Any]]:
-        return [{"event": "slot", "name": k, "value": v} for k, v in (values or {}).items()]
-
-    return Tracker(
-        sender_id=sender_id,
-        slots={**(slots or {}), **(extracted or {})},
-        latest_message=latest_message,
-        events=[*(events or []), *slot_events(slots), user_event, *slot_events(extracted)],
-        paused=False,
-        followup_action=None,
-        active_loop={"name": active_loop} if active_loop else {},
-        latest_action_name="action_listen",
-    )
-
-
-def texts(dispatcher: Any) -> str:
-    return "\n".join(str(message.get("text") or "") for message in dispatcher.messages)

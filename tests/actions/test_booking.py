@@ -7,7 +7,7 @@ import pytest
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.backend import BackendClient
+from actions.backend import BackendClient, BackendUnavailableError
 from actions.booking import (
     ActionAskBookingConfirmed,
     ActionCancelBooking,
@@ -17,15 +17,11 @@ from actions.booking import (
     ValidateBookingForm,
 )
 from actions.conversation import now_local
-from actions.settings import get_settings
-from tests.actions.conftest import make_tracker, texts
+from actions.settings import ActionSettings, get_settings
+from tests.actions.support import make_tracker, slot_values, texts
 from testsupport.servers import Backend, backend_server, free_port
 
 pytestmark = pytest.mark.asyncio
-
-
-def slot_values(events: list[dict[str, Any]]) -> dict[str, Any]:
-    return {event["name"]: event["value"] for event in events if event["event"] == "slot"}
 
 
 def filled_booking(sender_id: str) -> dict[str, Any]:
@@ -182,17 +178,15 @@ async def test_outbox_survives_a_backend_that_answers_500(tmp_path: Path) -> Non
     with backend_server(tmp_path) as broken:
         (tmp_path / "linli.db").unlink()
         async with BackendClient(
-            get_settings().__class__(
+            ActionSettings(
                 backend_url=broken.url,
                 backend_api_key=broken.api_key,
-                backend_timeout_s=5,
-                timezone="Asia/Shanghai",
                 outbox_path=tmp_path / "outbox.db",
             )
         ) as client:
-            with pytest.raises(Exception) as raised:
+            with pytest.raises(BackendUnavailableError) as raised:
                 await client.create_handoff({"channel": "chat", "reason": "requested"})
-            assert getattr(raised.value, "queued", False) is True
+            assert raised.value.queued is True
             assert len(client.outbox) == 1
 
 
@@ -205,7 +199,7 @@ async def test_status_and_cancel_by_conversation(staff: httpx.Client) -> None:
     dispatcher = CollectingDispatcher()
     await ActionCheckStatus().run(dispatcher, make_tracker("查一下", "check_status",
                                                            sender_id=sender), {})  # fmt: skip
-    assert "已预约，等待派单" in texts(dispatcher)
+    assert "待派单" in texts(dispatcher)
 
     dispatcher = CollectingDispatcher()
     events = await ActionOfferCancellation().run(
@@ -222,7 +216,86 @@ async def test_status_and_cancel_by_conversation(staff: httpx.Client) -> None:
     )
     assert "已经帮您取消" in texts(dispatcher)
     assert slot_values(events) == {"pending_cancel": None}
+    cancelled = staff.get(f"/bookings/{number}").json()
+    assert cancelled["status"] == "cancelled" and cancelled["cancellable"] is False
+
+
+async def book_in_conversation(sender: str) -> str:
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker("对", "affirm", slots=filled_booking(sender), sender_id=sender)
+    await ActionSubmitBooking().run(dispatcher, tracker, {})
+    return texts(dispatcher).split("预约编号是 ")[1][:7]
+
+
+def dispatch(staff: httpx.Client, number: str, worker: str) -> None:
+    """派单 to a new provider's worker, as a social worker does in the console."""
+    provider = staff.post(
+        "/providers",
+        json={"name": f"{worker}家政", "phone": "13600001111", "service_codes": ["zhucan"]},
+    )
+    assert provider.status_code == 201, provider.text
+    provider_id = provider.json()["id"]
+    account = staff.post(
+        "/staff-users",
+        json={
+            "username": worker,
+            "password": "pw-worker-123",
+            "role": "provider_worker",
+            "provider_id": provider_id,
+        },
+    )
+    assert account.status_code == 201, account.text
+    dispatched = staff.post(
+        f"/bookings/{number}/dispatch", json={"provider_id": provider_id, "worker": worker}
+    )
+    assert dispatched.status_code == 200, dispatched.text
+
+
+async def test_a_dispatched_booking_can_still_be_cancelled(staff: httpx.Client) -> None:
+    # The backend's rule: cancellable until the worker arrives, not only before dispatch.
+    sender = "cancel-dispatched"
+    number = await book_in_conversation(sender)
+    dispatch(staff, number, "w-cancel-1")
+    assert staff.get(f"/bookings/{number}").json()["cancellable"] is True
+
+    dispatcher = CollectingDispatcher()
+    events = await ActionOfferCancellation().run(
+        dispatcher, make_tracker("预约不要了", "cancel_booking", sender_id=sender), {}
+    )
+    assert slot_values(events) == {"pending_cancel": number}
+    dispatcher = CollectingDispatcher()
+    await ActionCancelBooking().run(
+        dispatcher,
+        make_tracker("对", "affirm", slots={"pending_cancel": number}, sender_id=sender),
+        {},
+    )
+    assert "已经帮您取消" in texts(dispatcher)
     assert staff.get(f"/bookings/{number}").json()["status"] == "cancelled"
+
+
+async def test_a_booking_being_served_is_not_offered_for_cancellation(
+    staff: httpx.Client,
+) -> None:
+    sender = "cancel-served"
+    number = await book_in_conversation(sender)
+    dispatch(staff, number, "w-cancel-2")
+    for step in ("accept", "check-in"):
+        assert staff.post(f"/bookings/{number}/{step}", json={}).status_code == 200
+    assert staff.get(f"/bookings/{number}").json()["cancellable"] is False
+
+    dispatcher = CollectingDispatcher()
+    events = await ActionOfferCancellation().run(
+        dispatcher, make_tracker("预约不要了", "cancel_booking", sender_id=sender), {}
+    )
+    assert "没有查到您可以取消的预约" in texts(dispatcher)
+    assert slot_values(events) == {}
+
+    dispatcher = CollectingDispatcher()
+    await ActionCheckStatus().run(
+        dispatcher, make_tracker("进度", "check_status", sender_id=sender), {}
+    )
+    assert "服务中" in texts(dispatcher)  # checked_in in Chinese, not the English word
+    assert "checked_in" not in texts(dispatcher)
 
 
 async def test_nothing_to_check_in_a_new_conversation() -> None:

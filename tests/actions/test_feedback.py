@@ -3,7 +3,7 @@ import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.feedback import ActionRecordFeedback, parse_feedback
-from tests.actions.conftest import make_tracker, texts
+from tests.actions.support import make_tracker, texts
 
 
 @pytest.mark.parametrize(

@@ -6,11 +6,10 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.core import ActionRepeat
 from actions.help import ActionRaiseEmergency, ActionReportHardship, ActionRequestHuman
-from tests.actions.conftest import make_tracker, texts
-
-pytestmark = pytest.mark.asyncio
+from tests.actions.support import make_tracker, texts
 
 
+@pytest.mark.asyncio
 async def test_request_human_files_a_handoff_and_leaves_the_form(staff: httpx.Client) -> None:
     dispatcher = CollectingDispatcher()
     tracker = make_tracker(
@@ -26,6 +25,7 @@ async def test_request_human_files_a_handoff_and_leaves_the_form(staff: httpx.Cl
     assert queue[number]["last_message"] == "转人工"
 
 
+@pytest.mark.asyncio
 async def test_emergency_goes_to_the_top_of_the_queue(staff: httpx.Client) -> None:
     dispatcher = CollectingDispatcher()
     tracker = make_tracker("我摔倒了起不来了", "emergency", sender_id="emergency-1")
@@ -35,6 +35,7 @@ async def test_emergency_goes_to_the_top_of_the_queue(staff: httpx.Client) -> No
     assert first["reason"] == "emergency" and first["sender_id"] == "emergency-1"
 
 
+@pytest.mark.asyncio
 async def test_hardship_becomes_a_need_report_and_offers_screening(staff: httpx.Client) -> None:
     dispatcher = CollectingDispatcher()
     said = "老伴住院花了十几万，家里实在撑不下去了"
@@ -47,6 +48,7 @@ async def test_hardship_becomes_a_need_report_and_offers_screening(staff: httpx.
     assert [r["text"] for r in reports] == [said]
 
 
+@pytest.mark.asyncio
 async def test_repeat_says_the_last_bot_message_again() -> None:
     dispatcher = CollectingDispatcher()
     history = [

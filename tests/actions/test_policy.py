@@ -3,7 +3,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.policy import ActionAnswerPolicy, detect_aspect
-from tests.actions.conftest import make_tracker, texts
+from tests.actions.support import make_tracker, texts
 
 pytestmark = pytest.mark.asyncio
 

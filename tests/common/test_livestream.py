@@ -31,6 +31,14 @@ def test_a_batch_is_split_into_one_question_per_line_with_viewer_and_contact() -
     assert questions[0].contact is None
 
 
+def test_a_contact_typed_in_full_width_digits_is_taken_out_as_ascii() -> None:
+    question = parse_line("张阿姨：手机号１３８ ００１３ ８０００ 低保怎么申请")
+    assert question is not None
+    assert (question.text, question.contact) == ("低保怎么申请", "13800138000")
+    unchanged = parse_line("身份证320102194503120022里的数字不是电话")
+    assert unchanged is not None and unchanged.contact is None
+
+
 def test_a_line_of_only_punctuation_or_emoji_is_no_question() -> None:
     assert parse_line("？？？") is None
     assert parse_line("   ") is None

@@ -1,0 +1,127 @@
+"""The action server (`python -m actions.server`): rasa-sdk's executor behind a small Sanic app,
+with what `rasa run actions` lacks:
+
+- it listens on 127.0.0.1 unless `LINLI_ACTIONS_HOST` says otherwise;
+- only the Rasa server may call it: every request carries the shared token
+  (`LINLI_ACTIONS_SERVER_TOKEN`, sent by Rasa from `bot/endpoints.yml`), compared in constant
+  time; without a configured token the server does not start;
+- an action that fails never answers 500 (Rasa would drop the turn and the resident would hear
+  nothing): the failure is logged with the sender and the resident gets an apology instead;
+- errors never echo the request (rasa-sdk's handler returns the whole tracker, personal
+  numbers included).
+"""
+
+import functools
+import hmac
+import logging
+from typing import Any
+
+from rasa_sdk.executor import ActionExecutor, CollectingDispatcher
+from rasa_sdk.interfaces import ActionExecutionRejection, ActionNotFoundException, Tracker
+from sanic import Sanic, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from actions.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+ACTION_FAILED_APOLOGY = (
+    "抱歉，系统刚才出了点问题，这一步没有办完，也没有替您提交任何东西。"
+    "请稍后再说一遍，或者说“转人工”找工作人员；紧急情况请直接拨打120或110。"
+)
+
+
+def never_silent(name: str, run: Any) -> Any:
+    """`run` as an action that answers with an apology instead of failing. A form's
+    rejection is not a failure: Rasa needs it to hand the message to the rules."""
+
+    @functools.wraps(run)
+    async def guarded(
+        dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        try:
+            result = run(dispatcher, tracker, domain)
+            if hasattr(result, "__await__"):
+                result = await result
+            return list(result or [])
+        except ActionExecutionRejection:
+            raise
+        except Exception:
+            log.exception("action %s failed for sender %s", name, tracker.sender_id)
+            dispatcher.utter_message(text=ACTION_FAILED_APOLOGY)
+            return []
+
+    return guarded
+
+
+class GuardedExecutor(ActionExecutor):
+    """Every action registered here is wrapped by `never_silent`."""
+
+    def register_function(self, name: str, f: Any) -> None:
+        super().register_function(name, never_silent(name, f))
+
+
+def create_app(token: str, package: str = "actions") -> Sanic:
+    app = Sanic("linli_actions", configure_logging=False)
+    executor = GuardedExecutor()
+    executor.register_package(package)
+
+    @app.on_request
+    async def caller_must_hold_the_token(request: Request) -> HTTPResponse | None:
+        if request.path == "/health":
+            return None
+        given = request.args.get("token") or ""
+        if not hmac.compare_digest(given.encode(), token.encode()):
+            return response.json({"error": "missing or wrong token"}, status=401)
+        return None
+
+    @app.get("/health")
+    async def health(_: Request) -> HTTPResponse:
+        return response.json({"status": "ok"})
+
+    @app.get("/actions")
+    async def actions(_: Request) -> HTTPResponse:
+        return response.json([{"name": name} for name in executor.actions])
+
+    @app.post("/webhook")
+    async def webhook(request: Request) -> HTTPResponse:
+        call = request.json if isinstance(request.json, dict) else None
+        if call is None or not isinstance(call.get("tracker"), dict):
+            return response.json({"error": "expected an action call"}, status=400)
+        try:
+            result = await executor.run(call)
+        except ActionExecutionRejection as rejection:
+            return response.json(
+                {"error": rejection.message, "action_name": rejection.action_name}, status=400
+            )
+        except ActionNotFoundException as missing:
+            return response.json(
+                {"error": missing.message, "action_name": missing.action_name}, status=404
+            )
+        return response.json(result)
+
+    @app.exception(Exception)
+    async def failed(request: Request, exception: Exception) -> HTTPResponse:
+        log.error("action server error on %s: %s", request.path, type(exception).__name__)
+        return response.json({"error": "action server error"}, status=500)
+
+    return app
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    settings = get_settings()
+    token = settings.server_token.get_secret_value()
+    if not token:
+        raise SystemExit(
+            "LINLI_ACTIONS_SERVER_TOKEN is not set: the action server refuses to run open "
+            "(`make run` writes one to var/linli.env)"
+        )
+    app = create_app(token)
+    log.info("action server on http://%s:%s", settings.host, settings.port)
+    app.run(settings.host, settings.port, workers=1, access_log=False, motd=False)
+
+
+if __name__ == "__main__":
+    main()
