@@ -67,7 +67,6 @@ def create_app(token: str, package: str = "actions") -> Sanic:
     executor = GuardedExecutor()
     executor.register_package(package)
 
-    @app.on_request
     async def caller_must_hold_the_token(request: Request) -> HTTPResponse | None:
         if request.path == "/health":
             return None
@@ -75,6 +74,8 @@ def create_app(token: str, package: str = "actions") -> Sanic:
         if not hmac.compare_digest(given.encode(), token.encode()):
             return response.json({"error": "missing or wrong token"}, status=401)
         return None
+
+    app.register_middleware(caller_must_hold_the_token, "request")
 
     @app.get("/health")
     async def health(_: Request) -> HTTPResponse:
@@ -101,10 +102,11 @@ def create_app(token: str, package: str = "actions") -> Sanic:
             )
         return response.json(result)
 
-    @app.exception(Exception)
-    async def failed(request: Request, exception: Exception) -> HTTPResponse:
+    def failed(request: Request, exception: Exception) -> HTTPResponse:
         log.error("action server error on %s: %s", request.path, type(exception).__name__)
         return response.json({"error": "action server error"}, status=500)
+
+    app.error_handler.add(Exception, failed)
 
     return app
 
