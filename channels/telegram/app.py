@@ -5,7 +5,6 @@ import signal
 import sys
 import time
 from collections.abc import Sequence
-from typing import Any
 
 from pydantic import ValidationError
 from telegram import Update
@@ -15,14 +14,20 @@ from telegram.ext import (
     Application,
     CallbackQueryHandler,
     CommandHandler,
+    InvalidCallbackData,
     MessageHandler,
     PicklePersistence,
     filters,
 )
 
-from channels.telegram.handlers import TelegramFront
+from channels.telegram import commands, errors
+from channels.telegram.binding import Binding
+from channels.telegram.chat import ChatRelay, RasaChoice
+from channels.telegram.host import FollowUp, HostMode
 from channels.telegram.ordering import PerChatOrder
+from channels.telegram.services import AnyApplication, Services
 from channels.telegram.settings import TelegramSettings
+from channels.telegram.voice_notes import Speaker, VoiceNotes
 from voice.clips import VoiceClips
 
 log = logging.getLogger("channels.telegram")
@@ -33,14 +38,25 @@ MISSING_TOKEN = 2
 BAD_SETTINGS = 2
 CONCURRENT_UPDATES = 16
 FIRST_RETRY_S, LAST_RETRY_S = 5, 300
+# Keyboards whose button data PTB keeps (least recently used go first); an older button
+# answers that it no longer works and asks the resident to type.
+KEPT_KEYBOARDS = 2000
 
 
 def build_application(
     settings: TelegramSettings, voice: VoiceClips | None = None
-) -> Application[Any, Any, Any, Any, Any, Any]:
+) -> AnyApplication:
     if settings.token is None or not settings.token.get_secret_value().strip():
         raise ValueError("LINLI_TELEGRAM_TOKEN is not set")
-    front = TelegramFront(settings, voice or VoiceClips(settings.stt_engine))
+    services = Services(settings, voice or VoiceClips(settings.stt_engine))
+
+    async def post_init(application: AnyApplication) -> None:
+        await services.open()
+        await commands.set_menu(application)
+
+    async def post_shutdown(application: AnyApplication) -> None:
+        await services.close()
+
     settings.persistence_path.parent.mkdir(parents=True, exist_ok=True)
     application = (
         Application.builder()
@@ -48,44 +64,53 @@ def build_application(
         .base_url(settings.base_url)
         .base_file_url(settings.base_file_url)
         .rate_limiter(AIORateLimiter(max_retries=2))
+        # Buttons carry objects (a Rasa payload, a livestream group's follow-up): PTB keeps
+        # them, sends Telegram a key, and the persistence keeps them across restarts.
+        .arbitrary_callback_data(KEPT_KEYBOARDS)
         .persistence(PicklePersistence(settings.persistence_path, update_interval=5))
         # One slow Rasa answer or voice note holds up only its own chat.
         .concurrent_updates(PerChatOrder(CONCURRENT_UPDATES))
-        .post_init(front.open)
-        .post_shutdown(front.close)
+        .post_init(post_init)
+        .post_shutdown(post_shutdown)
         .build()
     )
-    add_handlers(application, front)
+    add_handlers(application, services)
     return application
 
 
-def add_handlers(
-    application: Application[Any, Any, Any, Any, Any, Any], front: TelegramFront
-) -> None:
+def add_handlers(application: AnyApplication, services: Services) -> None:
+    """Every handler in one group: the first that matches an update handles it."""
+    host = HostMode(services)
+    chat = ChatRelay(services, host, Speaker(services.voice))
+    voice = VoiceNotes(services, chat, host)
+    menu = commands.Commands(services)
+    binding = Binding(services)
     private = filters.ChatType.PRIVATE
     new_message = filters.UpdateType.MESSAGE
     application.add_handlers(
         [
-            CommandHandler("start", front.start, filters=private),
-            CommandHandler("help", front.help, filters=private),
-            CommandHandler("voice", front.voice_replies, filters=private),
-            CommandHandler("bind", front.bind, filters=private),
-            CommandHandler("host", front.host_mode, filters=private),
-            CommandHandler(["start", "help"], front.group_message, filters=~private),
-            CallbackQueryHandler(front.button),
-            MessageHandler(new_message & private & filters.CONTACT, front.contact),
+            CommandHandler("start", menu.start, filters=private),
+            CommandHandler("help", menu.help, filters=private),
+            CommandHandler("voice", voice.voice_replies, filters=private),
+            CommandHandler("bind", binding.bind, filters=private),
+            CommandHandler("host", host.command, filters=private),
+            CommandHandler(["start", "help"], commands.group_message, filters=~private),
+            CallbackQueryHandler(chat.choice, pattern=RasaChoice),
+            CallbackQueryHandler(host.follow_up, pattern=FollowUp),
+            CallbackQueryHandler(errors.invalid_button, pattern=InvalidCallbackData),
+            MessageHandler(new_message & private & filters.CONTACT, binding.contact),
             MessageHandler(
-                new_message & private & (filters.VOICE | filters.AUDIO), front.voice_note
+                new_message & private & (filters.VOICE | filters.AUDIO), voice.voice_note
             ),
-            MessageHandler(new_message & private & filters.TEXT & ~filters.COMMAND, front.text),
-            MessageHandler(filters.UpdateType.EDITED_MESSAGE, front.edited),
+            MessageHandler(new_message & private & filters.TEXT & ~filters.COMMAND, chat.text),
+            MessageHandler(filters.UpdateType.EDITED_MESSAGE, commands.edited),
             # Anything else a resident sends in private: a sticker, photo, file, location.
-            MessageHandler(new_message & private & ~filters.COMMAND, front.unsupported),
+            MessageHandler(new_message & private & ~filters.COMMAND, commands.unsupported),
             # A command the front does not know (or a typo): say what it knows.
-            MessageHandler(new_message & private & filters.COMMAND, front.help),
+            MessageHandler(new_message & private & filters.COMMAND, menu.help),
         ]
     )
-    application.add_error_handler(front.on_error)
+    application.add_error_handler(errors.on_error)
 
 
 def main() -> ExitCode:
@@ -132,7 +157,7 @@ def main() -> ExitCode:
 
 
 def serve(
-    application: Application[Any, Any, Any, Any, Any, Any],
+    application: AnyApplication,
     settings: TelegramSettings,
     stop_signals: Sequence[int] | None = DEFAULT_STOP_SIGNALS,
 ) -> None:

@@ -1,9 +1,15 @@
-"""The case backend, as a channel (X-API-Key): need reports and phone-number links."""
+"""The case backend, as a channel (X-API-Key): livestream follow-ups and phone-number links."""
 
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
+
+# The backend's limits on a livestream follow-up (POST /need-reports/livestream).
+MAX_QUESTION_CHARS = 300
+MAX_ANSWER_CHARS = 2000
+MAX_NAME_CHARS = 40
+MAX_TITLE_CHARS = 200
 
 
 class BackendError(Exception):
@@ -11,10 +17,29 @@ class BackendError(Exception):
 
 
 @dataclass(frozen=True)
-class NeedReportDraft:
+class LivestreamFollowUp:
+    """A viewer's question that needs a visit or a call back. The backend owns how it becomes a
+    need report (its text, and that it needs a home visit)."""
+
     sender_id: str
-    text: str
-    source_detail: str | None = None
+    question: str
+    answer: str
+    viewer: str | None
+    contact: str | None
+    session_title: str
+
+    def as_json(self) -> dict[str, str | None]:
+        def cut(value: str | None, limit: int) -> str | None:
+            return value[:limit] if value else None
+
+        return {
+            "sender_id": self.sender_id,
+            "question": self.question[:MAX_QUESTION_CHARS],
+            "answer": self.answer[:MAX_ANSWER_CHARS],
+            "viewer": cut(self.viewer, MAX_NAME_CHARS),
+            "contact": cut(self.contact, MAX_NAME_CHARS),
+            "session_title": self.session_title[:MAX_TITLE_CHARS],
+        }
 
 
 class BackendClient:
@@ -40,19 +65,10 @@ class BackendClient:
             raise BackendError(f"POST {path}: {response.status_code} {response.text[:300]}")
         return response.json()
 
-    async def report_needs(self, drafts: list[NeedReportDraft]) -> list[str]:
+    async def report_needs(self, follow_ups: list[LivestreamFollowUp]) -> list[str]:
         """Livestream viewers who need a visit or a call back; returns the report numbers."""
-        payload = [
-            {
-                "channel": "livestream",
-                "sender_id": draft.sender_id,
-                "text": draft.text,
-                "needs_home_visit": True,
-                "source_detail": draft.source_detail,
-            }
-            for draft in drafts
-        ]
-        reports = await self._post("/need-reports/batch", payload)
+        payload = [follow_up.as_json() for follow_up in follow_ups]
+        reports = await self._post("/need-reports/livestream", payload)
         return [str(report["number"]) for report in reports]
 
     async def link_phone(self, sender_id: str, phone: str, name: str | None) -> int:

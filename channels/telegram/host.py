@@ -3,24 +3,31 @@ answer, questions answered alike are grouped, and any group can be registered fo
 
 import asyncio
 import dataclasses
+import datetime
 import logging
-from collections.abc import Awaitable, Callable
+import secrets
 from dataclasses import dataclass, field
-from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, MessageOrigin
-from telegram.ext import Application
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    MessageOrigin,
+    Update,
+)
+from telegram.constants import ChatAction
+from telegram.error import TelegramError
 
 from channels.telegram import messages
-from channels.telegram.backend_client import BackendClient, NeedReportDraft
+from channels.telegram.backend_client import BackendError, LivestreamFollowUp
+from channels.telegram.services import Context, Services
 from common import livestream
 from common.livestream import QuestionGroup, ViewerQuestion
-from common.rasa_client import RasaClient
 
 log = logging.getLogger(__name__)
 
-FOLLOW_UP_PREFIX = "f:"
-KEPT_BATCHES = 30  # follow-up buttons of older batches answer "expired"
+MAX_TITLE_CHARS = 100
 
 
 @dataclass
@@ -29,6 +36,18 @@ class PendingBatch:
 
     questions: list[ViewerQuestion] = field(default_factory=list)
     timer: asyncio.Task[None] | None = None
+
+
+@dataclass
+class FollowUp:
+    """A group's follow-up button's callback data: one follow-up per viewer in the group, and
+    the report numbers once the backend filed them (a second press does not file them twice).
+
+    PTB keeps it (arbitrary callback data) and pickles it into the persistence file, so the
+    button works after a restart: renaming or moving this class makes old buttons invalid."""
+
+    viewers: tuple[LivestreamFollowUp, ...]
+    reported: list[str] | None = None
 
 
 def viewer_of(origin: MessageOrigin | None) -> str | None:
@@ -66,98 +85,148 @@ def describe_group(group: QuestionGroup) -> str:
     return "\n".join(lines) + "\n\n💬 " + answer
 
 
-def follow_up_drafts(group: dict[str, Any], sender_id: str) -> list[NeedReportDraft]:
-    """One need report per viewer in the group, with the viewer's name and phone if given."""
-    drafts = []
-    for question in group["questions"]:
-        details = ["直播观众"]
-        if question.get("viewer"):
-            details.append(str(question["viewer"]))
-        if question.get("contact"):
-            details.append(f"电话 {question['contact']}")
-        drafts.append(
-            NeedReportDraft(
+def follow_up_of(group: QuestionGroup, sender_id: str, session_title: str) -> FollowUp:
+    return FollowUp(
+        tuple(
+            LivestreamFollowUp(
                 sender_id=sender_id,
-                text=f"{question['text']}\n（助手的回答：{group['answer']}）"[:3900],
-                source_detail=" ".join(details)[:200],
+                question=question.text,
+                answer=group.answer,
+                viewer=question.viewer,
+                contact=question.contact,
+                session_title=session_title,
             )
+            for question in group.questions
         )
-    return drafts
+    )
 
 
-class HostBatches:
-    def __init__(
-        self,
-        rasa: Callable[[], RasaClient],
-        backend: Callable[[], BackendClient],
-        window_s: float,
-    ) -> None:
-        self._rasa = rasa
-        self._backend = backend
-        self._window_s = window_s
+def follow_up_keyboard(follow_up: FollowUp) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(messages.FOLLOW_UP_BUTTON, callback_data=follow_up)]]
+    )
+
+
+class HostMode:
+    def __init__(self, services: Services) -> None:
+        self.services = services
         self._pending: dict[int, PendingBatch] = {}
 
-    def gather(
-        self,
-        application: Application[Any, Any, Any, Any, Any, Any],
-        chat_id: int,
-        questions: list[ViewerQuestion],
-        answer: Callable[[int, list[ViewerQuestion]], Awaitable[None]],
+    async def command(self, update: Update, context: Context) -> None:
+        """/host on [本场标题], /host off, or /host alone to switch."""
+        message = update.effective_message
+        if message is None or context.chat_data is None:
+            return
+        if not self.services.is_host(update):
+            await message.reply_text(messages.HOST_ONLY)
+            return
+        choice, *title = context.args or [""]
+        choice = choice.lower()
+        on = not context.chat_data.get("host_mode", False) if not choice else choice == "on"
+        context.chat_data["host_mode"] = on
+        if on and title:
+            context.chat_data["host_title"] = " ".join(title)[:MAX_TITLE_CHARS]
+        elif on:
+            context.chat_data.pop("host_title", None)
+        await message.reply_text(messages.HOST_ON if on else messages.HOST_OFF)
+
+    async def gather_message(self, update: Update, message: Message, context: Context) -> None:
+        """A paste or a forward: its questions join the chat's batch."""
+        try:
+            questions = questions_in(message)
+        except livestream.BatchTooLarge:
+            await message.reply_text(messages.HOST_TOO_MANY.format(limit=livestream.MAX_QUESTIONS))
+            return
+        self.gather(update, questions, context)
+
+    async def gather_spoken(
+        self, update: Update, message: Message, heard: str, context: Context
     ) -> None:
+        """A voice note, transcribed: one question per line, as if pasted."""
+        try:
+            questions = livestream.split_batch(heard)
+        except livestream.BatchTooLarge:
+            await message.reply_text(messages.HOST_TOO_MANY.format(limit=livestream.MAX_QUESTIONS))
+            return
+        self.gather(update, questions, context)
+
+    def gather(self, update: Update, questions: list[ViewerQuestion], context: Context) -> None:
         """Add to the chat's pending batch and answer it once nothing new came for a while."""
+        chat = update.effective_chat
+        if chat is None:
+            return
+        chat_id = chat.id
+        title = (context.chat_data or {}).get("host_title") or messages.HOST_SESSION.format(
+            date=datetime.date.today().isoformat()
+        )
         pending = self._pending.setdefault(chat_id, PendingBatch())
         pending.questions.extend(questions)
         if pending.timer is not None:
             pending.timer.cancel()
 
         async def answer_when_quiet() -> None:
-            await asyncio.sleep(self._window_s)
+            await asyncio.sleep(self.services.settings.batch_window_s)
             batch = self._pending.pop(chat_id, None)
             if batch is not None:
-                await answer(chat_id, batch.questions)
+                await self.answer(context.bot, chat_id, batch.questions, title)
 
-        pending.timer = application.create_task(answer_when_quiet(), name=f"host-batch-{chat_id}")
-
-    async def ask(
-        self, chat_id: int, batch_id: str, questions: list[ViewerQuestion]
-    ) -> list[QuestionGroup]:
-        """Each question in its own Rasa conversation, so answers do not interfere."""
-        answers, understood = await livestream.answer_each(
-            self._rasa(), f"tg-host-{chat_id}-{batch_id}", questions
+        # Outside the handler, but an error still reaches the error handler, which apologises
+        # in this chat.
+        pending.timer = context.application.create_task(
+            answer_when_quiet(), update=update, name=f"host-batch-{chat_id}"
         )
-        return livestream.group_by_answer(questions, answers, understood)
 
-    async def report(self, group: dict[str, Any], sender_id: str) -> list[str]:
-        return await self._backend().report_needs(follow_up_drafts(group, sender_id))
+    async def answer(
+        self, bot: Bot, chat_id: int, questions: list[ViewerQuestion], session_title: str
+    ) -> None:
+        if not questions:
+            await bot.send_message(chat_id, messages.HOST_NOTHING)
+            return
+        if len(questions) > livestream.MAX_QUESTIONS:
+            await bot.send_message(
+                chat_id, messages.HOST_TOO_MANY.format(limit=livestream.MAX_QUESTIONS)
+            )
+            return
+        await bot.send_message(chat_id, messages.HOST_WORKING.format(count=len(questions)))
+        await bot.send_chat_action(chat_id, ChatAction.TYPING)
+        # Each question in its own Rasa conversation, so answers do not interfere. Random, not
+        # a counter: Rasa keeps conversations, and a counter would start over (and reuse their
+        # sender ids) if the persistence file were ever lost.
+        conversation = f"tg-host-{chat_id}-{secrets.token_hex(4)}"
+        answers, understood = await livestream.answer_each(
+            self.services.rasa, conversation, questions
+        )
+        groups = livestream.group_by_answer(questions, answers, understood)
+        for group in groups:
+            markup = follow_up_keyboard(follow_up_of(group, f"tg-host-{chat_id}", session_title))
+            for part in messages.split_message(describe_group(group)):
+                await bot.send_message(chat_id, part, reply_markup=markup)
+        await bot.send_message(
+            chat_id, messages.HOST_SUMMARY.format(count=len(questions), groups=len(groups))
+        )
 
-
-def stored_group(group: QuestionGroup) -> dict[str, Any]:
-    """Plain data, so chat persistence can pickle it and a restart keeps the buttons working."""
-    return {
-        "answer": group.answer,
-        "understood": group.understood,
-        "questions": [
-            {"text": q.text, "viewer": q.viewer, "contact": q.contact} for q in group.questions
-        ],
-        "reported": None,
-    }
-
-
-def follow_up_keyboard(batch_id: str, index: int) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(
-                    messages.FOLLOW_UP_BUTTON,
-                    callback_data=f"{FOLLOW_UP_PREFIX}{batch_id}:{index}",
+    async def follow_up(self, update: Update, context: Context) -> None:
+        """A group's follow-up button: the backend files a need report per viewer."""
+        query = update.callback_query
+        follow_up: object = query.data if query is not None else None
+        if query is None or not isinstance(follow_up, FollowUp):
+            return
+        if follow_up.reported is None:
+            try:
+                follow_up.reported = await self.services.backend.report_needs(
+                    list(follow_up.viewers)
                 )
-            ]
-        ]
-    )
-
-
-def remember_batch(chat_data: dict[Any, Any], batch_id: str, groups: list[QuestionGroup]) -> None:
-    batches: dict[str, list[dict[str, Any]]] = chat_data.setdefault("batches", {})
-    batches[batch_id] = [stored_group(group) for group in groups]
-    while len(batches) > KEPT_BATCHES:
-        batches.pop(next(iter(batches)))
+            except BackendError as error:
+                log.error("need report for a livestream group failed: %s", error)
+                await query.answer(messages.FOLLOW_UP_FAILED, show_alert=True)
+                return
+        done = messages.FOLLOW_UP_DONE.format(numbers="、".join(follow_up.reported))
+        await query.answer(done)
+        if isinstance(query.message, Message) and query.message.text:
+            try:
+                await query.message.edit_text(
+                    (query.message.text + "\n\n" + done)[: messages.MAX_MESSAGE_CHARS],
+                    reply_markup=None,
+                )
+            except TelegramError as error:
+                log.info("could not mark a follow-up as done: %s", error)

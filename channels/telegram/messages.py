@@ -25,6 +25,7 @@ HELP = (
 HOST_HELP = (
     "\n\n直播主持人：/host on 进入主持模式后，把观众的问题粘贴过来（一行一个），"
     "或者连续转发观众的消息，我会逐条回答，相同的问题合在一起。"
+    "发 /host on 本场标题 可以给这场直播起个名字，登记跟进时社工能看到。"
 )
 VOICE_ON = "好的，以后我用语音回复您（文字也会发）。发 /voice off 可以关掉。"
 VOICE_OFF = "好的，以后只用文字回复。"
@@ -47,7 +48,8 @@ GROUP_ONLY_PRIVATE = "为了保护您的隐私，请私聊我办事。"
 TOO_LONG = "消息太长了，请分几次说，或者说说最要紧的事。"
 CHOOSE = "请选择："
 SORRY = "抱歉，系统出了点问题，请稍后再试。着急的话请直接拨打社区电话。"
-BUTTON_EXPIRED = "这个按钮已经过期了，请重新问一次。"
+# A button whose data the front no longer keeps (too old, or from before an update).
+BUTTON_INVALID = "这个按钮已经失效了，请直接打字告诉我您的选择。"
 
 HOST_ONLY = "主持模式只对直播主持人开放。"
 HOST_ON = "已进入主持模式：请粘贴观众的问题（一行一个），或连续转发观众的消息。发 /host off 退出。"
@@ -57,6 +59,8 @@ HOST_SUMMARY = "{count} 个问题，归成 {groups} 组答案。需要上门或�
 HOST_TOO_MANY = "一次最多 {limit} 个问题，请分几批发。"
 HOST_NOTHING = "没有找到问题：请一行写一个问题。"
 HOST_NOT_UNDERSTOOD = "（助手没听懂这个问题，请主持人换个说法再问，或者登记跟进）"
+# A session's title in follow-ups when the host gave none with /host on.
+HOST_SESSION = "Telegram 直播答疑 {date}"
 FOLLOW_UP_BUTTON = "需要上门/跟进"
 FOLLOW_UP_DONE = "✅ 已登记跟进：{numbers}"
 FOLLOW_UP_FAILED = "登记没有成功，请稍后再按一次。"

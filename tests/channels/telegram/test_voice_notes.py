@@ -4,8 +4,8 @@ import io
 
 import av
 
-from tests.channels.telegram.conftest import HOTLINE, Chat, RunningBot
 from tests.channels.telegram.standin import TelegramStandIn
+from tests.channels.telegram.support import HOTLINE, Chat, RunningBot, texts
 from voice.audio import read_audio_file
 from voice.clips import decode_to_pcm, encode_ogg_opus
 
@@ -30,8 +30,7 @@ def test_ogg_opus_round_trip_keeps_the_length() -> None:
 
 def test_a_voice_note_is_understood_like_text(bot: RunningBot, standin: TelegramStandIn) -> None:
     chat = Chat(standin)
-    replies = chat.exchange(voice_note(chat, standin, "d02"), timeout=90)
-    said = "\n".join(str(call.params.get("text", "")) for call in replies)
+    said = texts(chat.exchange(voice_note(chat, standin, "d02"), timeout=90))
     assert "我听到的是" in said and "饭" in said, said
     assert "地址" in said, said  # the meal order started, as if typed
 
@@ -41,14 +40,8 @@ def test_spoken_replies_come_back_as_voice_messages(
 ) -> None:
     chat = Chat(standin)
     assert "语音回复" in chat.say("/voice on")
-    start = len(standin.calls)
-    standin.push({"message": chat.text_message("你好")})
-    standin.wait_for(
-        lambda _: any(c.method == "sendVoice" for c in chat.replies(start)),
-        timeout=90,
-        what="a voice reply",
-    )
-    sent = [c for c in chat.replies(start) if c.method == "sendVoice"][0]
+    replies = chat.exchange({"message": chat.text_message("你好")}, timeout=90)
+    [sent] = [call for call in replies if call.method == "sendVoice"]
     ogg = sent.files["voice"]
     with av.open(io.BytesIO(ogg)) as container:
         assert container.streams.audio[0].codec_context.name == "opus"
@@ -62,6 +55,5 @@ def test_an_undecodable_voice_note_asks_to_say_it_again(
     chat = Chat(standin)
     standin.files["garbage"] = b"OggS not really audio" * 20
     voice = {"file_id": "garbage", "file_unique_id": "g", "duration": 2}
-    replies = chat.exchange({"message": chat.message(voice=voice)})
-    said = "\n".join(str(call.params.get("text", "")) for call in replies)
+    said = texts(chat.exchange({"message": chat.message(voice=voice)}))
     assert "没听清" in said, said
