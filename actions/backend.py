@@ -59,6 +59,16 @@ class Booking:
 
 
 @dataclass(frozen=True)
+class BookingPlan:
+    """A recurring booking: the backend keeps one booking per occurrence."""
+
+    number: str
+    service_code: str
+    status: str
+    occurrence_count: int
+
+
+@dataclass(frozen=True)
 class Case:
     number: str
     policy_code: str
@@ -191,6 +201,10 @@ class BackendClient:
     async def create_booking(self, payload: dict[str, Any]) -> Booking:
         booking: Booking = _pick(Booking, await self._write("/bookings", payload))
         return booking
+
+    async def create_booking_plan(self, payload: dict[str, Any]) -> BookingPlan:
+        plan: BookingPlan = _pick(BookingPlan, await self._write("/booking-plans", payload))
+        return plan
 
     async def create_case(self, payload: dict[str, Any]) -> Case:
         case: Case = _pick(Case, await self._write("/cases", payload))

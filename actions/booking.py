@@ -14,14 +14,18 @@ from actions.backend import (
     BackendUnavailableError,
     Booking,
 )
+from actions.backend import BookingPlan as BookingPlanRecord
+from actions.booking_plan import BookingPlan, describe_plan, resolve_booking_plan
 from actions.booking_time import Precision, describe, resolve_booking_time
 from actions.conversation import channel_of, latest_intent, latest_text, now_local
-from actions.form_fields import read_yes_no, validate_phone
+from actions.form_fields import changes_mind, read_correction, read_yes_no, validate_phone
 from actions.labels import SERVICE_NAMES, spaced_digits
 from actions.prompts import say
 from common.labels import booking_status, case_status
 
 BOOKING_HORIZON = timedelta(days=90)
+# Services come in daytime: a clock time this late or early is asked back, not booked.
+NIGHT_FROM_HOUR, NIGHT_UNTIL_HOUR = 21, 6
 # Slots asked again for the next booking; name, address and phone are kept for convenience.
 _PER_BOOKING_SLOTS = ("service", "booking_time", "booking_confirmed")
 _AFFIRM_DENY_BUTTONS = [
@@ -32,6 +36,8 @@ _AFFIRM_DENY_BUTTONS = [
 
 def _describe_slot_time(tracker: Tracker) -> str:
     slot = tracker.get_slot("booking_time")
+    if plan := BookingPlan.from_slot(slot):
+        return describe_plan(plan)
     return describe(datetime.fromisoformat(slot["iso"]), Precision(slot["precision"]))
 
 
@@ -50,8 +56,10 @@ class ValidateBookingForm(FormValidationAction):
     ) -> dict[str, Any]:
         requested = tracker.get_slot("requested_slot")
         # Addresses and phone numbers are full of numbers that look like dates ("3号楼").
-        if requested not in (None, "service", "booking_time"):
+        if requested not in (None, "service", "booking_time") or changes_mind(latest_text(tracker)):
             return {}
+        if plan := resolve_booking_plan(latest_text(tracker), now_local()):
+            return {"booking_time": plan.as_slot()}
         resolved = resolve_booking_time(latest_text(tracker), now_local())
         if resolved is None:
             if requested == "booking_time":
@@ -78,6 +86,10 @@ class ValidateBookingForm(FormValidationAction):
     ) -> dict[str, Any]:
         when = datetime.fromisoformat(value["iso"])
         now = now_local()
+        at_night = when.hour >= NIGHT_FROM_HOUR or when.hour < NIGHT_UNTIL_HOUR
+        if value.get("precision") == Precision.clock.value and at_night:
+            say(dispatcher, "booking_time_night")
+            return {"booking_time": None}
         if when < now - timedelta(minutes=10):
             say(dispatcher, "booking_time_past")
             return {"booking_time": None}
@@ -105,7 +117,13 @@ class ValidateBookingForm(FormValidationAction):
     ) -> dict[str, Any]:
         if tracker.get_slot("requested_slot") != "booking_confirmed":
             return {}
-        answer = read_yes_no(latest_text(tracker), latest_intent(tracker))
+        text = latest_text(tracker)
+        if changes_mind(text):
+            return {}  # the form steps aside; the rules end it politely
+        # "地址不对，是幸福小区5号楼": the new value replaces the old and is read back again.
+        if correction := read_correction(text, now_local()):
+            return correction
+        answer = read_yes_no(text, latest_intent(tracker))
         return {} if answer is None else {"booking_confirmed": answer}
 
     def validate_booking_confirmed(
@@ -149,19 +167,31 @@ class ActionSubmitBooking(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        time_slot = tracker.get_slot("booking_time")
         payload = {
             "service": tracker.get_slot("service"),
-            "scheduled_at": tracker.get_slot("booking_time")["iso"],
-            "time_text": tracker.get_slot("booking_time")["text"],
+            "scheduled_at": time_slot["iso"],
+            "time_text": time_slot["text"],
             "address": tracker.get_slot("address"),
             "phone": tracker.get_slot("phone"),
             "channel": channel_of(tracker),
             "sender_id": tracker.sender_id,
         }
+        plan = BookingPlan.from_slot(time_slot)
         reset = [SlotSet(slot, None) for slot in _PER_BOOKING_SLOTS]
+        booking: Booking | BookingPlanRecord
         try:
             async with BackendClient() as backend:
-                booking = await backend.create_booking(payload)
+                if plan is None:
+                    booking = await backend.create_booking(payload)
+                else:
+                    booking = await backend.create_booking_plan(
+                        {
+                            **payload,
+                            "weekdays": sorted(plan.weekdays),
+                            "last_day": plan.last_day.isoformat(),
+                        }
+                    )
         except BackendUnavailableError:
             dispatcher.utter_message(
                 text="不好意思，预约系统暂时连不上。您的预约信息已经记下了，系统恢复后会自动提交，"

@@ -55,13 +55,21 @@ def _parse(text: str, now: datetime) -> tuple[str, datetime, datetime, Precision
     # Imported here: JioNLP loads its dictionaries on import, which must not slow server start.
     import jionlp
 
-    found: list[dict[str, Any]] = jionlp.ner.extract_time(
-        text, time_base=now.replace(tzinfo=None), with_parsing=True
-    )
+    try:
+        found: list[dict[str, Any]] = jionlp.ner.extract_time(
+            text, time_base=now.replace(tzinfo=None), with_parsing=True
+        )
+    except Exception:  # JioNLP raises on some strings it half-recognises ("每周二周四")
+        return None
     for item in found:
         detail = item.get("detail") or {}
-        start, end = (detail.get("time") or ["inf", "inf"])[:2]
-        if detail.get("type") not in ("time_point", "time_span") or "inf" in (start, end):
+        # time_point and time_span carry [start, end]; time_period (a recurrence, handled in
+        # booking_plan.py) carries a dict and time_delta a duration: neither is one time.
+        bounds = detail.get("time")
+        if detail.get("type") not in ("time_point", "time_span") or not isinstance(bounds, list):
+            continue
+        start, end = (bounds + ["inf", "inf"])[:2]
+        if "inf" in (start, end):
             continue
         if _ADDRESS_AFTER.match(text[item["offset"][1] :]):
             continue
@@ -111,6 +119,11 @@ def describe(when: datetime, precision: Precision) -> str:
     day = f"{when.month}月{when.day}日（星期{weekday}）"
     if precision is Precision.day:
         return f"{day}，具体几点工作人员会打电话和您约"
+    return f"{day}{describe_time_of_day(when, precision)}"
+
+
+def describe_time_of_day(when: datetime, precision: Precision) -> str:
+    """Chinese for the time of day: "中午12点", or "上午，具体几点工作人员会打电话和您约"."""
     hour = when.hour
     if hour < 12:
         period, shown = "上午", hour
@@ -120,7 +133,7 @@ def describe(when: datetime, precision: Precision) -> str:
         period, shown = "下午", hour - 12
     else:
         period, shown = "晚上", hour - 12
-    if precision is Precision.period:
-        return f"{day}{period}，具体几点工作人员会打电话和您约"
+    if precision is not Precision.clock:
+        return f"{period}，具体几点工作人员会打电话和您约"
     minutes = "" if when.minute == 0 else ("半" if when.minute == 30 else f"{when.minute}分")
-    return f"{day}{period}{shown}点{minutes}"
+    return f"{period}{shown}点{minutes}"

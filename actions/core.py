@@ -1,6 +1,7 @@
 from typing import Any
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.conversation import last_bot_text
@@ -22,3 +23,27 @@ class ActionRepeat(Action):
         else:
             dispatcher.utter_message(text=text)
         return []
+
+
+# Slots each form fills for one request: cleared when the resident changes their mind.
+_FORM_SLOTS = {
+    "booking_form": ("service", "booking_time", "booking_confirmed"),
+    "aid_form": ("id_consent", "id_number"),
+    "eligibility_form": (),
+}
+
+
+class ActionStopForm(Action):
+    """ "算了，不订了" inside a form: end it politely; nothing is filed and nothing more is
+    asked. Name, address and phone stay for the next request in the conversation."""
+
+    def name(self) -> str:
+        return "action_stop_form"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        say(dispatcher, "form_stopped")
+        form = tracker.active_loop_name or ""
+        cleared = [SlotSet(slot, None) for slot in _FORM_SLOTS.get(form, ())]
+        return [ActiveLoop(None), SlotSet("requested_slot", None), *cleared]

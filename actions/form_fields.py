@@ -1,12 +1,24 @@
 """Validation of the fields several forms ask for."""
 
 import re
+from datetime import datetime
 from typing import Any
 
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.prompts import say
 from common.personal_numbers import extract_phone
+
+# A change of mind inside a form ("算了，不订了"): the form ends politely, nothing is filed.
+_CHANGE_OF_MIND = re.compile(
+    r"算了|不要了|不用了|不(订|约|预约|办|申请|弄|问)了|先不(订|约|预约|办|申请|弄|问)|"
+    r"取消(吧|算了)|不想(订|约|预约|办|申请)了"
+)
+# A correction of a field already given: "地址不对，是幸福小区5号楼", "电话改成139…".
+_CORRECTION = re.compile(
+    r"(?P<field>地址|住址|电话|手机|号码|时间)"
+    r"(?:不对|错了|写错了|说错了|有误)?[，,。\s]*(?:应该|改成|改为|换成|是|在)+[：:\s]*(?P<value>.+)"
+)
 
 _NAME_PREFIX = re.compile(
     r"^(?:我(?:的名字)?(?:叫|是)|(?:他|她|我[妈爸爹娘]|老人|申请人)(?:叫|是)|名字(?:是|叫)|"
@@ -44,3 +56,36 @@ def read_yes_no(text: str, intent: str | None) -> bool | None:
     if _YES.search(text):
         return True
     return _INTENT_ANSWER.get(intent or "")
+
+
+def changes_mind(text: str) -> bool:
+    return _CHANGE_OF_MIND.search(text) is not None
+
+
+def read_correction(text: str, now: datetime) -> dict[str, Any] | None:
+    """The slot a correction replaces, with its new value (and the read-back asked again),
+    or None when `text` corrects nothing."""
+    match = _CORRECTION.search(text)
+    if match is None:
+        return None
+    field, value = match.group("field"), match.group("value").strip(" ，,。.！!")
+    if field in ("地址", "住址") and len(value) >= 4:
+        return {"address": value[:200], "booking_confirmed": None}
+    if field in ("电话", "手机", "号码") and (phone := extract_phone(value)):
+        return {"phone": phone, "booking_confirmed": None}
+    if field == "时间":
+        from actions.booking_plan import resolve_booking_plan
+        from actions.booking_time import resolve_booking_time
+
+        if plan := resolve_booking_plan(value, now):
+            return {"booking_time": plan.as_slot(), "booking_confirmed": None}
+        if resolved := resolve_booking_time(value, now):
+            return {
+                "booking_time": {
+                    "iso": resolved.when.isoformat(),
+                    "text": resolved.text,
+                    "precision": resolved.precision.value,
+                },
+                "booking_confirmed": None,
+            }
+    return None
