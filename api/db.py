@@ -1,6 +1,5 @@
 """Database engine, ORM base and migrations."""
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -94,11 +93,6 @@ def upgrade(database_url: str, revision: str = "head") -> None:
 
 def downgrade(database_url: str, revision: str) -> None:
     command.downgrade(alembic_config(database_url), revision)
-
-
-def iter_session(engine: Engine) -> Iterator[Session]:
-    with session_factory(engine)() as session:
-        yield session
 
 
 def find_by_idempotency_key(session: Session, model: Any, key: str | None) -> Any:

@@ -11,7 +11,7 @@ from api.calls.router import router as calls_router
 from api.cases.router import router as cases_router
 from api.catalogue.router import router as catalogue_router
 from api.consents.router import router as consents_router
-from api.console.router import mount_console
+from api.console import mount_console
 from api.db import get_engine, session_factory
 from api.eligibility.router import router as eligibility_router
 from api.errors import install_error_handlers

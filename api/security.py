@@ -1,7 +1,6 @@
 """Password hashing, staff JWTs and channel API keys."""
 
 import hashlib
-import secrets
 from datetime import timedelta
 
 import jwt
@@ -34,10 +33,6 @@ def decode_access_token(token: str, secret_key: str) -> str | None:
         return None
     subject = payload.get("sub")
     return subject if isinstance(subject, str) else None
-
-
-def new_api_key() -> str:
-    return "lk_" + secrets.token_urlsafe(32)
 
 
 def hash_api_key(key: str) -> str:

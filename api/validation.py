@@ -1,6 +1,5 @@
 """Field types shared by the intake schemas."""
 
-import re
 from enum import StrEnum
 from typing import Annotated
 
@@ -8,15 +7,12 @@ from fastapi import Path
 from pydantic import AfterValidator, StringConstraints
 
 from api.id_numbers import mask_id_numbers_in_text, validate_id_number
-
-_PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}\d{7,8}|\d{7,8})$")
+from common.personal_numbers import normalise_phone_field
 
 
 def _normalise_phone(value: str) -> str:
-    digits = re.sub(r"[\s\-()（）+]", "", value)
-    if digits.startswith("86") and len(digits) == 13:
-        digits = digits[2:]
-    if not _PHONE.match(digits):
+    digits = normalise_phone_field(value)
+    if digits is None:
         raise ValueError(
             "phone must be a mainland mobile number (11 digits starting with 1) "
             "or a landline number"

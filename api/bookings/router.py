@@ -3,7 +3,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from api.auth.models import Role
-from api.bookings import service
+from api.bookings import reports, service
 from api.bookings.models import Booking, BookingStatus
 from api.bookings.schemas import (
     BookingCancel,
@@ -141,7 +141,7 @@ def service_mix(
     days: Annotated[int, Query(ge=1, le=366)] = 90,
 ) -> list[ServiceShare]:
     """Bookings per service over the last `days` days, with each service's share."""
-    return service.service_mix(session, days)
+    return reports.service_mix(session, days)
 
 
 @router.get("/stats/weekly-volume", response_model=list[WeeklyCount])
@@ -151,4 +151,4 @@ def weekly_volume(
     weeks: Annotated[int, Query(ge=1, le=MAX_WEEKS)] = 8,
 ) -> list[WeeklyCount]:
     """Bookings per channel per week (weeks start on Monday, UTC), zeros included."""
-    return service.weekly_volume(session, weeks)
+    return reports.weekly_volume(session, weeks)

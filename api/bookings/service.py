@@ -1,12 +1,13 @@
 """Bookings: intake, budget draw-down and the dispatch lifecycle
 requested → dispatched → accepted → checked_in → checked_out → rated (or cancelled)."""
 
+from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from api import stats
 from api.auth.models import Role, StaffUser
 from api.auth.service import Principal
 from api.bookings.models import Booking, BookingStatus
@@ -16,19 +17,18 @@ from api.bookings.schemas import (
     BookingCreate,
     BookingDispatch,
     BookingRating,
-    ServiceShare,
 )
 from api.budgets.service import draw, to_fen
 from api.callbacks.models import Callback
-from api.catalogue.service import load_services, require_service
+from api.catalogue.service import require_service
 from api.db import find_by_idempotency_key, get_or_not_found, utcnow
 from api.errors import ConflictError, InvalidInputError, PermissionDeniedError
 from api.feedback.models import Feedback
+from api.providers.models import Provider
 from api.providers.schemas import TrafficLight
-from api.providers.service import get_provider, standing
+from api.providers.service import get_provider, list_providers, standing
 from api.residents.models import Resident
 from api.residents.service import find_or_create_by_phone, linked_residents
-from api.stats import WeeklyCount
 from api.validation import parse_number
 
 # Services are booked for the coming weeks; anything else is almost surely a mis-heard date.
@@ -134,23 +134,73 @@ def cancel_booking(session: Session, number: str, reason: str) -> Booking:
     return booking
 
 
+@dataclass(frozen=True)
+class EligibleWorker:
+    """A worker who may take a booking, and the provider they would serve it for."""
+
+    provider_id: int
+    provider_name: str
+    username: str
+    light: TrafficLight
+
+
+def _provider_refusal(provider: Provider, light: TrafficLight, service_code: str) -> str | None:
+    """Why `provider` may not receive a booking of `service_code` now, or None if it may:
+    it must be active, offer the service (an empty list offers every service) and not be on
+    red. `dispatch` enforces this and `eligible_workers` offers by it."""
+    if not provider.is_active:
+        return f"Provider {provider.id} is not active"
+    if provider.service_codes and service_code not in provider.service_codes:
+        return f"Provider {provider.id} does not offer '{service_code}'"
+    if light == TrafficLight.red:
+        return f"Provider {provider.id} is on red and may not receive orders"
+    return None
+
+
+def _works_for(worker: StaffUser, provider: Provider) -> bool:
+    return (
+        worker.is_active
+        and worker.role == Role.provider_worker
+        and worker.provider_id == provider.id
+    )
+
+
+def eligible_workers(
+    session: Session, *, service_codes: Collection[str]
+) -> dict[str, list[EligibleWorker]]:
+    """For each service code, every worker `dispatch` would accept for a booking of it, by
+    username. One call for a whole page of bookings: each provider's light is computed once."""
+    providers = [provider for provider in list_providers(session) if provider.is_active]
+    lights = {provider.id: standing(session, provider.id).light for provider in providers}
+    workers = list(
+        session.scalars(
+            select(StaffUser)
+            .where(StaffUser.role == Role.provider_worker, StaffUser.is_active)
+            .order_by(StaffUser.username)
+        )
+    )
+    return {
+        code: [
+            EligibleWorker(provider.id, provider.name, worker.username, lights[provider.id])
+            for worker in workers
+            for provider in providers
+            if _works_for(worker, provider)
+            and _provider_refusal(provider, lights[provider.id], code) is None
+        ]
+        for code in service_codes
+    }
+
+
 def dispatch(session: Session, number: str, data: BookingDispatch) -> Booking:
     booking = get_booking(session, number)
     _require_status(booking, BookingStatus.requested, BookingStatus.dispatched)
     provider = get_provider(session, data.provider_id)
-    if not provider.is_active:
-        raise ConflictError(f"Provider {provider.id} is not active")
-    if provider.service_codes and booking.service_code not in provider.service_codes:
-        raise ConflictError(f"Provider {provider.id} does not offer '{booking.service_code}'")
-    if standing(session, provider.id).light == TrafficLight.red:
-        raise ConflictError(f"Provider {provider.id} is on red and may not receive orders")
+    light = standing(session, provider.id).light
+    refusal = _provider_refusal(provider, light, booking.service_code)
+    if refusal is not None:
+        raise ConflictError(refusal)
     worker = session.scalar(select(StaffUser).where(StaffUser.username == data.worker))
-    if (
-        worker is None
-        or not worker.is_active
-        or worker.role != Role.provider_worker
-        or worker.provider_id != provider.id
-    ):
+    if worker is None or not _works_for(worker, provider):
         raise InvalidInputError(
             f"'{data.worker}' is not an active worker of provider {provider.id}"
         )
@@ -246,31 +296,3 @@ def rate(session: Session, number: str, data: BookingRating) -> Booking:
     )
     session.commit()
     return booking
-
-
-def service_mix(session: Session, days: int) -> list[ServiceShare]:
-    """Bookings made in the last `days` days per service, largest first (cancelled ones too:
-    they still show what residents asked for)."""
-    since = utcnow() - timedelta(days=days)
-    rows = session.execute(
-        select(Booking.service_code, func.count())
-        .where(Booking.created_at >= since)
-        .group_by(Booking.service_code)
-    ).all()
-    total = sum(count for _, count in rows)
-    services = load_services()
-    shares = [
-        ServiceShare(
-            code=code,
-            name=services[code].name if code in services else code,
-            count=count,
-            share=round(count / total, 4),
-        )
-        for code, count in rows
-    ]
-    return sorted(shares, key=lambda share: (-share.count, share.code))
-
-
-def weekly_volume(session: Session, weeks: int) -> list[WeeklyCount]:
-    """Bookings per channel in each of the last `weeks` weeks."""
-    return stats.weekly_volume(session, Booking.created_at, Booking.channel, weeks)

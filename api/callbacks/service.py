@@ -1,3 +1,5 @@
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -29,6 +31,17 @@ def list_callbacks(session: Session, status: str | None, limit: int) -> list[Cal
     query = select(Callback).order_by(Callback.due_at, Callback.id).limit(limit)
     if status:
         query = query.where(Callback.status == status)
+    return list(session.scalars(query))
+
+
+def callbacks_due(session: Session, *, before: datetime, limit: int) -> list[Callback]:
+    """Scheduled callbacks due before `before`, overdue ones included, the earliest first."""
+    query = (
+        select(Callback)
+        .where(Callback.status == CallbackStatus.scheduled, Callback.due_at < before)
+        .order_by(Callback.due_at, Callback.id)
+        .limit(limit)
+    )
     return list(session.scalars(query))
 
 

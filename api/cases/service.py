@@ -35,6 +35,12 @@ TRANSITIONS: dict[tuple[CaseStatus, CaseStatus], frozenset[Role]] = {
 }
 
 
+def next_statuses(*, status: str, role: Role) -> list[CaseStatus]:
+    """The statuses `role` may move a case in `status` to, in TRANSITIONS order."""
+    current = CaseStatus(status)
+    return [to for (frm, to), roles in TRANSITIONS.items() if frm == current and role in roles]
+
+
 def create_case(
     session: Session,
     data: CaseCreate,

@@ -6,6 +6,7 @@ from api.deps import IdempotencyKey, IntakePrincipal, SessionDep, StaffPrincipal
 from api.need_reports import service
 from api.need_reports.models import NeedReport
 from api.need_reports.schemas import (
+    LivestreamFollowUpBatch,
     NeedReportBatch,
     NeedReportCreate,
     NeedReportOut,
@@ -32,6 +33,15 @@ def create_need_reports(
 ) -> list[NeedReport]:
     """Up to 500 needs at once (a livestream session); all are stored or none."""
     return service.create_batch(session, data)
+
+
+@router.post("/livestream", response_model=list[NeedReportOut], status_code=status.HTTP_201_CREATED)
+def file_livestream_follow_ups(
+    data: LivestreamFollowUpBatch, session: SessionDep, _caller: IntakePrincipal
+) -> list[NeedReport]:
+    """Livestream questions the host flagged for a home visit; the backend words the reports.
+    Up to 500 at once; all are stored or none."""
+    return service.file_livestream_follow_ups(session, items=data)
 
 
 @router.get("", response_model=list[NeedReportOut])

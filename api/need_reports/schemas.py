@@ -6,8 +6,11 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from api.need_reports.models import NeedReportStatus
 from api.validation import LongText, SenderId
+from common.livestream import MAX_QUESTION_CHARS
 
 MAX_BATCH = 500
+# The assistant's answer as quoted in a livestream follow-up report.
+MAX_FOLLOW_UP_ANSWER_CHARS = 2000
 
 
 class NeedChannel(StrEnum):
@@ -59,3 +62,24 @@ class NeedReportOut(BaseModel):
 
 
 NeedReportBatch = Annotated[list[NeedReportCreate], Field(min_length=1, max_length=MAX_BATCH)]
+
+
+class LivestreamFollowUp(BaseModel):
+    """A livestream viewer's question the host wants a social worker to follow up on, with
+    the assistant's answer. The web host console and Telegram's host mode both send these, so
+    that only the backend words the need report (`service.file_livestream_follow_ups`)."""
+
+    # The conversation the question was asked in (host-<session>-<n> on the web console).
+    sender_id: SenderId
+    question: Annotated[str, StringConstraints(min_length=1, max_length=MAX_QUESTION_CHARS)]
+    # Empty when the assistant gave none.
+    answer: Annotated[str, StringConstraints(max_length=MAX_FOLLOW_UP_ANSWER_CHARS)]
+    viewer: Annotated[str, StringConstraints(max_length=40)] | None = None
+    contact: Annotated[str, StringConstraints(max_length=40)] | None = None
+    # The livestream session, e.g. "小红船直播 第12场": the report's source_detail.
+    session_title: Annotated[str, StringConstraints(max_length=200)]
+
+
+LivestreamFollowUpBatch = Annotated[
+    list[LivestreamFollowUp], Field(min_length=1, max_length=MAX_BATCH)
+]

@@ -4,7 +4,12 @@ from sqlalchemy.orm import Session
 from api.db import find_by_idempotency_key, get_or_not_found
 from api.errors import InvalidInputError
 from api.need_reports.models import NeedReport, NeedReportStatus
-from api.need_reports.schemas import NeedReportCreate, NeedReportUpdate
+from api.need_reports.schemas import (
+    LivestreamFollowUp,
+    NeedChannel,
+    NeedReportCreate,
+    NeedReportUpdate,
+)
 from api.residents.models import Resident
 from api.validation import parse_number
 
@@ -29,6 +34,32 @@ def create_batch(session: Session, items: list[NeedReportCreate]) -> list[NeedRe
     session.add_all(reports)
     session.commit()
     return reports
+
+
+def _livestream_report(item: LivestreamFollowUp) -> NeedReportCreate:
+    """The need report for a livestream question: who asked, how to reach them, what they
+    asked and what the assistant said. Always a home visit: the host flagged the viewer
+    because an answer on air was not enough."""
+    who = item.viewer or "观众"
+    contact = f"，联系方式 {item.contact}" if item.contact else "，未留联系方式"
+    answer = item.answer or "（未回答）"
+    return NeedReportCreate(
+        channel=NeedChannel.livestream,
+        sender_id=item.sender_id,
+        text=f"直播观众{who}{contact}。提问：{item.question}\n助手回答：{answer}",
+        needs_home_visit=True,
+        source_detail=item.session_title,
+    )
+
+
+def file_livestream_follow_ups(
+    session: Session, *, items: list[LivestreamFollowUp]
+) -> list[NeedReport]:
+    """One need report per flagged livestream question, all or nothing (like `create_batch`,
+    and like it without an idempotency key: a retried batch files its reports again)."""
+    if not items:
+        return []
+    return create_batch(session, [_livestream_report(item) for item in items])
 
 
 def get_report(session: Session, number: str) -> NeedReport:

@@ -9,7 +9,9 @@ Thresholds, over the ratings and complaints of the last WINDOW_DAYS days:
 - green (keep): otherwise, including a provider with no ratings yet.
 """
 
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import Literal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -30,6 +32,33 @@ YELLOW_AVERAGE = 4.0
 MIN_RATINGS_FOR_YELLOW = 3
 
 
+@dataclass(frozen=True)
+class Breach:
+    """A threshold a provider's recent feedback crossed: the reason for a red or yellow light."""
+
+    light: TrafficLight  # red or yellow
+    measure: Literal["complaints", "average"]
+    # Complaints from which the light applies, or the average rating below which it does.
+    threshold: int | float
+
+
+def breaches(*, complaints: int, ratings: int, average: float | None) -> list[Breach]:
+    """The thresholds crossed, complaints first; each measure counts once, at its worst light.
+
+    The one place the thresholds are applied: `standing` explains them in English for API
+    clients, the console in Chinese for social workers."""
+    crossed = []
+    if complaints >= RED_COMPLAINTS:
+        crossed.append(Breach(TrafficLight.red, "complaints", RED_COMPLAINTS))
+    elif complaints >= YELLOW_COMPLAINTS:
+        crossed.append(Breach(TrafficLight.yellow, "complaints", YELLOW_COMPLAINTS))
+    if average is not None and ratings >= MIN_RATINGS_FOR_RED and average < RED_AVERAGE:
+        crossed.append(Breach(TrafficLight.red, "average", RED_AVERAGE))
+    elif average is not None and ratings >= MIN_RATINGS_FOR_YELLOW and average < YELLOW_AVERAGE:
+        crossed.append(Breach(TrafficLight.yellow, "average", YELLOW_AVERAGE))
+    return crossed
+
+
 def standing(session: Session, provider_id: int) -> ProviderStanding:
     since = utcnow() - timedelta(days=WINDOW_DAYS)
     recent = (Feedback.provider_id == provider_id, Feedback.created_at >= since)
@@ -41,20 +70,22 @@ def standing(session: Session, provider_id: int) -> ProviderStanding:
     )
     ratings, complaints = int(ratings or 0), int(complaints or 0)
     average = round(float(average), 2) if average is not None else None
-    red: list[str] = []
-    yellow: list[str] = []
-    if complaints >= RED_COMPLAINTS:
-        red.append(f"{complaints} complaints in {WINDOW_DAYS} days (red from {RED_COMPLAINTS})")
-    elif complaints >= YELLOW_COMPLAINTS:
-        yellow.append(
-            f"{complaints} complaint(s) in {WINDOW_DAYS} days (yellow from {YELLOW_COMPLAINTS})"
+
+    def explain(breach: Breach) -> str:
+        if breach.measure == "complaints":
+            count = "complaints" if breach.light == TrafficLight.red else "complaint(s)"
+            return (
+                f"{complaints} {count} in {WINDOW_DAYS} days "
+                f"({breach.light} from {breach.threshold})"
+            )
+        return (
+            f"average rating {average} over {ratings} ratings "
+            f"({breach.light} below {breach.threshold})"
         )
-    if average is not None and ratings >= MIN_RATINGS_FOR_RED and average < RED_AVERAGE:
-        red.append(f"average rating {average} over {ratings} ratings (red below {RED_AVERAGE})")
-    elif average is not None and ratings >= MIN_RATINGS_FOR_YELLOW and average < YELLOW_AVERAGE:
-        yellow.append(
-            f"average rating {average} over {ratings} ratings (yellow below {YELLOW_AVERAGE})"
-        )
+
+    crossed = breaches(complaints=complaints, ratings=ratings, average=average)
+    red = [explain(b) for b in crossed if b.light == TrafficLight.red]
+    yellow = [explain(b) for b in crossed if b.light == TrafficLight.yellow]
     if red:
         light, reasons = TrafficLight.red, red + yellow
     elif yellow:

@@ -1,3 +1,4 @@
+from collections.abc import Collection
 from datetime import date
 
 from sqlalchemy import Select, select
@@ -41,6 +42,13 @@ def linked_residents(sender_id: str) -> Select[tuple[int]]:
 
 def get_resident(session: Session, resident_id: int) -> Resident:
     return get_or_not_found(session, Resident, resident_id, f"Resident {resident_id}")
+
+
+def residents_by_id(session: Session, *, ids: Collection[int]) -> dict[int, Resident]:
+    """The residents with these ids, by id; ids of no resident are left out."""
+    if not ids:
+        return {}
+    return {r.id: r for r in session.scalars(select(Resident).where(Resident.id.in_(ids)))}
 
 
 def set_id_number(

@@ -3,42 +3,36 @@ LINLI_TEST_POSTGRES_URL names a server (`make test-api` starts one), on PostgreS
 
 Migrations run once per backend into a template; each test gets a fresh copy of it."""
 
-import os
 import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import make_url
+from sqlalchemy.orm import Session
 
 from api import security
 from api.db import get_engine, upgrade
 from api.main import create_app
 from api.prestart import seed_defaults
 from api.settings import ApiSettings
-
-ACTION_KEY = "lk_test_action_server_key"
-ADMIN_PASSWORD = "correct horse battery"
-# A fixed Fernet key for tests only.
-ID_NUMBER_KEY = "3q2-7wXnYt6h0pQ1a5cS8m9dLkJvZr4uBfEgHiTyUoA="
-POSTGRES_URL = os.environ.get("LINLI_TEST_POSTGRES_URL")
-BACKENDS = ["sqlite", "postgresql"]
-
-
-def postgres_admin_url() -> str:
-    assert POSTGRES_URL
-    return POSTGRES_URL
-
-
-def _postgres_execute(statement: str) -> None:
-    engine = create_engine(postgres_admin_url(), isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(text(statement))
-    engine.dispose()
+from tests.api.support import (
+    ACTION_KEY,
+    ADMIN_PASSWORD,
+    BACKENDS,
+    ID_NUMBER_KEY,
+    POSTGRES_URL,
+    create_account,
+    login,
+    postgres_admin_url,
+    postgres_execute,
+)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -63,11 +57,11 @@ def postgres_template() -> Iterator[str]:
     if not POSTGRES_URL:
         pytest.skip("LINLI_TEST_POSTGRES_URL not set: PostgreSQL tests skipped")
     name = f"linli_template_{uuid.uuid4().hex[:8]}"
-    _postgres_execute(f'CREATE DATABASE "{name}"')
+    postgres_execute(f'CREATE DATABASE "{name}"')
     url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
     upgrade(url)
     yield name
-    _postgres_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    postgres_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def new_database(request: pytest.FixtureRequest, backend: str, tmp_path: Path) -> Iterator[str]:
@@ -79,13 +73,13 @@ def new_database(request: pytest.FixtureRequest, backend: str, tmp_path: Path) -
         return
     template = request.getfixturevalue("postgres_template")
     name = f"linli_test_{uuid.uuid4().hex[:12]}"
-    _postgres_execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    postgres_execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
     url = make_url(postgres_admin_url()).set(database=name).render_as_string(hide_password=False)
     try:
         yield url
     finally:
         get_engine(url).dispose()
-        _postgres_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        postgres_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(params=BACKENDS)
@@ -113,16 +107,18 @@ def client(settings: ApiSettings) -> Iterator[TestClient]:
 
 
 @pytest.fixture
+def db_session(client: TestClient) -> Iterator[Session]:
+    """A session on the test's database, for calling services directly. Commit or roll back
+    before the next request: an open SQLite read would keep the app from writing."""
+    app = client.app
+    assert isinstance(app, FastAPI)
+    with app.state.sessionmaker() as session:
+        yield session
+
+
+@pytest.fixture
 def channel_headers() -> dict[str, str]:
     return {"X-API-Key": ACTION_KEY}
-
-
-def login(client: TestClient, username: str, password: str) -> dict[str, str]:
-    response = client.post(
-        "/api/v1/login/access-token", data={"username": username, "password": password}
-    )
-    assert response.status_code == 200, response.text
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
 @pytest.fixture
@@ -131,23 +127,27 @@ def staff_headers(client: TestClient) -> dict[str, str]:
     return login(client, "admin", ADMIN_PASSWORD)
 
 
-def create_account(
-    client: TestClient,
-    admin: dict[str, str],
-    username: str,
-    role: str,
-    provider_id: int | None = None,
-) -> dict[str, str]:
-    password = f"pw-{username}-123"
-    response = client.post(
-        "/api/v1/staff-users",
-        json={"username": username, "password": password, "role": role, "provider_id": provider_id},
-        headers=admin,
-    )
-    assert response.status_code == 201, response.text
-    return login(client, username, password)
-
-
 @pytest.fixture
 def social_worker_headers(client: TestClient, staff_headers: dict[str, str]) -> dict[str, str]:
     return create_account(client, staff_headers, "sw-li", "social_worker")
+
+
+@pytest.fixture
+def provider(client: TestClient, staff_headers: dict[str, str]) -> dict[str, Any]:
+    """An active provider of zhujie and zhucan, green for lack of feedback."""
+    response = client.post(
+        "/api/v1/providers",
+        json={"name": "幸福家政", "phone": "13600001111", "service_codes": ["zhujie", "zhucan"]},
+        headers=staff_headers,
+    )
+    assert response.status_code == 201, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+@pytest.fixture
+def worker(
+    client: TestClient, staff_headers: dict[str, str], provider: dict[str, Any]
+) -> dict[str, str]:
+    """The bearer headers of w-zhang, a worker of `provider`."""
+    return create_account(client, staff_headers, "w-zhang", "provider_worker", provider["id"])

@@ -2,19 +2,7 @@ from datetime import UTC, datetime, timedelta
 
 from fastapi.testclient import TestClient
 
-
-def booking(**overrides: object) -> dict[str, object]:
-    tomorrow_noon = (datetime.now(UTC) + timedelta(days=1)).replace(microsecond=0)
-    return {
-        "service": "zhucan",
-        "scheduled_at": tomorrow_noon.isoformat(),
-        "time_text": "明天中午",
-        "address": "幸福小区3号楼201",
-        "phone": "13800138000",
-        "channel": "telegram",
-        "sender_id": "tg-42",
-        **overrides,
-    }
+from tests.api.support import booking
 
 
 def test_booking_is_created_with_all_fields(

@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.api.test_bookings import booking
+from tests.api.support import booking
 
 
 @pytest.fixture

@@ -2,8 +2,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from tests.api.conftest import create_account
-from tests.api.test_cases import CASE
+from tests.api.support import CASE, create_account
 
 
 def move(client: TestClient, headers: dict[str, str], status: str, **extra: str) -> Any:

@@ -1,12 +1,6 @@
 from fastapi.testclient import TestClient
 
-CASE = {
-    "policy": "dibao",
-    "applicant_name": "王秀英",
-    "phone": "138 0013 8000",
-    "channel": "chat",
-    "sender_id": "conv-1",
-}
+from tests.api.support import CASE
 
 
 def test_channel_files_a_case_and_staff_sees_it(

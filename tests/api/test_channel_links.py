@@ -3,7 +3,7 @@
 from fastapi.testclient import TestClient
 from httpx import Response
 
-from tests.api.test_bookings import booking
+from tests.api.support import booking
 
 
 def link(client: TestClient, headers: dict[str, str], sender_id: str, phone: str) -> Response:

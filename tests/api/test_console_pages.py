@@ -5,33 +5,22 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from api.console.charts import Bar, horizontal_bars, stacked_columns
 from api.console.host import read_out_text
+from api.console.pages.providers import light_reasons
 from api.console.queue import QueueFilters, QueueItem
-from api.console.router import light_reasons
+from api.providers import service as provider_rules
 from api.providers.schemas import ProviderStanding, TrafficLight
 from common.livestream import group_by_answer, split_batch
-from tests.api.conftest import ADMIN_PASSWORD
-from tests.api.test_cases import CASE
-from tests.api.test_dispatch import book, provider, serve, worker
-
-__all__ = ["provider", "worker"]  # fixtures used below
-
-
-def log_in(client: TestClient, username: str = "admin", password: str = ADMIN_PASSWORD) -> int:
-    response = client.post(
-        "/console/login",
-        data={"username": username, "password": password},
-        follow_redirects=False,
-    )
-    return response.status_code
+from tests.api.support import CASE, book, console_login, serve
 
 
 def test_pages_need_a_staff_login(client: TestClient, staff_headers: dict[str, str]) -> None:
     assert client.get("/console/", follow_redirects=False).headers["location"] == "/console/login"
-    assert log_in(client, password="wrong password") == 401
+    assert console_login(client, password="wrong password") == 401
     provider = client.post("/api/v1/providers", json={"name": "安心家政"}, headers=staff_headers)
     worker = {"username": "li", "password": "password-1", "role": "provider_worker"}
     created = client.post(
@@ -40,9 +29,9 @@ def test_pages_need_a_staff_login(client: TestClient, staff_headers: dict[str, s
         headers=staff_headers,
     )
     assert created.status_code == 201, created.text
-    assert log_in(client, "li", "password-1") == 403
+    assert console_login(client, "li", "password-1") == 403
     assert client.get("/console/", follow_redirects=False).status_code == 303
-    assert log_in(client) == 303
+    assert console_login(client) == 303
     page = client.get("/console/")
     assert page.status_code == 200 and "待办队列" in page.text
 
@@ -51,7 +40,7 @@ def test_case_form_moves_the_case_and_refuses_a_rejection_without_reason(
     client: TestClient, channel_headers: dict[str, str], staff_headers: dict[str, str]
 ) -> None:
     client.post("/api/v1/cases", json=CASE, headers=channel_headers)
-    log_in(client)
+    console_login(client)
     refused = client.post("/console/cases/A000001/transition", data={"to_status": "rejected"})
     assert refused.status_code == 422 and "必须填写原因" in refused.text
     skipped = client.post("/console/cases/A000001/transition", data={"to_status": "paid"})
@@ -165,7 +154,7 @@ def test_case_page_tells_the_household_timeline_in_chinese(
         },
         headers=channel_headers,
     )
-    log_in(client)
+    console_login(client)
     page = client.get("/console/cases/A000001").text
     timeline = page[page.index('<ol class="timeline">') :]
     for chinese in (
@@ -215,7 +204,7 @@ def test_every_page_renders_for_a_logged_in_worker(
     client: TestClient, channel_headers: dict[str, str], provider: dict[str, Any]
 ) -> None:
     client.post("/api/v1/cases", json=CASE, headers=channel_headers)
-    log_in(client)
+    console_login(client)
     for path in (
         "/",
         "/cases/A000001",
@@ -234,7 +223,7 @@ def test_every_page_renders_for_a_logged_in_worker(
 def test_host_follow_up_reports_each_flagged_question_once(
     client: TestClient, staff_headers: dict[str, str]
 ) -> None:
-    log_in(client)
+    console_login(client)
     batch = {
         "session_id": "0a1b2c3d",
         "title": "第12场",
@@ -257,5 +246,67 @@ def test_host_follow_up_reports_each_flagged_question_once(
     assert "联系方式 13800138000" in by_sender["host-0a1b2c3d-1"]["text"]
     assert "未留联系方式" in by_sender["host-0a1b2c3d-2"]["text"]
     assert by_sender["host-0a1b2c3d-1"]["channel"] == "livestream"
+    assert all(report["needs_home_visit"] for report in reports)
     exported = client.post("/console/host/export", data=batch)
     assert exported.text.startswith("第12场：本场共2个提问")
+
+
+def test_host_console_files_the_same_report_as_the_livestream_api(
+    client: TestClient, channel_headers: dict[str, str], staff_headers: dict[str, str]
+) -> None:
+    """One wording for both fronts: the console's report equals the one Telegram files."""
+    console_login(client)
+    batch = {
+        "session_id": "0a1b2c3d",
+        "title": "第12场",
+        "text": ["家里老人没人照顾", "股票能买吗"],
+        "viewer": ["张阿姨", ""],
+        "contact": ["13800138000", ""],
+        "answer": ["可以申请居家养老上门服务", ""],
+        "understood": ["1", "0"],
+        "follow_up": ["0", "1"],
+    }
+    page = client.post("/console/host/follow-up", data=batch)
+    assert page.status_code == 200 and "N000001" in page.text and "N000002" in page.text
+    follow_ups = [
+        {
+            "sender_id": f"host-0a1b2c3d-{n + 1}",
+            "question": batch["text"][n],
+            "answer": batch["answer"][n],
+            "viewer": batch["viewer"][n] or None,
+            "contact": batch["contact"][n] or None,
+            "session_title": "第12场",
+        }
+        for n in range(2)
+    ]
+    via_api = client.post(
+        "/api/v1/need-reports/livestream", json=follow_ups, headers=channel_headers
+    )
+    assert via_api.status_code == 201, via_api.text
+    fields = ("channel", "sender_id", "text", "needs_home_visit", "urgent", "source_detail")
+    reports = client.get("/api/v1/need-reports", headers=staff_headers).json()
+    by_number = {report["number"]: report for report in reports}
+    for console_number, api_number in (("N000001", "N000003"), ("N000002", "N000004")):
+        from_console, from_api = by_number[console_number], by_number[api_number]
+        assert {f: from_console[f] for f in fields} == {f: from_api[f] for f in fields}
+        assert from_console["needs_home_visit"] is True
+    assert by_number["N000002"]["text"].endswith("助手回答：（未回答）")
+
+
+def test_provider_board_applies_the_thresholds_of_the_providers_service(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    standing = ProviderStanding(
+        light=TrafficLight.yellow,
+        reasons=[],
+        window_days=90,
+        ratings=3,
+        average_rating=3.5,
+        complaints=1,
+    )
+    monkeypatch.setattr(provider_rules, "RED_COMPLAINTS", 1)
+    monkeypatch.setattr(provider_rules, "YELLOW_AVERAGE", 3.5)
+    assert light_reasons(standing) == ["近90天投诉1次（1次起为红灯）"]
+    monkeypatch.setattr(provider_rules, "RED_COMPLAINTS", 3)
+    monkeypatch.setattr(provider_rules, "YELLOW_COMPLAINTS", 2)
+    assert light_reasons(standing) == ["近90天投诉1次、评分3次，平均3.5分"]

@@ -2,56 +2,15 @@
 
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from tests.api.conftest import create_account
-from tests.api.test_bookings import booking
-
-
-@pytest.fixture
-def provider(client: TestClient, staff_headers: dict[str, str]) -> dict[str, Any]:
-    response = client.post(
-        "/api/v1/providers",
-        json={"name": "幸福家政", "phone": "13600001111", "service_codes": ["zhujie", "zhucan"]},
-        headers=staff_headers,
-    )
-    assert response.status_code == 201, response.text
-    body: dict[str, Any] = response.json()
-    return body
-
-
-@pytest.fixture
-def worker(
-    client: TestClient, staff_headers: dict[str, str], provider: dict[str, Any]
-) -> dict[str, str]:
-    return create_account(client, staff_headers, "w-zhang", "provider_worker", provider["id"])
-
-
-def book(client: TestClient, headers: dict[str, str], **overrides: object) -> str:
-    response = client.post("/api/v1/bookings", json=booking(**overrides), headers=headers)
-    assert response.status_code == 201, response.text
-    number: str = response.json()["number"]
-    return number
-
-
-def serve(
-    client: TestClient,
-    number: str,
-    staff: dict[str, str],
-    worker: dict[str, str],
-    provider_id: int,
-) -> None:
-    """Dispatch, accept, check in and check out a booking."""
-    steps: list[tuple[str, dict[str, Any], dict[str, str]]] = [
-        ("dispatch", {"provider_id": provider_id, "worker": "w-zhang"}, staff),
-        ("accept", {}, worker),
-        ("check-in", {"photo_url": "https://photos.example/in.jpg"}, worker),
-        ("check-out", {"report": "打扫了厨房和卫生间"}, worker),
-    ]
-    for step, body, headers in steps:
-        response = client.post(f"/api/v1/bookings/{number}/{step}", json=body, headers=headers)
-        assert response.status_code == 200, (step, response.text)
+from api.auth.models import StaffUser
+from api.bookings.service import eligible_workers
+from api.feedback.models import Feedback
+from api.providers.models import Provider
+from tests.api.support import book, console_login, create_account, serve
 
 
 def test_full_dispatch_lifecycle(
@@ -331,3 +290,76 @@ def test_callback_rating_counts_and_unreached_callbacks_carry_no_rating(
     assert good.status_code == 200
     assert client.get(f"/api/v1/bookings/{number}", headers=staff_headers).json()["rating"] == 4
     assert light(client, staff_headers, provider["id"])["ratings"] == 1
+
+
+def test_console_offers_exactly_the_workers_dispatch_accepts(
+    client: TestClient,
+    db_session: Session,
+    channel_headers: dict[str, str],
+    staff_headers: dict[str, str],
+    worker: dict[str, str],
+    provider: dict[str, Any],
+) -> None:
+    """eligible_workers and dispatch apply one rule: active workers of active providers that
+    offer the service (an empty list offers all) and are not on red."""
+
+    def new_provider(name: str, codes: list[str], *usernames: str) -> int:
+        created = client.post(
+            "/api/v1/providers", json={"name": name, "service_codes": codes}, headers=staff_headers
+        )
+        assert created.status_code == 201, created.text
+        provider_id: int = created.json()["id"]
+        for username in usernames:
+            create_account(client, staff_headers, username, "provider_worker", provider_id)
+        return provider_id
+
+    everything = new_provider("全能服务社", [], "w-all")
+    canteen = new_provider("助餐点", ["zhucan"], "w-meal", "w-gone")
+    warned = new_provider("红灯家政", ["zhujie"], "w-red")
+    closed = new_provider("停业家政", ["zhujie"], "w-closed")
+    db_session.get_one(Provider, closed).is_active = False
+    db_session.scalars(
+        select(StaffUser).where(StaffUser.username == "w-gone")
+    ).one().is_active = False
+    db_session.add_all(
+        Feedback(channel="voice", provider_id=warned, is_complaint=True) for _ in range(3)
+    )
+    db_session.commit()
+
+    eligible = eligible_workers(db_session, service_codes={"zhujie", "zhucan"})
+    db_session.rollback()
+    offered = {
+        code: [(choice.provider_id, choice.username) for choice in choices]
+        for code, choices in eligible.items()
+    }
+    assert offered == {
+        "zhujie": [(everything, "w-all"), (provider["id"], "w-zhang")],
+        "zhucan": [(everything, "w-all"), (canteen, "w-meal"), (provider["id"], "w-zhang")],
+    }
+    assert {choice.light for choices in eligible.values() for choice in choices} == {"green"}
+
+    candidates = [
+        (provider["id"], "w-zhang"),
+        (everything, "w-all"),
+        (canteen, "w-meal"),
+        (canteen, "w-gone"),
+        (warned, "w-red"),
+        (closed, "w-closed"),
+    ]
+    for code in ("zhujie", "zhucan"):
+        number = book(client, channel_headers, service=code)
+        for pid, username in candidates:
+            dispatched = client.post(
+                f"/api/v1/bookings/{number}/dispatch",
+                json={"provider_id": pid, "worker": username},
+                headers=staff_headers,
+            )
+            assert (dispatched.status_code == 200) == ((pid, username) in offered[code]), (
+                code,
+                username,
+                dispatched.text,
+            )
+    book(client, channel_headers, service="zhujie")  # waiting: the page offers its workers
+    console_login(client)
+    page = client.get("/console/bookings").text
+    assert "全能服务社 · w-all（绿灯）" in page and "w-red" not in page and "w-gone" not in page

@@ -4,9 +4,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from tests.api.conftest import create_account
-from tests.api.test_bookings import booking
-from tests.api.test_dispatch import serve
+from tests.api.support import booking, create_account, serve
 
 
 def test_household_timeline_has_everything_in_time_order(

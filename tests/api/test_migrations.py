@@ -9,7 +9,7 @@ from sqlalchemy import create_engine, inspect, make_url, text
 
 from api.db import downgrade, upgrade
 from api.models import Base
-from tests.api.conftest import BACKENDS, POSTGRES_URL, _postgres_execute
+from tests.api.support import BACKENDS, POSTGRES_URL, postgres_execute
 
 
 @pytest.fixture(params=BACKENDS)
@@ -20,9 +20,9 @@ def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[s
     if not POSTGRES_URL:
         pytest.skip("LINLI_TEST_POSTGRES_URL not set: PostgreSQL tests skipped")
     name = f"linli_migrations_{tmp_path.name[-8:].replace('-', '_')}"
-    _postgres_execute(f'CREATE DATABASE "{name}"')
+    postgres_execute(f'CREATE DATABASE "{name}"')
     yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-    _postgres_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    postgres_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def tables(url: str) -> set[str]:

@@ -1,4 +1,10 @@
 from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from api.need_reports.models import NeedReport
+from api.need_reports.schemas import LivestreamFollowUp
+from api.need_reports.service import file_livestream_follow_ups
 
 REPORT = {
     "channel": "livestream",
@@ -90,3 +96,70 @@ def test_blank_idempotency_key_is_no_key_and_a_real_one_dedupes(
         assert response.status_code == 201, response.text
     queue = client.get("/api/v1/need-reports", headers=staff_headers).json()
     assert len(queue) == 3
+
+
+FOLLOW_UP = {
+    "sender_id": "tg-host-7",
+    "question": "家里老人没人照顾怎么办",
+    "answer": "可以申请居家养老上门服务",
+    "viewer": "张阿姨",
+    "contact": "13800138000",
+    "session_title": "小红船直播 第12场",
+}
+
+
+def test_livestream_follow_ups_become_home_visit_reports_worded_by_the_backend(
+    client: TestClient, channel_headers: dict[str, str], staff_headers: dict[str, str]
+) -> None:
+    anonymous = {**FOLLOW_UP, "sender_id": "tg-host-8", "viewer": None, "contact": None}
+    created = client.post(
+        "/api/v1/need-reports/livestream",
+        json=[FOLLOW_UP, {**anonymous, "answer": ""}],
+        headers=channel_headers,
+    )
+    assert created.status_code == 201, created.text
+    named, unnamed = created.json()
+    assert [named["number"], unnamed["number"]] == ["N000001", "N000002"]
+    assert named["text"] == (
+        "直播观众张阿姨，联系方式 13800138000。提问：家里老人没人照顾怎么办\n"
+        "助手回答：可以申请居家养老上门服务"
+    )
+    assert unnamed["text"] == (
+        "直播观众观众，未留联系方式。提问：家里老人没人照顾怎么办\n助手回答：（未回答）"
+    )
+    for report in (named, unnamed):
+        assert report["channel"] == "livestream" and report["needs_home_visit"] is True
+        assert report["source_detail"] == "小红船直播 第12场" and report["status"] == "open"
+    assert [r["sender_id"] for r in created.json()] == ["tg-host-7", "tg-host-8"]
+    # Staff may file them too (the web host console is staff).
+    by_staff = client.post(
+        "/api/v1/need-reports/livestream", json=[FOLLOW_UP], headers=staff_headers
+    )
+    assert by_staff.status_code == 201 and by_staff.json()[0]["number"] == "N000003"
+
+
+def test_livestream_follow_ups_are_all_or_nothing_and_need_an_intake_caller(
+    client: TestClient,
+    channel_headers: dict[str, str],
+    staff_headers: dict[str, str],
+    worker: dict[str, str],
+) -> None:
+    url = "/api/v1/need-reports/livestream"
+    too_long = {**FOLLOW_UP, "question": "问" * 301}
+    for bad in ([FOLLOW_UP, too_long], [FOLLOW_UP, {**FOLLOW_UP, "viewer": "张" * 41}], []):
+        assert client.post(url, json=bad, headers=channel_headers).status_code == 422, bad
+    assert client.get("/api/v1/need-reports", headers=staff_headers).json() == []
+    assert client.post(url, json=[FOLLOW_UP]).status_code == 401
+    assert client.post(url, json=[FOLLOW_UP], headers=worker).status_code == 403
+    assert client.get("/api/v1/need-reports", headers=staff_headers).json() == []
+
+
+def test_service_files_a_home_visit_per_follow_up_and_none_for_none(db_session: Session) -> None:
+    assert file_livestream_follow_ups(db_session, items=[]) == []
+    reports = file_livestream_follow_ups(
+        db_session, items=[LivestreamFollowUp.model_validate(FOLLOW_UP)]
+    )
+    assert [(r.number, r.needs_home_visit, r.channel) for r in reports] == [
+        ("N000001", True, "livestream")
+    ]
+    assert db_session.scalar(select(func.count()).select_from(NeedReport)) == 1

@@ -5,8 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 from fastapi.testclient import TestClient
 
 from api.stats import week_start, weekly_counts
-from tests.api.test_bookings import booking
-from tests.api.test_cases import CASE
+from tests.api.support import CASE, booking
 
 
 def test_service_mix_counts_and_shares_each_service(
