@@ -99,18 +99,16 @@ class LinliRestInput(RestInput):
     def blueprint(self, on_new_message: Any) -> Blueprint:
         webhook = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
 
-        @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
 
-        @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
             body = request.json if isinstance(request.json, dict) else {}
             sender_id = str(body.get("sender") or "default")
             raw = body.get("message")
             text, cut = capped(raw if isinstance(raw, str) else None)
             metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else None
-            agent = getattr(request.app.ctx, "agent", None)
+            agent: Any = getattr(request.app.ctx, "agent", None)
             collector = CollectingOutputChannel()
 
             async def turn(words: str) -> None:
@@ -139,4 +137,6 @@ class LinliRestInput(RestInput):
                     collector.messages.append({"text": SECOND_NEED_LATER.format(need=needs[1])})
             return response.json(with_reply_guarantees(collector.messages, cut))
 
+        webhook.add_route(health, "/", methods=["GET"])
+        webhook.add_route(receive, "/webhook", methods=["POST"])
         return webhook

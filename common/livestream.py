@@ -10,6 +10,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from common.personal_numbers import MOBILE_IN_TEXT, half_width_digits, mainland_mobile
 from common.rasa_client import RasaClient
 
 # "1." "2、" "(3)" "③" "- " "• " at the start of a line: list markers, not part of the question.
@@ -21,9 +22,7 @@ _VIEWER_PREFIX = re.compile(
 )
 _NOT_NAMES = {"请问", "问", "问题", "提问", "咨询", "留言", "弹幕", "观众"}
 # A mobile number, with the words that introduce it ("电话138…"): they are not the question.
-_PHONE = re.compile(
-    r"(?:(?:电话|手机号?|联系方式|号码)[:：是]?\s*)?(?<!\d)(1[3-9]\d(?:[\s-]?\d){8})(?!\d)"
-)
+_PHONE = re.compile(rf"(?:(?:电话|手机号?|联系方式|号码)[:：是]?\s*)?({MOBILE_IN_TEXT.pattern})")
 _NOT_TEXT = re.compile(r"[\W_]+", re.UNICODE)
 MAX_QUESTIONS = 50  # one batch; a longer paste is more likely a mistake than 50 viewers
 MAX_QUESTION_CHARS = 300
@@ -66,8 +65,8 @@ def parse_line(line: str) -> ViewerQuestion | None:
         if name not in _NOT_NAMES:
             viewer, rest = name, rest[match.end() :]
     contact = None
-    if phone := _PHONE.search(rest):
-        contact = re.sub(r"\D", "", phone.group(1))
+    if phone := _PHONE.search(half_width_digits(rest)):
+        contact = mainland_mobile(phone.group(1))
         rest = (rest[: phone.start()] + rest[phone.end() :]).strip(" ，,;；")
     rest = rest.strip()[:MAX_QUESTION_CHARS]
     if not normalise(rest):

@@ -7,24 +7,38 @@ channels all use it. Encryption at rest stays with the backend (`api/id_numbers.
 
 import re
 
+# Digits as typed with a Chinese input method: full width.
+_FULL_WIDTH_DIGITS = {chr(ord("０") + n): str(n) for n in range(10)}
 # Digits as they are spoken or typed: Chinese numerals, 幺/洞/拐/勾 on the phone, full width.
 _SPOKEN_DIGITS = str.maketrans(
     {
         "零": "0", "〇": "0", "洞": "0", "一": "1", "幺": "1", "二": "2", "两": "2",
         "三": "3", "四": "4", "五": "5", "六": "6", "七": "7", "拐": "7", "八": "8",
         "九": "9", "勾": "9", "叉": "X", "x": "X", "ｘ": "X", "Ｘ": "X",
-        "０": "0", "１": "1", "２": "2", "３": "3", "４": "4",
-        "５": "5", "６": "6", "７": "7", "８": "8", "９": "9",
+        **_FULL_WIDTH_DIGITS,
     }
 )  # fmt: skip
+_FULL_WIDTH_TRANSLATION = str.maketrans(_FULL_WIDTH_DIGITS)
 # What people put between digit groups: spaces, hyphens, dots, brackets, a leading plus.
 _SEPARATORS = re.compile(r"[\s\-—_.,，。、()（）+]")
 
-MOBILE = re.compile(r"1[3-9]\d{9}")  # mainland mobile: 11 digits, 13x–19x
-_LANDLINE = re.compile(r"0\d{9,11}|\d{7,8}")  # area code + number, or a local number
-_PHONE_FIELD = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}\d{7,8}|\d{7,8})$")
+# The one definition of each kind of number. Only 0-9 are digits: other scripts' digits make
+# no number here, and full-width ones are translated before these patterns see them.
+_MOBILE_START = "1[3-9]"  # mainland mobile: 11 digits, 13x–19x
+_AREA_CODE = "0[0-9]{2,3}"
+_LOCAL_NUMBER = "[0-9]{7,8}"
+MOBILE = re.compile(f"{_MOBILE_START}[0-9]{{9}}")
+_LANDLINE = re.compile(f"{_AREA_CODE}{_LOCAL_NUMBER}|{_LOCAL_NUMBER}")
+_PHONE_FIELD = re.compile(f"({MOBILE.pattern}|{_AREA_CODE}{_LOCAL_NUMBER}|{_LOCAL_NUMBER})")
+# As numbers are written in running text (bot replies, a host's pasted questions): a mobile
+# number whose digits may be grouped by spaces or hyphens ("138 0013 8000"), and a landline
+# number with its area code set apart ("025-84561234"); never part of a longer run of digits.
+MOBILE_IN_TEXT = re.compile(rf"(?<![0-9]){_MOBILE_START}[0-9](?:[\s\-]?[0-9]){{8}}(?![0-9])")
+LANDLINE_IN_TEXT = re.compile(
+    rf"(?<![0-9])(?P<area>{_AREA_CODE})[\s\-](?P<number>{_LOCAL_NUMBER})(?![0-9])"
+)
 
-ID_NUMBER = re.compile(r"\d{17}[\dX]")
+ID_NUMBER = re.compile("[0-9]{17}[0-9X]")
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK_CHARACTERS = "10X98765432"
 
@@ -32,6 +46,12 @@ _ID_CHECK_CHARACTERS = "10X98765432"
 def spoken_digits(text: str) -> str:
     """`text` with spoken and full-width digits as ASCII digits (and x as X)."""
     return text.translate(_SPOKEN_DIGITS)
+
+
+def half_width_digits(text: str) -> str:
+    """`text` with full-width digits as ASCII digits, nothing else changed (not even its
+    length: positions in one are positions in the other)."""
+    return text.translate(_FULL_WIDTH_TRANSLATION)
 
 
 def compact_digits(text: str) -> str:
@@ -65,7 +85,12 @@ def extract_phone(text: str) -> str | None:
 def mainland_mobile(text: str) -> str | None:
     """The mainland mobile number that `text` is (a shared contact: "+86 138 0013 8000"), or
     None when it is anything else."""
-    digits = re.sub(r"\D", "", spoken_digits(text))
+    plain = spoken_digits(text).strip()
+    if plain.startswith(("+", "00")) and not plain.lstrip("+0").startswith("86"):
+        return None  # another country's number: +1 415 …
+    digits = re.sub(r"[^0-9]", "", plain)
+    if digits.startswith("0086") and len(digits) == 15:
+        digits = digits[2:]
     if digits.startswith("86") and len(digits) == 13:
         digits = digits[2:]
     return digits if MOBILE.fullmatch(digits) else None
@@ -73,11 +98,11 @@ def mainland_mobile(text: str) -> str | None:
 
 def normalise_phone_field(value: str) -> str | None:
     """A phone number given in a form field (mobile or landline), digits only; None when it
-    is not one."""
-    digits = re.sub(r"[\s\-()（）+]", "", value)
+    is not one. Full-width digits count as digits."""
+    digits = re.sub(r"[\s\-()（）+]", "", half_width_digits(value))
     if digits.startswith("86") and len(digits) == 13:
         digits = digits[2:]
-    return digits if _PHONE_FIELD.match(digits) else None
+    return digits if _PHONE_FIELD.fullmatch(digits) else None
 
 
 def id_check_character(first_17_digits: str) -> str:

@@ -12,10 +12,6 @@ FRAME_MS = 20
 FRAME_BYTES = SAMPLE_RATE * FRAME_MS // 1000 * 2
 
 
-def duration_s(pcm: bytes) -> float:
-    return len(pcm) / (SAMPLE_RATE * 2)
-
-
 def silence(seconds: float) -> bytes:
     return bytes(int(seconds * SAMPLE_RATE) * 2)
 

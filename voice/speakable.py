@@ -6,6 +6,8 @@ import re
 
 import cn2an
 
+from common.personal_numbers import LANDLINE_IN_TEXT, MOBILE_IN_TEXT
+
 # Read digit by digit, as Chinese speakers read phone and case numbers (1 is 幺).
 _DIGIT_NAMES = str.maketrans("0123456789", "零幺二三四五六七八九")
 # How Mandarin speakers name the Latin letters in case numbers (A000012, B000034, H000056).
@@ -17,9 +19,6 @@ _LETTER_NAMES = {
 }  # fmt: skip
 
 _NOTE = re.compile(r"[（(]([^（）()]*)[）)]")
-_PHONE = re.compile(
-    r"(?<!\d)(1[3-9]\d)[\s-]?(\d{4})[\s-]?(\d{4})(?!\d)|(?<!\d)(0\d{2,3})[\s-](\d{7,8})(?!\d)"
-)
 _CASE_NUMBER = re.compile(r"(?<![A-Za-z])([A-Z])[\s-]?(\d{4,})")
 _YEAR = re.compile(r"(?<!\d)(\d{4})(?=\s*年)")
 # Quantities keep their place value ("100元" is 一百元); other long numbers are codes.
@@ -43,14 +42,20 @@ def _shorten_note(match: re.Match[str]) -> str:
     return f"，{note}，"
 
 
-def _phone(match: re.Match[str]) -> str:
-    groups = [group for group in match.groups() if group]
-    return "，".join(digits(group) for group in groups) + "，"
+def _mobile(match: re.Match[str]) -> str:
+    # Said in the groups people write it in, with a pause after each: 138，0013，8000，
+    number = re.sub(r"[^0-9]", "", match.group())
+    return "".join(f"{digits(group)}，" for group in (number[:3], number[3:7], number[7:]))
+
+
+def _landline(match: re.Match[str]) -> str:
+    return f"{digits(match.group('area'))}，{digits(match.group('number'))}，"
 
 
 def speakable(text: str) -> str:
     text = _NOTE.sub(_shorten_note, text)
-    text = _PHONE.sub(_phone, text)
+    text = MOBILE_IN_TEXT.sub(_mobile, text)
+    text = LANDLINE_IN_TEXT.sub(_landline, text)
     text = _CASE_NUMBER.sub(lambda m: f"{_LETTER_NAMES[m.group(1)]}，{digits(m.group(2))}，", text)
     text = _YEAR.sub(lambda m: digits(m.group(1)).replace("幺", "一"), text)
     text = _LONG_NUMBER.sub(lambda m: digits(m.group(1)), text)

@@ -26,7 +26,7 @@ def _to_simplified() -> OpenCC:
 
 def normalize(text: str) -> str:
     """Simplified characters, half-width forms (NFKC folds １２３ and ＡＢＣ), lower case."""
-    return _to_simplified().convert(unicodedata.normalize("NFKC", text)).lower()
+    return str(_to_simplified().convert(unicodedata.normalize("NFKC", text))).lower()
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)

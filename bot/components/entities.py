@@ -8,10 +8,9 @@ mean ("我不是要低保，是问临时救助").
 """
 
 import json
-import re
+from collections import Counter
 from typing import Any
 
-from pypinyin import lazy_pinyin
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -22,6 +21,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.components.chinese_text import normalize
+from common.pinyin_names import PinyinNames
 
 CANONICAL_VALUES: dict[str, frozenset[str]] = {
     "policy": frozenset({
@@ -39,14 +39,10 @@ _KIND_OF_VALUE = {value: kind for kind, values in CANONICAL_VALUES.items() for v
 LEXICON_FILE = "lexicon.json"
 
 
-def _syllables(text: str) -> list[str]:
-    """One toneless pinyin syllable per character (the character itself when not Chinese)."""
-    return [lazy_pinyin(character)[0] for character in text]
-
-
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=True)
 class PinyinLexiconExtractor(GraphComponent, EntityExtractorMixin):
-    """Finds policy and service names, as written or as they sound, from the synonym lists."""
+    """Finds policy and service names, as written or as they sound, from the synonym lists
+    (`common.pinyin_names` owns the rule)."""
 
     def __init__(
         self,
@@ -56,21 +52,9 @@ class PinyinLexiconExtractor(GraphComponent, EntityExtractorMixin):
     ) -> None:
         self._model_storage = model_storage
         self._resource = resource
-        self._build_index(lexicon or {})
-
-    def _build_index(self, lexicon: dict[str, list[str]]) -> None:
-        """`lexicon` maps a written form to its (entity, canonical value)."""
-        self._lexicon = lexicon
-        # Several written forms can share a sound (低保, 地保, 底保): keep them all.
-        self._by_sound: dict[tuple[str, ...], list[tuple[str, str, str]]] = {}
-        self._latin: list[tuple[re.Pattern[str], str, str]] = []
-        for form, (kind, value) in lexicon.items():
-            if form.isascii():  # typed pinyin such as "dibao": matched as a whole word
-                pattern = re.compile(rf"(?<![a-z]){re.escape(form)}(?![a-z])")
-                self._latin.append((pattern, kind, value))
-            elif len(form) >= 2:  # one character ("饭") sounds like too many other words
-                self._by_sound.setdefault(tuple(_syllables(form)), []).append((form, kind, value))
-        self._max_length = max((len(key) for key in self._by_sound), default=0)
+        # `lexicon` maps a written form to its [entity, canonical value], in listing order.
+        self._lexicon = lexicon or {}
+        self._names = PinyinNames((form, value) for form, (_, value) in self._lexicon.items())
 
     @classmethod
     def create(
@@ -83,6 +67,7 @@ class PinyinLexiconExtractor(GraphComponent, EntityExtractorMixin):
         return cls(model_storage, resource)
 
     def train(self, training_data: TrainingData) -> Resource:
+        # Rasa read the synonym lists (nlu_data/synonyms.yml) into `entity_synonyms`.
         lexicon = {
             normalize(form): [_KIND_OF_VALUE[value], value]
             for form, value in training_data.entity_synonyms.items()
@@ -106,56 +91,32 @@ class PinyinLexiconExtractor(GraphComponent, EntityExtractorMixin):
         return cls(model_storage, resource, lexicon)
 
     def find(self, text: str) -> list[dict[str, Any]]:
-        found: list[dict[str, Any]] = []
-        taken: set[int] = set()
-
-        def add(start: int, end: int, kind: str, value: str) -> None:
-            found.append(
-                {"entity": kind, "value": value, "start": start, "end": end,
-                 "confidence_entity": 1.0, "extractor": self.__class__.__name__}
-            )  # fmt: skip
-            taken.update(range(start, end))
-
-        for pattern, kind, value in self._latin:
-            for match in pattern.finditer(text):
-                if not taken & set(range(*match.span())):
-                    add(*match.span(), kind, value)
-        syllables = _syllables(text)
-        for length in range(self._max_length, 1, -1):  # longest names first
-            for start in range(len(text) - length + 1):
-                span = range(start, start + length)
-                if taken & set(span):
-                    continue
-                said = text[start : start + length]
-                for form, kind, value in self._by_sound.get(
-                    tuple(syllables[start : start + length]), []
-                ):
-                    if said == form or self._shares(said, form):
-                        add(start, start + length, kind, value)
-                        break
-        return found
-
-    @staticmethod
-    def _shares(said: str, form: str) -> bool:
-        # Same sound is not enough on its own: "立法" sounds like "理发". Ask for characters in
-        # common too: 社宝/社保, 五包/五保 share one; 残疾正/残疾证, 大病就住/大病救助 two.
-        shared = sum(a == b for a, b in zip(said, form, strict=True))
-        return shared >= (1 if len(form) == 2 else 2)
+        return [
+            {"entity": _KIND_OF_VALUE[found.name.value], "value": found.name.value,
+             "start": found.start, "end": found.end, "confidence_entity": 1.0,
+             "extractor": self.__class__.__name__}
+            for found in self._names.find(text)
+            if found.name.value in _KIND_OF_VALUE
+        ]  # fmt: skip
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
+            text = message.get(TEXT) or ""
             entities = list(message.get(ENTITIES) or [])
-            for candidate in self.find(message.get(TEXT) or ""):
-                span = set(range(candidate["start"], candidate["end"]))
-                # DIET already found a canonical name of this kind here: keep DIET's.
-                if any(
-                    e["entity"] == candidate["entity"]
-                    and e.get("value") in CANONICAL_VALUES[candidate["entity"]]
-                    and span & set(range(e["start"], e["end"]))
-                    for e in entities
+            # Where DIET already found a canonical name of a kind: DIET's is kept there. One
+            # flag per character and kind, so checking a candidate costs its own length.
+            canonical_at = {kind: bytearray(len(text) + 1) for kind in CANONICAL_VALUES}
+            for e in entities:
+                if (
+                    e.get("entity") in CANONICAL_VALUES
+                    and e.get("value") in CANONICAL_VALUES[e["entity"]]
                 ):
-                    continue
-                entities.append(candidate)
+                    start, end = max(0, e["start"]), min(len(text), e["end"])
+                    canonical_at[e["entity"]][start:end] = b"\x01" * max(0, end - start)
+            for candidate in self.find(text):
+                kind, start, end = candidate["entity"], candidate["start"], candidate["end"]
+                if 1 not in canonical_at[kind][start:end]:
+                    entities.append(candidate)
             message.set(ENTITIES, entities, add_to_output=True)
         return messages
 
@@ -196,12 +157,13 @@ class EntityCleaner(GraphComponent):
             elif value in CANONICAL_VALUES[kind] and (kind, value) not in seen:
                 seen.add((kind, value))
                 canonical.append(entity)
+        of_kind = Counter(entity["entity"] for entity in canonical)
         return [
             entity
             for entity in canonical
             if not (
                 entity["entity"] in CANONICAL_VALUES
-                and sum(e["entity"] == entity["entity"] for e in canonical) > 1
+                and of_kind[entity["entity"]] > 1
                 and self._negated(text, entity["start"])
             )
         ]

@@ -1,15 +1,15 @@
 """The project's own Rasa NLU components, on real rasa Message objects."""
 
-from pathlib import Path
+import time
 from typing import Any
 
-import yaml
+import pytest
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.components.chinese_text import ChineseTextNormalizer, normalize
 from bot.components.entities import CANONICAL_VALUES, EntityCleaner, PinyinLexiconExtractor
-from testsupport.servers import PROJECT_ROOT
+from common.pinyin_names import read_synonyms, sounds_like
 
 
 def test_normaliser_folds_traditional_full_width_and_case() -> None:
@@ -75,16 +75,9 @@ def test_cleaner_keeps_canonical_values_once() -> None:
 
 
 def synonym_lexicon() -> dict[str, list[str]]:
-    data = yaml.safe_load(Path(PROJECT_ROOT / "nlu_data" / "synonyms.yml").read_text())
+    """What `PinyinLexiconExtractor.train` stores, from the synonym lists Rasa trains on."""
     kinds = {value: kind for kind, values in CANONICAL_VALUES.items() for value in values}
-    lexicon = {}
-    for block in data["nlu"]:
-        value = block["synonym"]
-        for line in block["examples"].splitlines():
-            form = line.strip().removeprefix("- ").strip()
-            if form:
-                lexicon[normalize(form)] = [kinds[value], value]
-    return lexicon
+    return {normalize(form): [kinds[value], value] for form, value in read_synonyms()}
 
 
 def test_synonym_values_are_the_canonical_values() -> None:
@@ -108,3 +101,44 @@ def test_lexicon_does_not_invent_names() -> None:
     assert found_by_sound("我想问问立法的事") == []  # sounds like 理发, shares no character
     assert found_by_sound("反正我也不懂理财") == []  # 饭 is one character: not matched by sound
     assert found_by_sound("帮我写个作文") == []
+
+
+@pytest.mark.parametrize(
+    ("said", "name", "alike"),
+    [
+        ("社宝", "社保", True),  # a character in common, same sound and tones
+        ("名天", "明天", True),
+        ("立法", "理发", False),  # same toneless sound, no character in common
+        ("卖菜", "买菜", False),  # a character in common, another tone: another word
+        ("主餐", "助餐", False),
+        ("残疾正", "残疾证", True),
+        ("高林津贴", "高龄津贴", True),  # ling/lin folded in long names
+        ("高林金铁", "高龄津贴", False),  # one character in common is too few for four
+        ("饭", "饭", False),  # one character: never by sound
+    ],
+)
+def test_the_one_sound_alike_rule(said: str, name: str, alike: bool) -> None:
+    assert sounds_like(said, name) is alike
+
+
+def test_nlu_cost_grows_linearly_with_the_message() -> None:
+    """A pasted 20,000-character message is handled in well under a second (the components
+    once compared every name with every other, and a 100 KB message took over a minute)."""
+    sentence = "我想问一下地保和临时就住，还有社宝，不是要助浴，帮我约个上门里发。"
+    text = (sentence * (20_000 // len(sentence) + 1))[:20_000]
+    # DIET's own findings, one per sentence: kept where they are, the lexicon's elsewhere.
+    diet = [
+        {"entity": "policy", "value": "dibao", "start": start, "end": start + 2}
+        for start in range(sentence.index("地保"), len(text) - 2, len(sentence))
+    ]
+    started = time.perf_counter()
+    message = Message(data={"text": text, "entities": diet})
+    PinyinLexiconExtractor(None, None, synonym_lexicon()).process([message])  # type: ignore[arg-type]
+    EntityCleaner().process([message])
+    ChineseTextNormalizer().process([Message(data={"text": text})])
+    elapsed = time.perf_counter() - started
+    assert elapsed < 0.5, f"{elapsed:.2f} s for 20,000 characters"
+    # Once each; 助浴 is said not to be meant.
+    assert [e["value"] for e in message.get("entities")] == [
+        "dibao", "linshi_jiuzhu", "shebao", "lifa"
+    ]  # fmt: skip

@@ -5,7 +5,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterator
 
-from tests.voice.conftest import hotline, offline_settings
+from tests.voice.support import hotline, offline_settings
 from voice.audio import FRAME_MS, frames, read_audio_file, silence
 from voice.services import VoiceServices
 from voice.session import CallSession

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.voice.conftest import hotline, stack_settings
+from tests.voice.support import hotline, stack_settings
 from testsupport.servers import Stack
 from voice.audio import SAMPLE_RATE
 from voice.services import VoiceServices

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from tests.voice.conftest import (
+from tests.voice.support import (
     CLIPS,
     character_error_rate,
     hotline,

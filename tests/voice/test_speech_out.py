@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.voice.conftest import character_error_rate, collect, hotline, offline_settings
 from tests.voice.edge_standin import edge_standin, mp3_of
+from tests.voice.support import character_error_rate, collect, hotline, offline_settings
 from testsupport.servers import free_port
 from voice.prompts import GREETING, fixed_responses
 from voice.speakable import clauses, speakable

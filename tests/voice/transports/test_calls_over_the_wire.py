@@ -14,8 +14,16 @@ import httpx
 import pytest
 from faster_whisper import WhisperModel
 
-from tests.voice.conftest import hotline
-from tests.voice.transports.conftest import VoiceServer, call_record, similar, transcribe
+from tests.voice.support import hotline
+from tests.voice.transports.support import (
+    VoiceServer,
+    bot_has_spoken,
+    call_record,
+    line_closed,
+    similar,
+    transcribe,
+    watched,
+)
 from testsupport.callers import AudioSocketCaller, WebSocketCaller
 from voice import prompts
 from voice.audio import read_audio_file
@@ -37,13 +45,13 @@ def run(work: Callable[[], Awaitable[T]]) -> T:
 def test_audiosocket_call_answers_in_speech_and_is_recorded(
     voice_server: VoiceServer, staff: httpx.Client, whisper: WhisperModel
 ) -> None:
-    caller = AudioSocketCaller()
+    caller = watched(AudioSocketCaller())
 
     async def call() -> bytes:
         await caller.connect(voice_server.host, voice_server.audiosocket_port)
         caller.start_sending()
-        assert await caller.wait_for_audio(), "no greeting"
-        await asyncio.sleep(1.0)  # let the greeting play a while, then talk over it
+        # Let the greeting play a second (it streams at real time), then talk over it.
+        assert await bot_has_spoken(caller, seconds=1.0), "no greeting"
         await caller.say(read_audio_file(hotline("d02")))
         reply = await caller.wait_for_reply(after=caller.speech_ended_at)
         assert reply is not None, "no answer to the caller's phrase"
@@ -65,14 +73,14 @@ def test_audiosocket_call_answers_in_speech_and_is_recorded(
 def test_audiosocket_key_0_transfers_to_the_dialplan_queue(
     voice_server: VoiceServer, staff: httpx.Client
 ) -> None:
-    caller = AudioSocketCaller()
+    caller = watched(AudioSocketCaller())
 
     async def call() -> None:
         await caller.connect(voice_server.host, voice_server.audiosocket_port)
         caller.start_sending()
-        await asyncio.sleep(0.5)
+        assert await bot_has_spoken(caller), "no greeting"  # the call is up
         await caller.press("0")
-        assert await caller.wait_for_hangup(timeout=40), "Linli never hung up to transfer"
+        assert await line_closed(caller, timeout=40), "Linli never hung up to transfer"
         await caller.close()
 
     run(call)
@@ -88,13 +96,12 @@ def test_audiosocket_key_0_transfers_to_the_dialplan_queue(
 def test_websocket_16k_call_barge_in_clears_queued_audio(
     voice_server: VoiceServer, staff: httpx.Client
 ) -> None:
-    caller = WebSocketCaller(wswire.StreamFormat("L16", 16_000))
+    caller = watched(WebSocketCaller(wswire.StreamFormat("L16", 16_000)))
 
     async def call() -> None:
         await caller.connect(voice_server.websocket_url)
         caller.start_sending()
-        assert await caller.wait_for_audio(), "no greeting"
-        await asyncio.sleep(1.0)
+        assert await bot_has_spoken(caller, seconds=1.0), "no greeting"  # then talk over it
         await caller.say(read_audio_file(hotline("d02")))
         reply = await caller.wait_for_reply(after=caller.speech_ended_at)
         assert reply is not None
@@ -112,14 +119,14 @@ def test_websocket_16k_call_barge_in_clears_queued_audio(
 def test_websocket_ulaw_call_transfers_when_asked_for_a_person(
     voice_server: VoiceServer, staff: httpx.Client
 ) -> None:
-    caller = WebSocketCaller(wswire.StreamFormat("PCMU", 8_000))
+    caller = watched(WebSocketCaller(wswire.StreamFormat("PCMU", 8_000)))
 
     async def call() -> None:
         await caller.connect(voice_server.websocket_url)
         caller.start_sending()
-        await asyncio.sleep(0.5)
+        assert await bot_has_spoken(caller), "no greeting"  # the call is up
         await caller.say(read_audio_file(hotline("d05")))  # 转人工
-        assert await caller.wait_for_hangup(timeout=40)
+        assert await line_closed(caller, timeout=40)
         await caller.close()
 
     run(call)
@@ -134,9 +141,11 @@ def test_bad_peers_are_dropped_and_recorded_while_a_good_call_goes_on(
 ) -> None:
     host, port, url = voice_server.host, voice_server.audiosocket_port, voice_server.websocket_url
     unrecorded_before = {c["call_id"] for c in staff.get("/calls", params={"limit": 500}).json()}
-    good = AudioSocketCaller()
-    oversized, truncated, slow = AudioSocketCaller(), AudioSocketCaller(), AudioSocketCaller()
-    ws_vanishing, ws_oversized, ws_unknown = WebSocketCaller(), WebSocketCaller(), WebSocketCaller()
+    good = watched(AudioSocketCaller())
+    oversized, truncated = watched(AudioSocketCaller()), AudioSocketCaller()
+    slow = AudioSocketCaller()
+    ws_vanishing, ws_oversized = watched(WebSocketCaller()), WebSocketCaller()
+    ws_unknown = watched(WebSocketCaller())
 
     async def raw(data: bytes) -> bytes:
         """Sends `data` on a fresh connection; what the server answers before closing."""
@@ -149,7 +158,8 @@ def test_bad_peers_are_dropped_and_recorded_while_a_good_call_goes_on(
     async def good_call() -> bool:
         await good.connect(host, port)
         good.start_sending()
-        await asyncio.sleep(1.5)
+        # Talks over its greeting while the bad peers come and go.
+        assert await bot_has_spoken(good, seconds=1.5), "no greeting"
         await good.say(read_audio_file(hotline("d02")))
         reply = await good.wait_for_reply(after=good.speech_ended_at)
         await good.hang_up()
@@ -159,7 +169,7 @@ def test_bad_peers_are_dropped_and_recorded_while_a_good_call_goes_on(
         await oversized.connect(host, port)
         await oversized.send_raw(aswire.encode_audio(bytes(320)))
         await oversized.send_raw(b"\x10\xfa\x00" + bytes(64_000))  # announces 64000 bytes
-        assert await oversized.wait_for_hangup(10)
+        assert await line_closed(oversized, 10)
 
     async def truncated_then_vanish() -> None:
         await truncated.connect(host, port)
@@ -184,7 +194,7 @@ def test_bad_peers_are_dropped_and_recorded_while_a_good_call_goes_on(
     async def websocket_peers() -> list[str]:
         await ws_vanishing.connect(url)
         ws_vanishing.start_sending()
-        await asyncio.sleep(1.0)
+        assert await bot_has_spoken(ws_vanishing), "no greeting"  # the call is up: vanish
         ws_vanishing.socket.transport.abort()  # type: ignore[union-attr]
         await ws_oversized.connect(url)
         await ws_oversized.socket.send(bytes(40_000))  # type: ignore[union-attr]
@@ -194,11 +204,11 @@ def test_bad_peers_are_dropped_and_recorded_while_a_good_call_goes_on(
         await ws_unknown.send_event("dtmf", digit="12")  # broken: ends the call
         errors = []
         for start in ['{"call_id": 5', "", '{"call_id": "x", "format": {"encoding": "opus"}}']:
-            caller = WebSocketCaller()
+            caller = watched(WebSocketCaller())
             await caller.connect(url, start=start)
-            await caller.wait_for_hangup(5)
+            await line_closed(caller, 5)
             errors += [str(e["message"]) for e in caller.heard.events if e["event"] == "error"]
-        await ws_unknown.wait_for_hangup(5)
+        await line_closed(ws_unknown, 5)
         return errors
 
     async def all_at_once() -> tuple[bool, list[bytes], list[str]]:

@@ -20,8 +20,8 @@ import httpx
 import pytest
 from faster_whisper import WhisperModel
 
-from tests.voice.conftest import hotline
-from tests.voice.transports.conftest import call_record, transcribe
+from tests.voice.support import hotline
+from tests.voice.transports.support import call_record, transcribe
 from testsupport.servers import APP_PYTHON, Stack, free_port, running
 from testsupport.voice_server import serve_env
 from voice.audio import RateConverter, read_audio_file
