@@ -4,6 +4,7 @@ from fastapi import APIRouter, FastAPI
 
 from api.audit.router import router as audit_router
 from api.auth.router import router as auth_router
+from api.booking_plans.router import router as booking_plans_router
 from api.bookings.router import router as bookings_router
 from api.budgets.router import router as budgets_router
 from api.callbacks.router import router as callbacks_router
@@ -46,6 +47,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         residents_router,
         cases_router,
         bookings_router,
+        booking_plans_router,
         handoffs_router,
         feedback_router,
         calls_router,

@@ -2,6 +2,7 @@
 
 from api.audit.models import AuditEntry
 from api.auth.models import ApiKey, StaffUser
+from api.booking_plans.models import BookingPlan
 from api.bookings.models import Booking
 from api.budgets.models import ServiceBudget
 from api.callbacks.models import Callback
@@ -20,6 +21,7 @@ __all__ = [
     "AuditEntry",
     "Base",
     "Booking",
+    "BookingPlan",
     "Call",
     "CallTurn",
     "Callback",

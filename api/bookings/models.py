@@ -50,6 +50,8 @@ class Booking(Base):
     rating: Mapped[int | None]
     rated_at: Mapped[datetime | None]
     cancelled_at: Mapped[datetime | None]
+    # One occurrence of a recurring plan (每天中午送餐), or None for a one-off booking.
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("booking_plans.id"), index=True)
     # Paid from a service-assistance budget: which one and how much (in fen).
     budget_id: Mapped[int | None] = mapped_column(ForeignKey("service_budgets.id"))
     price_fen: Mapped[int | None]

@@ -29,8 +29,9 @@ class BookingCreate(BaseModel):
     note: LongText = ""
     channel: Channel
     sender_id: SenderId | None = None
-    # Pay from the resident's service-assistance budget for the year of scheduled_at.
-    use_budget: bool = False
+    # Pay from the resident's service-assistance budget for the year of scheduled_at: true
+    # refuses a booking it cannot pay (409), false never draws, unset draws when it can.
+    use_budget: bool | None = None
     # The agreed price; defaults to the catalogue price. Needed when paying from a budget.
     price_yuan: Annotated[float, Field(ge=0, le=100_000)] | None = None
 

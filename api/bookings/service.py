@@ -18,7 +18,7 @@ from api.bookings.schemas import (
     BookingDispatch,
     BookingRating,
 )
-from api.budgets.service import draw, to_fen
+from api.budgets.service import affordable_budget, draw, to_fen
 from api.callbacks.models import Callback
 from api.catalogue.service import require_service
 from api.db import find_by_idempotency_key, get_or_not_found, utcnow
@@ -44,6 +44,20 @@ def create_booking(session: Session, data: BookingCreate, idempotency_key: str |
     existing: Booking | None = find_by_idempotency_key(session, Booking, idempotency_key)
     if existing is not None:
         return existing
+    booking = add_booking(session, data=data, idempotency_key=idempotency_key)
+    session.commit()
+    return booking
+
+
+def add_booking(
+    session: Session,
+    *,
+    data: BookingCreate,
+    idempotency_key: str | None = None,
+    plan_id: int | None = None,
+) -> Booking:
+    """One booking, its price and budget draw, in the caller's transaction (a plan adds one
+    per occurrence and commits them together)."""
     service = require_service(data.service)
     now = utcnow()
     if data.scheduled_at < now - PAST_TOLERANCE:
@@ -67,14 +81,18 @@ def create_booking(session: Session, data: BookingCreate, idempotency_key: str |
         channel=data.channel,
         sender_id=data.sender_id,
         idempotency_key=idempotency_key,
+        plan_id=plan_id,
         price_fen=None if price is None else to_fen(price),
     )
-    if data.use_budget and booking.price_fen is not None:
+    if booking.price_fen is not None and data.use_budget is not False:
         session.flush()
-        budget = draw(session, resident, data.scheduled_at.year, booking.price_fen)
-        booking.budget_id = budget.id
+        year = data.scheduled_at.year
+        if data.use_budget:
+            booking.budget_id = draw(session, resident, year, booking.price_fen).id
+        elif budget := affordable_budget(session, resident, year, booking.price_fen):
+            # Not said either way (residents do not know their budget): it pays when it can.
+            booking.budget_id = budget.id
     session.add(booking)
-    session.commit()
     return booking
 
 
@@ -127,11 +145,17 @@ def cancel_booking(session: Session, number: str, reason: str) -> Booking:
         return booking
     if booking.status not in CANCELLABLE:
         raise ConflictError(f"Booking {number} is {booking.status} and can no longer be cancelled")
+    mark_cancelled(booking, reason)
+    session.commit()
+    return booking
+
+
+def mark_cancelled(booking: Booking, reason: str) -> None:
+    """Cancel in the caller's transaction; a budget draw is given back by the budget's sums,
+    which leave cancelled bookings out."""
     booking.status = BookingStatus.cancelled
     booking.cancel_reason = reason
     booking.cancelled_at = utcnow()
-    session.commit()
-    return booking
 
 
 @dataclass(frozen=True)

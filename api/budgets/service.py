@@ -111,3 +111,13 @@ def draw(session: Session, resident: Resident, year: int, price_fen: int) -> Ser
             f"{to_yuan(released - spent):.2f} left; this booking costs {to_yuan(price_fen):.2f}"
         )
     return budget
+
+
+def affordable_budget(
+    session: Session, resident: Resident, year: int, price_fen: int
+) -> ServiceBudget | None:
+    """The resident's budget for `year` when it can pay `price_fen`, else None."""
+    try:
+        return draw(session, resident, year, price_fen)
+    except ConflictError:
+        return None
