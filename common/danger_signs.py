@@ -6,8 +6,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
+from common.lexicons import load_patterns
 from common.settings import PROJECT_ROOT
 
 EMERGENCY_LEXICON = PROJECT_ROOT / "bot" / "lexicons" / "emergency.yml"
@@ -21,16 +20,7 @@ class DangerSigns:
 
     @classmethod
     def load(cls, path: Path = EMERGENCY_LEXICON) -> "DangerSigns":
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        if not isinstance(raw, dict):
-            raise ValueError(f"{path}: expected categories of pattern lists")
-        return cls(
-            {
-                str(category): re.compile("|".join(f"(?:{pattern})" for pattern in patterns))
-                for category, patterns in raw.items()
-                if patterns
-            }
-        )
+        return cls(load_patterns(path))
 
     def find(self, text: str) -> str | None:
         """The first category whose pattern occurs in `text` (normalised: simplified, lower

@@ -6,8 +6,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
+from common.lexicons import load_patterns
 from common.settings import PROJECT_ROOT
 
 SERVICE_LEXICON = PROJECT_ROOT / "bot" / "lexicons" / "services.yml"
@@ -25,16 +24,7 @@ class ServiceDescriptions:
 
     @classmethod
     def load(cls, path: Path = SERVICE_LEXICON) -> "ServiceDescriptions":
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        if not isinstance(raw, dict):
-            raise ValueError(f"{path}: expected services with pattern lists")
-        return cls(
-            {
-                str(service): re.compile("|".join(f"(?:{pattern})" for pattern in patterns))
-                for service, patterns in raw.items()
-                if patterns
-            }
-        )
+        return cls(load_patterns(path))
 
     def find(self, text: str, limit: int = 2) -> list[tuple[str, int, int]]:
         """Services described in `text` as (value, start, end), in the order they are
