@@ -63,29 +63,28 @@ def changes_mind(text: str) -> bool:
 
 
 def read_correction(text: str, now: datetime) -> dict[str, Any] | None:
-    """The slot a correction replaces, with its new value (and the read-back asked again),
-    or None when `text` corrects nothing."""
+    """The slot a correction replaces, with its new value, or None when `text` corrects
+    nothing. The confirmation stays unanswered, so the form reads the booking back again."""
     match = _CORRECTION.search(text)
     if match is None:
         return None
     field, value = match.group("field"), match.group("value").strip(" ，,。.！!")
     if field in ("地址", "住址") and len(value) >= 4:
-        return {"address": value[:200], "booking_confirmed": None}
+        return {"address": value[:200]}
     if field in ("电话", "手机", "号码") and (phone := extract_phone(value)):
-        return {"phone": phone, "booking_confirmed": None}
+        return {"phone": phone}
     if field == "时间":
         from actions.booking_plan import resolve_booking_plan
         from actions.booking_time import resolve_booking_time
 
         if plan := resolve_booking_plan(value, now):
-            return {"booking_time": plan.as_slot(), "booking_confirmed": None}
+            return {"booking_time": plan.as_slot()}
         if resolved := resolve_booking_time(value, now):
             return {
                 "booking_time": {
                     "iso": resolved.when.isoformat(),
                     "text": resolved.text,
                     "precision": resolved.precision.value,
-                },
-                "booking_confirmed": None,
+                }
             }
     return None

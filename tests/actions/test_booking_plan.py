@@ -85,13 +85,9 @@ def test_an_answer_is_no_change_of_mind(said: str) -> None:
 
 def test_corrections_replace_the_field_and_ask_again() -> None:
     assert read_correction("地址不对，应该是幸福小区8号楼302", NOW) == {
-        "address": "幸福小区8号楼302",
-        "booking_confirmed": None,
+        "address": "幸福小区8号楼302"
     }
-    assert read_correction("电话改成139 1234 5678", NOW) == {
-        "phone": "13912345678",
-        "booking_confirmed": None,
-    }
+    assert read_correction("电话改成139 1234 5678", NOW) == {"phone": "13912345678"}
     moved = read_correction("时间改成后天上午十点", NOW)
     assert moved is not None and moved["booking_time"]["iso"].startswith("2026-12-04T10:00")
     assert read_correction("对，没错", NOW) is None
@@ -161,3 +157,29 @@ async def test_stopping_a_form_ends_it_and_files_nothing(domain: dict[str, Any])
     assert {"event": "active_loop", "name": None, "timestamp": None} in events
     assert {"event": "slot", "timestamp": None, "name": "service", "value": None} in events
     assert "不会提交" in texts(dispatcher)
+
+
+@pytest.mark.asyncio
+async def test_a_correction_at_the_read_back_keeps_the_other_fields(
+    domain: dict[str, Any],
+) -> None:
+    tomorrow_ten = (now_local() + timedelta(days=1)).replace(hour=10, minute=0, second=0)
+    filled = {
+        "service": "lifa",
+        "booking_time": {
+            "iso": tomorrow_ten.isoformat(),
+            "text": "明天上午十点",
+            "precision": "clock",
+        },
+        "address": "幸福小区3号楼201",
+        "phone": "13800138000",
+        "requested_slot": "booking_confirmed",
+    }
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(
+        "地址不对，应该是幸福小区8号楼302", "inform", slots=filled, active_loop="booking_form"
+    )
+    slots = slot_values(await ValidateBookingForm().run(dispatcher, tracker, domain))
+    assert slots["address"] == "幸福小区8号楼302"
+    assert "booking_time" not in slots and "phone" not in slots  # nothing else is asked again
+    assert "重新确认" not in texts(dispatcher)
