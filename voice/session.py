@@ -1,5 +1,8 @@
 """One phone call: caller audio and key presses in; bot audio and control events out.
 
+Over 300 lines on purpose for now: splitting `CallSession` into listening, keys, turn-taking,
+playback and call-record parts is the voice issue's work (issue 16), done with its tests.
+
 Every transport (and the simulator) drives the same `CallSession`: it feeds 16 kHz PCM with
 `feed_audio`, key presses with `press_key`, reads `events`, plays `BotAudio` frames in order at
 real time, drops what it has not played yet on `StopPlayback`, and acts on `Transfer` and

@@ -3,7 +3,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from api.auth.models import Role
-from api.bookings import reports, service
+from api.bookings import dispatching, reports, service
 from api.bookings.models import Booking, BookingStatus
 from api.bookings.schemas import (
     BookingCancel,
@@ -98,7 +98,7 @@ def dispatch_booking(
     number: str, data: BookingDispatch, session: SessionDep, _staff: StaffPrincipal
 ) -> Booking:
     """派单: send the booking to a worker of a provider (not to a provider on red)."""
-    return service.dispatch(session, number, data)
+    return dispatching.dispatch(session, number, data)
 
 
 @router.post("/{number}/accept", response_model=BookingOut)

@@ -1,21 +1,18 @@
 """Bookings: intake, budget draw-down and the dispatch lifecycle
 requested → dispatched → accepted → checked_in → checked_out → rated (or cancelled)."""
 
-from collections.abc import Collection
-from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from api.auth.models import Role, StaffUser
+from api.auth.models import Role
 from api.auth.service import Principal
 from api.bookings.models import Booking, BookingStatus
 from api.bookings.schemas import (
     BookingCheckIn,
     BookingCheckOut,
     BookingCreate,
-    BookingDispatch,
     BookingRating,
 )
 from api.budgets.service import affordable_budget, draw, to_fen
@@ -24,9 +21,6 @@ from api.catalogue.service import require_service
 from api.db import find_by_idempotency_key, get_or_not_found, utcnow
 from api.errors import ConflictError, InvalidInputError, PermissionDeniedError
 from api.feedback.models import Feedback
-from api.providers.models import Provider
-from api.providers.schemas import TrafficLight
-from api.providers.service import get_provider, list_providers, standing
 from api.residents.models import Resident
 from api.residents.service import find_or_create_by_phone, linked_residents
 from api.validation import parse_number
@@ -125,7 +119,7 @@ def list_bookings(
     return list(session.scalars(query))
 
 
-def _require_status(booking: Booking, *allowed: BookingStatus) -> None:
+def require_status(booking: Booking, *allowed: BookingStatus) -> None:
     if booking.status not in allowed:
         raise ConflictError(
             f"Booking {booking.number} is {booking.status}; this step needs it to be "
@@ -158,89 +152,10 @@ def mark_cancelled(booking: Booking, reason: str) -> None:
     booking.cancelled_at = utcnow()
 
 
-@dataclass(frozen=True)
-class EligibleWorker:
-    """A worker who may take a booking, and the provider they would serve it for."""
-
-    provider_id: int
-    provider_name: str
-    username: str
-    light: TrafficLight
-
-
-def _provider_refusal(provider: Provider, light: TrafficLight, service_code: str) -> str | None:
-    """Why `provider` may not receive a booking of `service_code` now, or None if it may:
-    it must be active, offer the service (an empty list offers every service) and not be on
-    red. `dispatch` enforces this and `eligible_workers` offers by it."""
-    if not provider.is_active:
-        return f"Provider {provider.id} is not active"
-    if provider.service_codes and service_code not in provider.service_codes:
-        return f"Provider {provider.id} does not offer '{service_code}'"
-    if light == TrafficLight.red:
-        return f"Provider {provider.id} is on red and may not receive orders"
-    return None
-
-
-def _works_for(worker: StaffUser, provider: Provider) -> bool:
-    return (
-        worker.is_active
-        and worker.role == Role.provider_worker
-        and worker.provider_id == provider.id
-    )
-
-
-def eligible_workers(
-    session: Session, *, service_codes: Collection[str]
-) -> dict[str, list[EligibleWorker]]:
-    """For each service code, every worker `dispatch` would accept for a booking of it, by
-    username. One call for a whole page of bookings: each provider's light is computed once."""
-    providers = [provider for provider in list_providers(session) if provider.is_active]
-    lights = {provider.id: standing(session, provider.id).light for provider in providers}
-    workers = list(
-        session.scalars(
-            select(StaffUser)
-            .where(StaffUser.role == Role.provider_worker, StaffUser.is_active)
-            .order_by(StaffUser.username)
-        )
-    )
-    return {
-        code: [
-            EligibleWorker(provider.id, provider.name, worker.username, lights[provider.id])
-            for worker in workers
-            for provider in providers
-            if _works_for(worker, provider)
-            and _provider_refusal(provider, lights[provider.id], code) is None
-        ]
-        for code in service_codes
-    }
-
-
-def dispatch(session: Session, number: str, data: BookingDispatch) -> Booking:
-    booking = get_booking(session, number)
-    _require_status(booking, BookingStatus.requested, BookingStatus.dispatched)
-    provider = get_provider(session, data.provider_id)
-    light = standing(session, provider.id).light
-    refusal = _provider_refusal(provider, light, booking.service_code)
-    if refusal is not None:
-        raise ConflictError(refusal)
-    worker = session.scalar(select(StaffUser).where(StaffUser.username == data.worker))
-    if worker is None or not _works_for(worker, provider):
-        raise InvalidInputError(
-            f"'{data.worker}' is not an active worker of provider {provider.id}"
-        )
-    booking.provider_id = provider.id
-    booking.worker_username = worker.username
-    booking.status = BookingStatus.dispatched
-    booking.dispatched_at = utcnow()
-    booking.accepted_at = None
-    session.commit()
-    return booking
-
-
 def accept(session: Session, number: str, principal: Principal) -> Booking:
     booking = get_booking(session, number)
     require_assigned_worker(booking, principal)
-    _require_status(booking, BookingStatus.dispatched)
+    require_status(booking, BookingStatus.dispatched)
     booking.status = BookingStatus.accepted
     booking.accepted_at = utcnow()
     session.commit()
@@ -250,7 +165,7 @@ def accept(session: Session, number: str, principal: Principal) -> Booking:
 def check_in(session: Session, number: str, data: BookingCheckIn, principal: Principal) -> Booking:
     booking = get_booking(session, number)
     require_assigned_worker(booking, principal)
-    _require_status(booking, BookingStatus.accepted)
+    require_status(booking, BookingStatus.accepted)
     booking.status = BookingStatus.checked_in
     booking.checked_in_at = utcnow()
     booking.check_in_photo_url = str(data.photo_url) if data.photo_url else None
@@ -263,7 +178,7 @@ def check_out(
 ) -> Booking:
     booking = get_booking(session, number)
     require_assigned_worker(booking, principal)
-    _require_status(booking, BookingStatus.checked_in)
+    require_status(booking, BookingStatus.checked_in)
     now = utcnow()
     booking.status = BookingStatus.checked_out
     booking.checked_out_at = now
@@ -314,7 +229,7 @@ def record_rating(
 
 def rate(session: Session, number: str, data: BookingRating) -> Booking:
     booking = get_booking(session, number)
-    _require_status(booking, BookingStatus.checked_out)
+    require_status(booking, BookingStatus.checked_out)
     record_rating(
         session, booking, data.rating, data.text, data.is_complaint, data.channel, data.sender_id
     )

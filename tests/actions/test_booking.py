@@ -1,3 +1,7 @@
+"""The booking actions against a real backend: the form, the read-back, filing with the
+outbox, status and cancellation. Over 300 lines: one flow, from the first words to the
+cancellation, in one module (plans and corrections are in test_booking_plan.py)."""
+
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any

@@ -1,5 +1,6 @@
 """The console's pages without a browser: login, rights, forms and the pieces they are built
-from (the browser tests in tests/console drive the same pages in Chromium)."""
+from (the browser tests in tests/console drive the same pages in Chromium). Over 300 lines:
+one module for all pages, so the shared login and sample records are set up once."""
 
 import re
 from datetime import UTC, datetime, timedelta

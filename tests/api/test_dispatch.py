@@ -1,4 +1,7 @@
-"""Booking dispatch lifecycle, provider workers, callbacks and the provider traffic light."""
+"""Booking dispatch lifecycle, provider workers, callbacks and the provider traffic light.
+
+One module (over 300 lines) because the steps build on each other in order: dispatch,
+accept, check in, check out, callback, rating, the light they feed."""
 
 from typing import Any
 
@@ -7,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.auth.models import StaffUser
-from api.bookings.service import eligible_workers
+from api.bookings.dispatching import eligible_workers
 from api.feedback.models import Feedback
 from api.providers.models import Provider
 from tests.api.support import book, console_login, create_account, serve

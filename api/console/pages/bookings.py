@@ -9,6 +9,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from api.auth.service import Principal
+from api.bookings import dispatching
 from api.bookings import service as bookings
 from api.bookings.models import Booking, BookingStatus
 from api.bookings.schemas import BookingDispatch
@@ -26,7 +27,7 @@ def dispatch_choices(
 ) -> dict[str, list[tuple[str, str]]]:
     """For each service code of the listed bookings, the (form value, label) of every worker
     the bookings service would dispatch such a booking to."""
-    eligible = bookings.eligible_workers(
+    eligible = dispatching.eligible_workers(
         session, service_codes={booking.service_code for booking in listed}
     )
     return {
@@ -75,7 +76,7 @@ def dispatch_booking(
     provider_id, _, username = assignee.partition(":")
     try:
         data = BookingDispatch(provider_id=int(provider_id or 0), worker=username)
-        booking = bookings.dispatch(session, number, data)
+        booking = dispatching.dispatch(session, number, data)
     except (DomainError, ValidationError, ValueError) as error:
         session.rollback()
         return bookings_page(request, session, worker, 409, chinese_error(error))
