@@ -36,6 +36,14 @@ POLICY_QUESTIONS = frozenset({"ask_policy", "check_eligibility", "apply_aid"})
 CONFIDENT = 0.8
 
 
+def read_as(message: Message, intent: str, confidence: float) -> None:
+    """The lexicon's reading replaces the model's; the model's stays in the ranking below."""
+    reading = {"name": intent, "confidence": confidence}
+    ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != intent]
+    message.set(INTENT, reading, add_to_output=True)
+    message.set(INTENT_RANKING_KEY, [reading, *ranking], add_to_output=True)
+
+
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
 class EmergencyLexicon(GraphComponent):
     @staticmethod
@@ -76,14 +84,7 @@ class EmergencyLexicon(GraphComponent):
                 continue
             if self.read(message.get(TEXT) or "", intent, message.get(ENTITIES) or []) is None:
                 continue
-            ranking = message.get(INTENT_RANKING_KEY) or []
-            override = {"name": EMERGENCY, "confidence": 1.0}
-            message.set(INTENT, override, add_to_output=True)
-            message.set(
-                INTENT_RANKING_KEY,
-                [override, *(r for r in ranking if r.get("name") != EMERGENCY)],
-                add_to_output=True,
-            )
+            read_as(message, EMERGENCY, 1.0)
         return messages
 
 
@@ -123,14 +124,7 @@ class ServiceLexicon(GraphComponent):
         if intent.get("name") not in ABOUT_A_SERVICE:
             if intent.get("name") not in NOT_A_READING or not asks_for_help(text):
                 return
-            reading = {"name": BOOK_SERVICE, "confidence": 0.6}
-            ranking = message.get(INTENT_RANKING_KEY) or []
-            message.set(INTENT, reading, add_to_output=True)
-            message.set(
-                INTENT_RANKING_KEY,
-                [reading, *(r for r in ranking if r.get("name") != BOOK_SERVICE)],
-                add_to_output=True,
-            )
+            read_as(message, BOOK_SERVICE, 0.6)
         for value, start, end in described:
             entities.append(
                 {
