@@ -38,6 +38,8 @@ EMERGENCY = re.compile(
     r"|着火|失火|煤气|中风|流血|不省人事|没气了"
 )
 CALLBACK_YES = re.compile(r"回电|打回来|好的?|要|行|可以|是的?|嗯")
+# "不需要", "不要", "不好" contain a yes word: a refusal is looked for first.
+CALLBACK_NO = re.compile(r"不|别|没|算了|甭")
 PREROLL_FRAMES = 15  # 300 ms before speech is detected: the onset of the first syllable
 
 
@@ -316,7 +318,8 @@ class CallSession:
         self._silent_reprompts = 0
         outcome: str | None = None  # set when this turn ends the call
         if self._offering_callback and (
-            (keyed and text == "1") or (not keyed and CALLBACK_YES.search(text))
+            (keyed and text == "1")
+            or (not keyed and CALLBACK_YES.search(text) and not CALLBACK_NO.search(text))
         ):
             record.intent = "callback"
             await self._queue_callback(record, since, then=prompts.CALLBACK_GOODBYE)
