@@ -79,6 +79,10 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
     logging.disable(logging.WARNING)
+    # Rasa logs each parse through structlog at debug level: keep the report readable.
+    import structlog
+
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
     if args.set == "heldout":
         lines = load_heldout(args.dir or HELDOUT_DIR)
     else:
