@@ -13,7 +13,9 @@ with what `rasa run actions` lacks:
 
 import functools
 import hmac
+import json
 import logging
+import zlib
 from typing import Any
 
 from rasa_sdk.executor import ActionExecutor, CollectingDispatcher
@@ -87,7 +89,12 @@ def create_app(token: str, package: str = "actions") -> Sanic:
 
     @app.post("/webhook")
     async def webhook(request: Request) -> HTTPResponse:
-        call = request.json if isinstance(request.json, dict) else None
+        if request.headers.get("Content-Encoding") == "deflate":
+            # Rasa compresses its calls when COMPRESS_ACTION_SERVER_REQUEST is set.
+            call = json.loads(zlib.decompress(request.body))
+        else:
+            call = request.json
+        call = call if isinstance(call, dict) else None
         if call is None or not isinstance(call.get("tracker"), dict):
             return response.json({"error": "expected an action call"}, status=400)
         try:

@@ -124,3 +124,19 @@ def test_without_a_token_it_refuses_to_start() -> None:
         timeout=120,
     )
     assert started.returncode != 0 and "LINLI_ACTIONS_SERVER_TOKEN" in started.stderr
+
+
+def test_a_compressed_call_is_read(action_server: tuple[int, str]) -> None:
+    import json
+    import zlib
+
+    port, token = action_server
+    body = zlib.compress(json.dumps(action_call("action_check_status")).encode())
+    answered = httpx.post(
+        f"http://127.0.0.1:{port}/webhook",
+        params={"token": token},
+        content=body,
+        headers={"Content-Encoding": "deflate", "Content-Type": "application/json"},
+        timeout=30,
+    )
+    assert answered.status_code == 200 and answered.json()["responses"], answered.text
