@@ -12,10 +12,10 @@ import pytest
 from testsupport.nlu_eval import MODEL, load_independent, predict, report
 from testsupport.servers import PROJECT_ROOT
 
-INTENT_FLOOR = 0.82
-ENTITY_FLOOR = 0.84
-STYLE_FLOOR = 0.62
-EMERGENCY_RECALL_FLOOR = 0.90
+INTENT_FLOOR = 0.87
+ENTITY_FLOOR = 0.85
+STYLE_FLOOR = 0.70
+EMERGENCY_RECALL_FLOOR = 0.97
 
 
 def _plain(text: str) -> str:
