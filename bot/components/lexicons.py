@@ -13,6 +13,7 @@ whatever the model said. The one exception: a confident question about a named p
 了能申请医疗救助吗") stays a policy question.
 """
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from common.danger_signs import EMERGENCY_LEXICON, DangerSigns
+from common.personal_numbers import compact_digits
 from common.service_descriptions import SERVICE_LEXICON, ServiceDescriptions, asks_for_help
 
 EMERGENCY = "emergency"
@@ -34,6 +36,12 @@ ABOUT_A_SERVICE = frozenset({BOOK_SERVICE, "check_status", "cancel_booking", "gi
 NOT_A_READING = frozenset({"out_of_scope", "nlu_fallback", "inform"})
 POLICY_QUESTIONS = frozenset({"ask_policy", "check_eligibility", "apply_aid"})
 CONFIDENT = 0.8
+
+
+# A message that is nothing but a number: a phone or ID number given when asked (a form
+# question, a read-back). DIET has little to go on there ("13800138000" once read as goodbye,
+# through the "88" of internet slang for bye), so the pattern decides.
+_BARE_NUMBER = re.compile(r"\d{5,}[\dX]?")
 
 
 def read_as(message: Message, intent: str, confidence: float) -> None:
@@ -133,3 +141,24 @@ class ServiceLexicon(GraphComponent):
                 }
             )  # fmt: skip
         message.set(ENTITIES, entities, add_to_output=True)
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class BareNumbers(GraphComponent):
+    """A message that is only a number (phone, ID, house number) is a detail: `inform`."""
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "BareNumbers":
+        return cls()
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            if _BARE_NUMBER.fullmatch(compact_digits(message.get(TEXT) or "")):
+                read_as(message, "inform", 1.0)
+        return messages

@@ -92,3 +92,21 @@ def test_a_confident_question_about_a_named_policy_stays_a_question() -> None:
     assert asked.get("intent")["name"] == "ask_policy"
     [unsure] = component.process([_message("烧伤了能申请医疗救助吗", "ask_policy", 0.5, True)])
     assert unsure.get("intent")["name"] == "emergency"
+
+
+@pytest.mark.parametrize(
+    "text", ["13800138000", "138 0013 8000", "一三八零零一三八零零零", "11010519491231002X"]
+)
+def test_a_bare_number_is_a_detail(text: str) -> None:
+    from bot.components.lexicons import BareNumbers
+
+    [message] = BareNumbers().process([_message(text, "goodbye", 0.47)])
+    assert message.get("intent")["name"] == "inform"
+
+
+@pytest.mark.parametrize("text", ["88", "我的电话13800138000，明天来", "120"])
+def test_words_around_a_number_are_left_to_the_model(text: str) -> None:
+    from bot.components.lexicons import BareNumbers
+
+    [message] = BareNumbers().process([_message(text, "goodbye", 0.47)])
+    assert message.get("intent")["name"] == "goodbye"
