@@ -36,5 +36,17 @@ class ServiceDescriptions:
         return sorted(found, key=lambda item: item[1])[:limit]
 
 
+# "我要订…", "想约个…", "帮我预约…" at the start: a request to book, whatever follows (a
+# misheard service, "我要定明天中午的贩" for 饭, must not turn it into a status question).
+# Not "我订的…" or "我要订的…", which is about a booking made.
+BOOKING_REQUEST = re.compile(
+    r"^\W*(?:我|俺|阿拉|侬|咱)?们?(?:要|想|想要|帮我|给我|麻烦|请)(?:帮我)?(?:订|定|约|预约|预定)(?![的了过])"
+)
+
+
+def asks_to_book(text: str) -> bool:
+    return BOOKING_REQUEST.search(text) is not None
+
+
 def asks_for_help(text: str) -> bool:
     return REQUEST_MARKERS.search(text) is not None

@@ -26,7 +26,12 @@ from rasa.shared.nlu.training_data.message import Message
 
 from common.danger_signs import EMERGENCY_LEXICON, DangerSigns
 from common.personal_numbers import compact_digits
-from common.service_descriptions import SERVICE_LEXICON, ServiceDescriptions, asks_for_help
+from common.service_descriptions import (
+    SERVICE_LEXICON,
+    ServiceDescriptions,
+    asks_for_help,
+    asks_to_book,
+)
 
 EMERGENCY = "emergency"
 BOOK_SERVICE = "book_service"
@@ -122,9 +127,17 @@ class ServiceLexicon(GraphComponent):
 
     def _read(self, message: Message) -> None:
         entities = list(message.get(ENTITIES) or [])
+        intent_name = (message.get(INTENT) or {}).get("name")
+        text = message.get(TEXT) or ""
+        names_a_policy = any(entity.get("entity") == "policy" for entity in entities)
+        if (
+            intent_name in (ABOUT_A_SERVICE | NOT_A_READING) - {BOOK_SERVICE}
+            and not names_a_policy
+            and asks_to_book(text)
+        ):
+            read_as(message, BOOK_SERVICE, 0.7)
         if any(entity.get("entity") in {"service", "policy"} for entity in entities):
             return
-        text = message.get(TEXT) or ""
         described = self.descriptions.find(text)
         if not described:
             return

@@ -68,3 +68,17 @@ def test_a_named_service_is_left_to_the_model() -> None:
     named = [{"entity": "service", "value": "zhucan"}]
     [message] = component.process([_message("订助餐，顺便修下水管", "book_service", named)])
     assert message.get("entities") == named
+
+
+@pytest.mark.parametrize("text", ["我要定明天中午的贩送到家里", "我想约个师傅", "帮我预约一下"])
+def test_a_request_to_book_stays_a_booking_whatever_follows(text: str) -> None:
+    component = ServiceLexicon(ServiceDescriptions.load())
+    [message] = component.process([_message(text, "check_status")])
+    assert message.get("intent")["name"] == "book_service"
+
+
+@pytest.mark.parametrize("text", ["我订的饭怎么还没到", "我要订的车呢", "我约了助浴，进度怎么样"])
+def test_a_question_about_a_booking_made_stays_one(text: str) -> None:
+    component = ServiceLexicon(ServiceDescriptions.load())
+    [message] = component.process([_message(text, "check_status")])
+    assert message.get("intent")["name"] == "check_status"
