@@ -6,6 +6,8 @@ from typing import Any
 
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.booking_plan import resolve_booking_plan
+from actions.booking_time import resolve_booking_time
 from actions.prompts import say
 from common.personal_numbers import extract_phone
 
@@ -74,9 +76,6 @@ def read_correction(text: str, now: datetime) -> dict[str, Any] | None:
     if field in ("电话", "手机", "号码") and (phone := extract_phone(value)):
         return {"phone": phone}
     if field == "时间":
-        from actions.booking_plan import resolve_booking_plan
-        from actions.booking_time import resolve_booking_time
-
         if plan := resolve_booking_plan(value, now):
             return {"booking_time": plan.as_slot()}
         if resolved := resolve_booking_time(value, now):

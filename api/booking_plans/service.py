@@ -1,7 +1,7 @@
 """Recurring bookings: a plan is turned into one booking per occurrence in one transaction, so
 a plan lands whole or not at all (a budget that cannot pay every occurrence refuses it)."""
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -16,10 +16,9 @@ from api.residents.service import find_or_create_by_phone, linked_residents
 from api.validation import parse_number
 
 
-def occurrence_times(*, first: datetime, weekdays: list[int], last_day_iso: str) -> list[datetime]:
-    """Every planned day from `first` to the last day, at the first occurrence's time of day
+def occurrence_times(*, first: datetime, weekdays: list[int], last_day: date) -> list[datetime]:
+    """Every planned day from `first` to `last_day`, at the first occurrence's time of day
     (in its own UTC offset: the resident's local time)."""
-    last_day = datetime.fromisoformat(last_day_iso).date()
     times = []
     day = first
     while day.date() <= last_day:
@@ -40,7 +39,7 @@ def create_plan(
     if data.scheduled_at.date() + BOOKING_HORIZON < data.last_day:
         raise InvalidInputError("last_day is more than 90 days after the first occurrence")
     times = occurrence_times(
-        first=data.scheduled_at, weekdays=data.weekdays, last_day_iso=data.last_day.isoformat()
+        first=data.scheduled_at, weekdays=data.weekdays, last_day=data.last_day
     )
     if not times:
         raise InvalidInputError("no planned weekday falls between the first and the last day")
