@@ -20,7 +20,7 @@ run: setup $(MODEL)
 	@echo "==> starting backend :8000, action server :5055, Rasa REST channel and HTTP API :5005 (Ctrl-C stops all)"
 	.venvs/app/bin/honcho --procfile Procfile --env var/linli.env start
 
-test: setup $(MODEL) validate lint test-api fuzz-api test-actions test-nlu test-e2e test-voice test-telegram test-console test-telephony
+test: setup $(MODEL) validate lint test-api fuzz-api test-actions test-nlu test-e2e test-voice test-telegram test-console test-telephony test-security
 	@echo "==> all tests passed"
 
 setup: .venvs/rasa/.installed .venvs/app/.installed voice-models
@@ -138,3 +138,11 @@ test-console: setup $(MODEL)
 # A PNG of every console page with sample data, for the README (docs/screenshots/).
 screenshots: setup $(MODEL)
 	$(APP_PY) -m tests.console.screenshots
+
+# Security (issue 14): every finding of the review reproduced against the real stack: tokens,
+# per-front keys, cross-resident reads, idempotency replays, redacted trackers, logs and outbox,
+# CSRF, login throttling, telephony origins (a few minutes, most of it Rasa starting).
+.PHONY: test-security
+test-security: setup $(MODEL)
+	@echo "==> security tests (real backend, action server and Rasa server)"
+	$(APP_PY) -m pytest -p no:cacheprovider tests/security
