@@ -54,7 +54,7 @@ lint: setup
 	.venvs/app/bin/mypy channels common
 	.venvs/app/bin/lint-imports
 	.venvs/app/bin/mypy --python-executable $(RASA_PY) actions
-	.venvs/app/bin/mypy --python-executable $(RASA_PY) bot/components bot/rest_channel.py
+	.venvs/app/bin/mypy --python-executable $(RASA_PY) bot/components bot/rest_channel.py bot/tracker_store.py
 
 # Backend tests run on SQLite and on a throwaway PostgreSQL cluster (when Debian's postgresql
 # is installed; scripts/setup-system.sh installs it), stopped and deleted afterwards.
@@ -81,6 +81,7 @@ test-nlu: setup $(MODEL)
 
 bench-nlu: setup $(MODEL)
 	$(RASA_PY) -m bench.nlu.evaluate --set independent --errors
+	$(RASA_PY) -m bench.nlu.evaluate --set fresh
 	$(RASA_PY) -m bench.nlu.evaluate --set heldout
 
 test-e2e: setup $(MODEL)
