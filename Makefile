@@ -15,10 +15,12 @@ RASA_DATA := --domain bot/domain --data nlu_data bot/data --config config.yml
 .PHONY: run test setup train validate lint test-api test-actions test-nlu test-e2e bench-nlu lock clean
 .PHONY: voice-models test-voice bench-voice
 
+# umask 077: every file the processes write under var/ (databases, outbox, recordings) is the
+# owner's alone.
 run: setup $(MODEL)
 	@$(APP_PY) scripts/make-env.py
 	@echo "==> starting backend :8000, action server :5055, Rasa REST channel and HTTP API :5005 (Ctrl-C stops all)"
-	.venvs/app/bin/honcho --procfile Procfile --env var/linli.env start
+	umask 077 && .venvs/app/bin/honcho --procfile Procfile --env var/linli.env start
 
 test: setup $(MODEL) validate lint test-api fuzz-api test-actions test-nlu test-e2e test-voice test-telegram test-console test-telephony test-security
 	@echo "==> all tests passed"

@@ -9,10 +9,16 @@ from rasa_sdk.types import DomainDict
 
 from actions.backend import BackendClient, BackendRejectedError, BackendUnavailableError
 from actions.conversation import channel_of, latest_intent, latest_text
-from actions.form_fields import clean_name, read_yes_no, validate_phone
+from actions.form_fields import (
+    clean_name,
+    needs_resealing,
+    read_yes_no,
+    sealed,
+    validate_phone,
+)
 from actions.labels import POLICY_NAMES
 from actions.prompts import load_prompts, say
-from common.personal_numbers import extract_id_number
+from common.personal_numbers import extract_id_number, is_sealed_reference
 
 
 class ValidateAidForm(FormValidationAction):
@@ -59,15 +65,19 @@ class ValidateAidForm(FormValidationAction):
             return {"id_consent": False}
         return {"id_consent": bool(value)}
 
-    def validate_id_number(
+    async def validate_id_number(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         if value == "":
             return {"id_number": ""}  # "不方便": the social worker checks it later
+        if is_sealed_reference(value):
+            return {"id_number": value}  # sealed on an earlier turn
         id_number = extract_id_number(str(value))
         if id_number is None:
             say(dispatcher, "invalid_id_number")
-        return {"id_number": id_number}
+            return {"id_number": None}
+        # Sealed at once: the slot, the tracker and the outbox keep the backend's reference.
+        return {"id_number": await sealed("id_number", id_number, dispatcher)}
 
     def validate_policy(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -85,10 +95,16 @@ class ValidateAidForm(FormValidationAction):
             say(dispatcher, "invalid_applicant_name")
         return {"applicant_name": name}
 
-    def validate_phone(
+    async def validate_phone(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        return validate_phone(value, dispatcher)
+        return await validate_phone(value, dispatcher)
+
+    async def extract_phone(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        # A phone sealed in an earlier session would be refused by now: asked again.
+        return {"phone": None} if needs_resealing(tracker.get_slot("phone")) else {}
 
 
 class ActionSubmitAid(Action):

@@ -2,16 +2,20 @@
 
 import dataclasses
 import functools
+import hashlib
 import logging
 import ssl
 import uuid
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
 
 import httpx
 
-from actions.outbox import Outbox
+from actions.outbox import Outbox, OutboxUnavailableError, wake_outbox_flusher
 from actions.settings import ActionSettings, get_settings
 
 log = logging.getLogger(__name__)
@@ -90,6 +94,57 @@ class Handoff:
     reason: str
 
 
+@dataclass
+class _Turn:
+    """The user message an action runs for, and how many writes to each path it made."""
+
+    sender_id: str
+    message_id: str
+    action: str
+    writes: dict[str, int] = field(default_factory=dict)
+
+
+# Set by the action server around every action (`for_turn`).
+_current_turn: ContextVar[_Turn | None] = ContextVar("linli_current_turn", default=None)
+
+
+def _message_id(tracker: Any) -> str | None:
+    """The id Rasa gave the latest user message (or, lacking one, its timestamp)."""
+    for event in reversed(getattr(tracker, "events", None) or []):
+        if isinstance(event, dict) and event.get("event") == "user":
+            found = event.get("message_id") or event.get("timestamp")
+            return str(found) if found else None
+    found = (getattr(tracker, "latest_message", None) or {}).get("message_id")
+    return str(found) if found else None
+
+
+@contextmanager
+def for_turn(action: str, tracker: Any) -> Iterator[None]:
+    """Writes made inside belong to this action run for the tracker's latest user message:
+    a retry of the same turn sends the same Idempotency-Keys, so the backend files nothing
+    twice (and refuses a key replayed with another body)."""
+    message_id = _message_id(tracker)
+    turn = _Turn(str(tracker.sender_id), message_id, action) if message_id else None
+    token = _current_turn.set(turn)
+    try:
+        yield
+    finally:
+        _current_turn.reset(token)
+
+
+def write_idempotency_key(path: str) -> str:
+    """The Idempotency-Key of a write to `path`: derived from the sender, the user message,
+    the action and the write's place among the action's writes to that path; a fresh one
+    outside an action run (tests, scripts)."""
+    turn = _current_turn.get()
+    if turn is None:
+        return str(uuid.uuid4())
+    number = turn.writes.get(path, 0)
+    turn.writes[path] = number + 1
+    material = "\n".join([turn.sender_id, turn.message_id, turn.action, path, str(number)])
+    return "turn-" + hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest()[:48]
+
+
 def _pick(cls: type, data: dict[str, Any]) -> Any:
     """Build a dataclass from a JSON object, ignoring fields the client does not use."""
     return cls(**{field.name: data[field.name] for field in dataclasses.fields(cls)})
@@ -106,7 +161,9 @@ class BackendClient:
 
     def __init__(self, settings: ActionSettings | None = None) -> None:
         self.settings = settings or get_settings()
-        self.outbox = Outbox(self.settings.outbox_path)
+        self.outbox = Outbox(
+            self.settings.outbox_path, keys=self.settings.outbox_key.get_secret_value()
+        )
         self._http = httpx.AsyncClient(
             base_url=f"{self.settings.backend_url}/api/v1",
             headers={"X-API-Key": self.settings.backend_api_key.get_secret_value()},
@@ -151,21 +208,52 @@ class BackendClient:
             raise BackendRejectedError(response.status_code, detail)
         return response.json()
 
-    async def _write(self, path: str, payload: dict[str, Any]) -> Any:
-        """POST a new record; if the backend is unreachable, keep it in the outbox."""
-        await self.flush_outbox()
-        key = str(uuid.uuid4())
-        try:
-            return await self._request("POST", path, json=payload, idempotency_key=key)
-        except BackendUnavailableError as exc:
-            self.outbox.add(path, payload, key)
-            log.warning("backend unavailable, queued %s in the outbox: %s", path, exc)
-            raise BackendUnavailableError(str(exc), queued=True) from exc
+    @property
+    def _lease_s(self) -> float:
+        """How long a claimed row is ours: longer than any one send can take, so no other
+        flusher resends it while we still might deliver it."""
+        return 2 * self.settings.backend_timeout_s + 5.0
 
-    async def flush_outbox(self) -> int:
-        """Re-send queued writes in order; stop at the first that still cannot be delivered."""
-        sent = 0
-        for pending in self.outbox.pending():
+    async def _write(
+        self, path: str, payload: dict[str, Any], idempotency_key: str | None = None
+    ) -> Any:
+        """POST a new record, write-ahead: the row is in the outbox before it is sent, so a
+        crash mid-request loses nothing; it goes once the backend accepted it.
+
+        BackendUnavailableError(queued=True) means the write is durably kept and will be sent
+        by the background flusher; OutboxUnavailableError means it was neither kept nor
+        accepted (the action's apology says nothing was submitted)."""
+        key = idempotency_key or write_idempotency_key(path)
+        try:
+            row_id: int | None = self.outbox.add(path, payload, key, lease_s=self._lease_s)
+        except OutboxUnavailableError:
+            log.exception("outbox unavailable: sending %s without a safety copy", path)
+            row_id = None
+        try:
+            result = await self._request("POST", path, json=payload, idempotency_key=key)
+        except BackendUnavailableError as exc:
+            if row_id is None:
+                raise OutboxUnavailableError(f"{path} neither kept nor delivered") from exc
+            self.outbox.retry_later(row_id, str(exc), backoff=False)
+            log.warning("backend unavailable, %s stays in the outbox: %s", path, exc)
+            raise BackendUnavailableError(str(exc), queued=True) from exc
+        except BackendRejectedError:
+            # The action tells the resident it was not filed: nothing to resend.
+            if row_id is not None:
+                self.outbox.forget(row_id)
+            raise
+        if row_id is not None:
+            self.outbox.delivered(row_id)
+        wake_outbox_flusher()  # the backend answers: what waits in the outbox may go now
+        return result
+
+    async def flush_outbox(self, limit: int = 50) -> int:
+        """Send the rows that are due and held by nobody; report dead letters. Returns how
+        many rows left the outbox (delivered or dead-lettered).
+
+        A row that still cannot be delivered backs off alone; the others are tried."""
+        done = 0
+        for pending in self.outbox.claim(limit=limit, lease_s=self._lease_s):
             try:
                 await self._request(
                     "POST",
@@ -173,14 +261,39 @@ class BackendClient:
                     json=pending.payload,
                     idempotency_key=pending.idempotency_key,
                 )
-            except BackendUnavailableError:
-                break
+            except BackendUnavailableError as exc:
+                self.outbox.retry_later(pending.id, str(exc))
+                continue
             except BackendRejectedError as exc:
-                # Will never be accepted as it is: log it for an operator rather than retry forever.
-                log.error("outbox request %s rejected, dropped: %s", pending.idempotency_key, exc)
-            self.outbox.remove(pending.id)
-            sent += 1
-        return sent
+                # It will never be accepted as it is: a dead letter a worker must see.
+                log.error("outbox row %s rejected: %s", pending.idempotency_key, exc)
+                self.outbox.dead_letter(pending.id, status_code=exc.status_code, detail=exc.detail)
+            else:
+                self.outbox.delivered(pending.id)
+            done += 1
+        await self.report_dead_letters()
+        return done
+
+    async def report_dead_letters(self) -> int:
+        """Hand dead letters to the backend (the worker console lists them); one that cannot
+        be reported now is reported on a later round."""
+        reported = 0
+        for letter in self.outbox.unreported_dead_letters():
+            report = {
+                "path": letter.path,
+                "status_code": letter.status_code,
+                "detail": letter.detail,
+                "summary": letter.summary,
+                "idempotency_key": letter.idempotency_key,
+            }
+            try:
+                await self._request("POST", "/dead-letters", json=report)
+            except (BackendUnavailableError, BackendRejectedError) as exc:
+                log.error("dead letter %s not reported yet: %s", letter.idempotency_key, exc)
+                break
+            self.outbox.dead_letter_reported(letter.id)
+            reported += 1
+        return reported
 
     async def policy_answer(self, policy: str, aspect: str | None) -> PolicyAnswer | None:
         """The knowledge base's answer, or None when it has no details for that policy."""
@@ -214,8 +327,23 @@ class BackendClient:
         handoff: Handoff = _pick(Handoff, await self._write("/handoffs", payload))
         return handoff
 
+    async def seal_number(self, *, kind: str, value: str) -> str:
+        """The sealed reference the backend gives for a phone ("phone") or ID number
+        ("id_number") a resident just said: what slots and outbox rows keep instead of it."""
+        data = await self._request(
+            "POST", "/residents/sealed-numbers", json={"kind": kind, "value": value}
+        )
+        return str(data["reference"])
+
     async def record_consent(self, consent: dict[str, Any]) -> None:
         await self._request("POST", "/consents", json=consent)
+
+    async def consent_answers(self, *, channel: str, sender_id: str) -> dict[str, bool]:
+        """The conversation's latest answer per consent purpose (a later "no" withdraws)."""
+        data = await self._request(
+            "GET", "/consents", params={"channel": channel, "sender_id": sender_id}
+        )
+        return {item["purpose"]: bool(item["granted"]) for item in data}  # oldest first
 
     async def create_need_report(self, payload: dict[str, Any]) -> None:
         await self._write("/need-reports", payload)

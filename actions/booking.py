@@ -18,10 +18,17 @@ from actions.backend import BookingPlan as BookingPlanRecord
 from actions.booking_plan import BookingPlan, describe_plan, resolve_booking_plan
 from actions.booking_time import Precision, describe, resolve_booking_time
 from actions.conversation import channel_of, latest_intent, latest_text, now_local
-from actions.form_fields import changes_mind, read_correction, read_yes_no, validate_phone
+from actions.form_fields import (
+    changes_mind,
+    needs_resealing,
+    read_correction,
+    read_yes_no,
+    validate_phone,
+)
 from actions.labels import SERVICE_NAMES, spaced_digits
 from actions.prompts import say
 from common.labels import booking_status, case_status
+from common.personal_numbers import extract_phone, is_sealed_reference, mask_phone, masked_form
 
 BOOKING_HORIZON = timedelta(days=90)
 # Services come in daytime: a clock time this late or early is asked back, not booked.
@@ -39,6 +46,19 @@ def _describe_slot_time(tracker: Tracker) -> str:
     if plan := BookingPlan.from_slot(slot):
         return describe_plan(plan)
     return describe(datetime.fromisoformat(slot["iso"]), Precision(slot["precision"]))
+
+
+def _phone_for_read_back(tracker: Tracker) -> str:
+    """The phone digit by digit when the resident said it in this very message (a misheard
+    digit is caught here), else its last four digits: the slot keeps only a sealed reference."""
+    phone = str(tracker.get_slot("phone"))
+    if not is_sealed_reference(phone):
+        return spaced_digits(phone)
+    said = extract_phone(latest_text(tracker))
+    if said is not None and mask_phone(said) == masked_form(phone):
+        return spaced_digits(said)
+    # "尾号8000" reads well on the phone line too (asterisks do not).
+    return f"尾号{masked_form(phone)[-4:]}"
 
 
 def _describe_booking(booking: Booking) -> str:
@@ -107,10 +127,16 @@ class ValidateBookingForm(FormValidationAction):
             return {"address": None}
         return {"address": address[:200]}
 
-    def validate_phone(
+    async def validate_phone(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        return validate_phone(value, dispatcher)
+        return await validate_phone(value, dispatcher)
+
+    async def extract_phone(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        # A phone sealed in an earlier session would be refused by now: asked again.
+        return {"phone": None} if needs_resealing(tracker.get_slot("phone")) else {}
 
     async def extract_booking_confirmed(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -151,7 +177,7 @@ class ActionAskBookingConfirmed(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         service = SERVICE_NAMES.get(tracker.get_slot("service"), "上门服务")
-        phone = spaced_digits(str(tracker.get_slot("phone")))
+        phone = _phone_for_read_back(tracker)
         dispatcher.utter_message(
             text=f"跟您核对一下：预约{service}，时间是{_describe_slot_time(tracker)}，"
             f"地址是{tracker.get_slot('address')}，电话{phone}。对吗？",

@@ -29,7 +29,8 @@ class ActionRepeat(Action):
 _FORM_SLOTS = {
     "booking_form": ("service", "booking_time", "booking_confirmed"),
     "aid_form": ("id_consent", "id_number"),
-    "eligibility_form": (),
+    # Health and income are not kept past the check they were asked for (issue 14).
+    "eligibility_form": ("disability", "serious_illness", "income"),
 }
 
 

@@ -1,15 +1,24 @@
 """Validation of the fields several forms ask for."""
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.backend import BackendClient, BackendRejectedError, BackendUnavailableError
 from actions.booking_plan import resolve_booking_plan
 from actions.booking_time import resolve_booking_time
 from actions.prompts import say
-from common.personal_numbers import extract_phone
+from common.personal_numbers import extract_phone, is_sealed_reference, sealed_at
+
+# Half the backend's lifetime of a sealed number (48 hours): what is filed with it, even
+# through the outbox, reaches the backend in time.
+RESEAL_AFTER = timedelta(hours=24)
+NUMBER_NOT_KEPT = (
+    "不好意思，系统暂时连不上，这个号码没能记下，也没有提交任何东西。"
+    "请稍后再说一遍，或者说“转人工”找工作人员。"
+)
 
 # A change of mind inside a form ("算了，不订了"): the form ends politely, nothing is filed.
 _CHANGE_OF_MIND = re.compile(
@@ -29,11 +38,38 @@ _NAME_PREFIX = re.compile(
 _NOT_NAME = re.compile(r"[0-9０-９@#/\\]")
 
 
-def validate_phone(value: Any, dispatcher: CollectingDispatcher) -> dict[str, Any]:
+async def sealed(kind: str, value: str, dispatcher: CollectingDispatcher) -> str | None:
+    """The backend's sealed reference for a phone or ID number the resident just gave: the
+    slot keeps it, never the number (trackers, logs and the outbox hold no number in
+    clear; the backend opens it when the case or booking is filed). None, with an apology,
+    when the backend cannot seal it now: the form asks again."""
+    try:
+        async with BackendClient() as backend:
+            return await backend.seal_number(kind=kind, value=value)
+    except (BackendUnavailableError, BackendRejectedError):
+        dispatcher.utter_message(text=NUMBER_NOT_KEPT)
+        return None
+
+
+def needs_resealing(value: Any) -> bool:
+    """A sealed number older than RESEAL_AFTER: the slots of a conversation carry over to
+    its next sessions, and the backend accepts a reference only for 48 hours."""
+    if not is_sealed_reference(value):
+        return False
+    made = sealed_at(str(value))
+    return made is None or datetime.now(UTC) - made > RESEAL_AFTER
+
+
+async def validate_phone(value: Any, dispatcher: CollectingDispatcher) -> dict[str, Any]:
+    if value is None:
+        return {"phone": None}  # a stale sealed phone dropped: the form asks again
+    if is_sealed_reference(value):
+        return {"phone": value}  # sealed on an earlier turn
     phone = extract_phone(str(value or ""))
     if phone is None:
         say(dispatcher, "invalid_phone")
-    return {"phone": phone}
+        return {"phone": None}
+    return {"phone": await sealed("phone", phone, dispatcher)}
 
 
 def clean_name(text: str) -> str | None:

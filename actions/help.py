@@ -9,6 +9,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.backend import BackendClient, BackendRejectedError, BackendUnavailableError, Handoff
 from actions.conversation import channel_of, latest_text
+from common.personal_numbers import redact_personal_numbers
 
 
 async def file_handoff(tracker: Tracker, reason: str) -> Handoff | None:
@@ -17,7 +18,9 @@ async def file_handoff(tracker: Tracker, reason: str) -> Handoff | None:
         "channel": channel_of(tracker),
         "sender_id": tracker.sender_id,
         "reason": reason,
-        "last_message": latest_text(tracker)[:4000],
+        # ID numbers masked before the outbox keeps it (the backend masks them anyway);
+        # a phone stays: the worker calls back from it.
+        "last_message": redact_personal_numbers(latest_text(tracker), phones=False)[:4000],
     }
     if tracker.get_slot("phone"):
         payload["phone"] = tracker.get_slot("phone")
@@ -83,7 +86,7 @@ class ActionReportHardship(Action):
         report = {
             "channel": channel_of(tracker),
             "sender_id": tracker.sender_id,
-            "text": latest_text(tracker)[:4000],
+            "text": redact_personal_numbers(latest_text(tracker), phones=False)[:4000],
             "needs_home_visit": False,
         }
         try:

@@ -81,16 +81,8 @@ class ActionAskLivingAlone(AskAction):
     action_name, prompt = "action_ask_living_alone", "ask_living_alone"
 
 
-class ActionAskDisability(AskAction):
-    action_name, prompt = "action_ask_disability", "ask_disability"
-
-
-class ActionAskSeriousIllness(AskAction):
-    action_name, prompt = "action_ask_serious_illness", "ask_serious_illness"
-
-
-class ActionAskIncome(AskAction):
-    action_name, prompt = "action_ask_income", "ask_income"
+# action_ask_disability, action_ask_serious_illness and action_ask_income ask for consent
+# first: actions/eligibility.py.
 
 
 class ActionAskIdConsent(AskAction):

@@ -8,13 +8,17 @@ with what `rasa run actions` lacks:
 - an action that fails never answers 500 (Rasa would drop the turn and the resident would hear
   nothing): the failure is logged with the sender and the resident gets an apology instead;
 - errors never echo the request (rasa-sdk's handler returns the whole tracker, personal
-  numbers included).
+  numbers included);
+- the outbox is flushed by a background task that lives as long as the server
+  (`actions/outbox_flusher.py`).
 """
 
+import asyncio
 import functools
 import hmac
 import json
 import logging
+import os
 import zlib
 from typing import Any
 
@@ -24,7 +28,10 @@ from sanic import Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from actions.settings import get_settings
+from actions.backend import for_turn
+from actions.outbox_flusher import run_outbox_flusher
+from actions.settings import ActionSettings, get_settings
+from common.personal_numbers import redact_logs
 
 log = logging.getLogger(__name__)
 
@@ -43,9 +50,10 @@ def never_silent(name: str, run: Any) -> Any:
         dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         try:
-            result = run(dispatcher, tracker, domain)
-            if hasattr(result, "__await__"):
-                result = await result
+            with for_turn(name, tracker):
+                result = run(dispatcher, tracker, domain)
+                if hasattr(result, "__await__"):
+                    result = await result
             return list(result or [])
         except ActionExecutionRejection:
             raise
@@ -64,10 +72,28 @@ class GuardedExecutor(ActionExecutor):
         super().register_function(name, never_silent(name, f))
 
 
-def create_app(token: str, package: str = "actions") -> Sanic:
+def start_outbox_flusher(app: Sanic, settings: ActionSettings) -> None:
+    """Flush the outbox in the background for as long as the server runs (write-ahead rows of
+    a backend that was down, or of a process that died mid-request)."""
+
+    async def start(app: Sanic, _loop: asyncio.AbstractEventLoop) -> None:
+        app.add_task(run_outbox_flusher(settings), name="outbox_flusher")
+
+    async def stop(app: Sanic, _loop: asyncio.AbstractEventLoop) -> None:
+        await app.cancel_task("outbox_flusher", raise_exception=False)
+
+    app.register_listener(start, "after_server_start")
+    app.register_listener(stop, "before_server_stop")
+
+
+def create_app(
+    token: str, package: str = "actions", settings: ActionSettings | None = None
+) -> Sanic:
     app = Sanic("linli_actions", configure_logging=False)
     executor = GuardedExecutor()
     executor.register_package(package)
+    if settings is not None:
+        start_outbox_flusher(app, settings)
 
     async def caller_must_hold_the_token(request: Request) -> HTTPResponse | None:
         if request.path == "/health":
@@ -120,6 +146,8 @@ def create_app(token: str, package: str = "actions") -> Sanic:
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # No log line, traceback included, writes a phone or ID number in clear (issue 14).
+    redact_logs("sanic.root", "sanic.error", "sanic.access")
     settings = get_settings()
     token = settings.server_token.get_secret_value()
     if not token:
@@ -127,7 +155,9 @@ def main() -> None:
             "LINLI_ACTIONS_SERVER_TOKEN is not set: the action server refuses to run open "
             "(`make run` writes one to var/linli.env)"
         )
-    app = create_app(token)
+    # Files the action server writes under var/ (the outbox, its key) are the owner's alone.
+    os.umask(0o077)
+    app = create_app(token, settings=settings)
     log.info("action server on http://%s:%s", settings.host, settings.port)
     app.run(settings.host, settings.port, workers=1, access_log=False, motd=False)
 

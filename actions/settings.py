@@ -21,6 +21,13 @@ class ActionSettings(BaseSettings):
     timezone: str = shared.TIMEZONE
     # Requests the backend could not take yet wait here and are re-sent on the next call.
     outbox_path: Path = shared.PROJECT_ROOT / "var" / "outbox.db"
+    # Fernet keys that encrypt the outbox's payloads, comma-separated, newest first (rotation:
+    # put a new key in front; the action server re-encrypts every row with it when it starts).
+    # `make run` writes one.
+    outbox_key: SecretStr = SecretStr("")
+    # The background flusher's pause between rounds when nothing is due (an action's
+    # successful write wakes it earlier).
+    outbox_flush_interval_s: float = 10.0
     # Where the action server listens, and the token only the Rasa server holds
     # (bot/endpoints.yml sends it); `make run` writes one to var/linli.env.
     host: str = "127.0.0.1"

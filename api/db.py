@@ -1,5 +1,6 @@
 """Database engine, ORM base and migrations."""
 
+import os
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -53,11 +54,26 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime()}
 
 
+def sqlite_file(database_url: str) -> Path | None:
+    """The file of a SQLite URL; None for another database or an in-memory one."""
+    if not database_url.startswith("sqlite") or "///" not in database_url:
+        return None
+    path = database_url.split("///", 1)[-1]
+    return Path(path) if path and path != ":memory:" else None
+
+
+def keep_private(database: Path) -> None:
+    """The database file readable by its owner only (mode 600), also when an older install
+    made it world-readable; SQLite gives its -wal and -shm files the database's mode."""
+    database.parent.mkdir(parents=True, exist_ok=True)
+    os.close(os.open(database, os.O_WRONLY | os.O_CREAT, 0o600))
+    database.chmod(0o600)
+
+
 def make_engine(database_url: str) -> Engine:
     if database_url.startswith("sqlite"):
-        path = database_url.split("///", 1)[-1]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        if database := sqlite_file(database_url):
+            keep_private(database)
         engine = create_engine(database_url, connect_args={"check_same_thread": False})
 
         @event.listens_for(engine, "connect")
@@ -88,6 +104,8 @@ def alembic_config(database_url: str) -> Config:
 
 
 def upgrade(database_url: str, revision: str = "head") -> None:
+    if database := sqlite_file(database_url):
+        keep_private(database)  # before Alembic creates it with the default mode
     command.upgrade(alembic_config(database_url), revision)
 
 

@@ -7,10 +7,12 @@ from fastapi import Depends, Header, Request
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 from sqlalchemy.orm import Session
 
+from api.auth.fronts import check_front_policy, json_body
 from api.auth.models import Role
 from api.auth.service import Principal, api_key_principal, staff_principal
 from api.errors import AuthenticationError, NotFoundError, PermissionDeniedError
 from api.id_numbers import IdNumberVault, vault_for
+from api.idempotency.service import bind_idempotency_key, request_fingerprint
 from api.security import decode_access_token
 from api.settings import ApiSettings
 
@@ -41,14 +43,26 @@ def get_principal(
     if api_key:
         return api_key_principal(session, api_key)
     if token:
-        subject = decode_access_token(token, settings.secret_key.get_secret_value())
-        if subject is None:
+        claims = decode_access_token(token, settings.secret_key.get_secret_value())
+        if claims is None:
             raise AuthenticationError("Invalid or expired token")
-        return staff_principal(session, subject)
+        return staff_principal(session, claims)
     raise AuthenticationError("Not authenticated: send a bearer token or an X-API-Key header")
 
 
-CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
+async def get_principal_within_front(
+    request: Request, principal: Annotated[Principal, Depends(get_principal)]
+) -> Principal:
+    """The caller, once its front may make this request: a front's key acts only on its
+    routes, for its senders and on its channel (api/auth/fronts.py)."""
+    route = getattr(request.scope.get("route"), "path", None)
+    senders = request.query_params.getlist("sender_id")
+    body = json_body(await request.body()) if request.method in ("POST", "PUT", "PATCH") else None
+    check_front_policy(principal, method=request.method, route=route, senders=senders, body=body)
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(get_principal_within_front)]
 
 
 def require_roles(*roles: Role) -> Callable[[Principal], Principal]:
@@ -70,12 +84,22 @@ AnyPrincipal = Annotated[
 ]
 
 
-def get_idempotency_key(
+async def get_idempotency_key(
+    request: Request,
+    session: SessionDep,
+    principal: CurrentPrincipal,
     idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
 ) -> str | None:
-    """The client's key for a retried write; a blank key is no key."""
+    """The client's key for a retried write (a blank key is no key), bound to this request:
+    the same key from another caller or with another body is refused with 422."""
     key = (idempotency_key or "").strip()
-    return key or None
+    if not key:
+        return None
+    fingerprint = request_fingerprint(
+        principal=principal, method=request.method, path=request.url.path, body=await request.body()
+    )
+    bind_idempotency_key(session, key=key, fingerprint=fingerprint)
+    return key
 
 
 IdempotencyKey = Annotated[str | None, Depends(get_idempotency_key)]

@@ -41,38 +41,63 @@ class PermissionDeniedError(DomainError):
     status_code = 403
 
 
+class TooManyRequestsError(DomainError):
+    """Throttled (e.g. too many failed logins): retry after `retry_after_s` seconds."""
+
+    status_code = 429
+
+    def __init__(self, message: str, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = max(1, retry_after_s)
+
+
+class ServiceBusyError(DomainError):
+    """Every slot of a bounded resource (e.g. password hashing) is taken: retry shortly."""
+
+    status_code = 503
+
+    def __init__(self, message: str, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = max(1, retry_after_s)
+
+
 class NotConfiguredError(DomainError):
     """A feature needs a setting the operator has not provided (e.g. the ID-number key)."""
 
     status_code = 503
 
 
-# Request fields whose value must never be echoed back, even when invalid: a mistyped ID number
-# is still mostly someone's ID number.
-REDACTED_FIELDS = frozenset({"id_number"})
+def without_input(error: dict[str, Any]) -> dict[str, Any]:
+    """A validation error without the value that failed: the caller sent it, and echoing it
+    puts phone and ID numbers (or a lone surrogate that cannot be encoded) into responses and
+    the logs of every proxy in between."""
+    kept = {key: value for key, value in error.items() if key not in ("input", "ctx")}
+    if context := _plain_context(error.get("ctx")):
+        kept["ctx"] = context
+    return kept
 
 
-def redact_validation_error(error: dict[str, Any]) -> dict[str, Any]:
-    if REDACTED_FIELDS.intersection(str(part) for part in error.get("loc", ())):
-        return {key: value for key, value in error.items() if key != "input"}
-    value = error.get("input")
-    if isinstance(value, dict) and REDACTED_FIELDS.intersection(value):
-        error = {
-            **error,
-            "input": {k: "[redacted]" if k in REDACTED_FIELDS else v for k, v in value.items()},
-        }
-    return error
+def _plain_context(context: Any) -> dict[str, Any]:
+    # Constraints such as max_length stay; an exception object (a validator's ValueError) is
+    # already in the message.
+    if not isinstance(context, dict):
+        return {}
+    return {k: v for k, v in context.items() if isinstance(v, str | int | float | bool)}
 
 
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [redact_validation_error(dict(error)) for error in exc.errors()]
+        errors = [without_input(dict(error)) for error in exc.errors()]
         return JSONResponse(status_code=422, content={"detail": jsonable_encoder(errors)})
 
     @app.exception_handler(DomainError)
     async def _domain_error(_request: Request, exc: DomainError) -> JSONResponse:
-        headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, AuthenticationError) else None
+        headers = None
+        if isinstance(exc, AuthenticationError):
+            headers = {"WWW-Authenticate": "Bearer"}
+        elif isinstance(exc, TooManyRequestsError | ServiceBusyError):
+            headers = {"Retry-After": str(exc.retry_after_s)}
         return JSONResponse(
             status_code=exc.status_code,
             content={"detail": exc.message},

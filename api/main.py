@@ -4,6 +4,7 @@ from fastapi import APIRouter, FastAPI
 
 from api.audit.router import router as audit_router
 from api.auth.router import router as auth_router
+from api.auth.throttle import LoginThrottle
 from api.booking_plans.router import router as booking_plans_router
 from api.bookings.router import router as bookings_router
 from api.budgets.router import router as budgets_router
@@ -14,22 +15,28 @@ from api.catalogue.router import router as catalogue_router
 from api.consents.router import router as consents_router
 from api.console import mount_console
 from api.db import get_engine, session_factory
+from api.dead_letters.router import router as dead_letters_router
 from api.eligibility.router import router as eligibility_router
 from api.errors import install_error_handlers
 from api.feedback.router import router as feedback_router
 from api.handoffs.router import router as handoffs_router
 from api.households.router import router as households_router
+from api.http_guards import BoundedBody, SecurityHeaders
 from api.need_reports.router import router as need_reports_router
 from api.policies.router import router as policies_router
 from api.providers.router import router as providers_router
 from api.residents.router import router as residents_router
 from api.settings import ApiSettings, get_settings
+from common.personal_numbers import redact_logs
 
 API_PREFIX = "/api/v1"
 
 
 def create_app(settings: ApiSettings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    # No log line, traceback included, writes a phone or ID number in clear (issue 14);
+    # uvicorn configured its loggers before it called this factory.
+    redact_logs("uvicorn", "uvicorn.error", "uvicorn.access")
     app = FastAPI(
         title="Linli case backend",
         description="Cases, bookings and the policy knowledge base behind the Linli assistant.",
@@ -38,6 +45,15 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.sessionmaker = session_factory(get_engine(settings.database_url))
     install_error_handlers(app)
+    app.state.login_throttle = LoginThrottle(
+        per_user=settings.login_limits_per_user,
+        per_address=settings.login_limits_per_address,
+        storage_uri=settings.login_throttle_storage,
+    )
+    # The last added runs first: headers go on every response, the 413 and 422 of the body
+    # check included, and the body is bounded before any route or authentication reads it.
+    app.add_middleware(BoundedBody, max_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders)
 
     api = APIRouter(prefix=API_PREFIX)
     for router in (
@@ -59,6 +75,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         budgets_router,
         callbacks_router,
         audit_router,
+        dead_letters_router,
     ):
         api.include_router(router)
     app.include_router(api)

@@ -10,8 +10,10 @@ from api.calls.models import Call, CallTurn
 from api.cases.models import Case, CaseEvent
 from api.consents.models import Consent
 from api.db import Base
+from api.dead_letters.models import DeadLetter
 from api.feedback.models import Feedback
 from api.handoffs.models import Handoff
+from api.idempotency.models import IdempotencyBinding
 from api.need_reports.models import NeedReport
 from api.providers.models import Provider
 from api.residents.models import Household, Resident
@@ -28,9 +30,11 @@ __all__ = [
     "Case",
     "CaseEvent",
     "Consent",
+    "DeadLetter",
     "Feedback",
     "Handoff",
     "Household",
+    "IdempotencyBinding",
     "NeedReport",
     "Provider",
     "Resident",

@@ -5,6 +5,7 @@ Run before the server starts (`python -m api.prestart`), like the full-stack Fas
 
 import logging
 
+from api.auth.fronts import KeyFront
 from api.auth.models import Role
 from api.auth.service import ensure_api_key, ensure_staff_user
 from api.db import get_engine, session_factory, upgrade
@@ -13,6 +14,8 @@ from api.settings import ApiSettings, get_settings
 log = logging.getLogger("linli.api.prestart")
 
 ACTION_SERVER_KEY_NAME = "action-server"
+VOICE_KEY_NAME = "voice"
+TELEGRAM_KEY_NAME = "telegram"
 
 
 def seed_defaults(settings: ApiSettings) -> None:
@@ -24,12 +27,23 @@ def seed_defaults(settings: ApiSettings) -> None:
                 settings.first_staff_password.get_secret_value(),
                 Role.admin,
             )
-        if settings.action_server_api_key:
-            ensure_api_key(
-                session,
-                ACTION_SERVER_KEY_NAME,
-                settings.action_server_api_key.get_secret_value(),
-            )
+        # One key per front, each with its own front (what it may do: api/auth/fronts.py).
+        front_keys = (
+            (ACTION_SERVER_KEY_NAME, KeyFront.actions, settings.action_server_api_key),
+            (VOICE_KEY_NAME, KeyFront.voice, settings.voice_api_key),
+            (TELEGRAM_KEY_NAME, KeyFront.telegram, settings.telegram_api_key),
+        )
+        seen: set[str] = set()
+        for name, front, key in front_keys:
+            if key is None or not key.get_secret_value():
+                continue
+            if key.get_secret_value() in seen:
+                raise SystemExit(
+                    f"the {front} API key is the same as another front's: give every front "
+                    "its own key (delete the line from var/linli.env and run `make run`)"
+                )
+            seen.add(key.get_secret_value())
+            ensure_api_key(session, name=name, key=key.get_secret_value(), front=front)
         session.commit()
 
 

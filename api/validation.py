@@ -4,9 +4,14 @@ from enum import StrEnum
 from typing import Annotated
 
 from fastapi import Path
-from pydantic import AfterValidator, StringConstraints
+from pydantic import AfterValidator, BeforeValidator, StringConstraints
 
-from api.id_numbers import mask_id_numbers_in_text, validate_id_number
+from api.id_numbers import (
+    PersonalNumberKind,
+    mask_id_numbers_in_text,
+    unseal_if_sealed,
+    validate_id_number,
+)
 from common.personal_numbers import normalise_phone_field
 
 
@@ -20,9 +25,18 @@ def _normalise_phone(value: str) -> str:
     return digits
 
 
-PhoneNumber = Annotated[str, AfterValidator(_normalise_phone)]
+# Both accept the number or the sealed reference the action server got for it
+# (POST /residents/sealed-numbers), so conversations and the outbox never hold it in clear.
+PhoneNumber = Annotated[
+    str,
+    AfterValidator(_normalise_phone),
+    BeforeValidator(lambda value: unseal_if_sealed(value, PersonalNumberKind.phone)),
+]
 IdNumber = Annotated[
-    str, StringConstraints(max_length=32), AfterValidator(lambda value: validate_id_number(value))
+    str,
+    StringConstraints(max_length=32),
+    AfterValidator(lambda value: validate_id_number(value)),
+    BeforeValidator(lambda value: unseal_if_sealed(value, PersonalNumberKind.id_number)),
 ]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 # Free text from residents; valid ID numbers in it are masked before anything stores it.

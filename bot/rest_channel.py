@@ -7,14 +7,23 @@ the fronts rely on, enforced where every turn passes:
   matched nothing) still gets an apology that says nothing was done, never silence;
 - two needs in one message ("低保怎么申请？另外想约个助浴") are taken one after the other; when
   the first opens a form, the second is named back to the resident instead of being fed to
-  the form as an answer.
+  the form as an answer;
+- only a front holding its own key (`X-Linli-Front-Key`, from var/linli.env; see
+  `common/fronts.py`) is heard: a post without a key that matches gets 401 before any NLU.
+  The sender id is put in that front's namespace (`tg:`, `call:`, `host:`, `rest:`) and
+  `metadata.channel` is set from the key, whatever the client sent, so no front can speak in
+  another resident's conversation or claim another channel. The turn's intent comes back in
+  `X-Linli-Intent`, so fronts never need Rasa's HTTP API (and its token).
 
 Registered in `bot/credentials.yml` under this class's path; the URL stays Rasa's `rest` one.
 """
 
 import asyncio
+import hmac
 import logging
+import os
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
@@ -23,9 +32,20 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from common.fronts import (
+    FRONT_KEY_HEADER,
+    INTENT_HEADER,
+    RECORD_CHANNELS,
+    REST_KEY_VARIABLES,
+    Front,
+    namespaced,
+)
+
 log = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = 1000
+# The backend keeps sender ids up to 128 characters, the front's prefix included.
+MAX_SENDER_CHARS = 120
 TOO_LONG_NOTE = "您的消息太长了，我先看了前面{limit}个字。内容多的话，请分几次发给我。"
 # Said when the turn behind produced no text: honest about what happened (nothing was filed
 # by this turn), and where to turn now.
@@ -91,10 +111,54 @@ def with_reply_guarantees(messages: list[dict[str, Any]], cut: bool) -> list[dic
     return replies
 
 
+def front_of(keys: Mapping[Front, str], given: str) -> Front | None:
+    """The front whose key was given, compared in constant time with every key; None for no
+    key, a wrong key, or a front that has no key configured."""
+    found: Front | None = None
+    for front, key in keys.items():
+        if key and hmac.compare_digest(given.encode(), key.encode()):
+            found = front
+    return found
+
+
+async def latest_intent(agent: Any, sender_id: str) -> str | None:
+    """The intent of the conversation's latest message, or None when it cannot be read."""
+    if agent is None:
+        return None
+    try:
+        tracker = await agent.processor.get_tracker(sender_id)
+        name = (tracker.latest_message.intent or {}).get("name")
+    except Exception:
+        log.exception("could not read the latest intent of sender %s", sender_id)
+        return None
+    return name if isinstance(name, str) and name.isascii() else None
+
+
 class LinliRestInput(RestInput):
+    def __init__(self, front_keys: Mapping[Front, str] | None = None) -> None:
+        self.front_keys: dict[Front, str] = {
+            front: key for front, key in (front_keys or {}).items() if key
+        }
+
     @classmethod
     def name(cls) -> str:
         return "rest"
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> "LinliRestInput":
+        """Each front's key from the environment (`make run` passes var/linli.env), unless
+        credentials.yml names one (`telegram: …`). With no key at all every post is refused."""
+        given = credentials or {}
+        keys = {
+            front: str(given.get(front.value) or os.environ.get(variable) or "")
+            for front, variable in REST_KEY_VARIABLES.items()
+        }
+        channel = cls(keys)
+        if not channel.front_keys:
+            log.error("no front keys (%s): the REST channel refuses every post", ", ".join(
+                REST_KEY_VARIABLES.values()
+            ))  # fmt: skip
+        return channel
 
     def blueprint(self, on_new_message: Any) -> Blueprint:
         webhook = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
@@ -103,11 +167,18 @@ class LinliRestInput(RestInput):
             return response.json({"status": "ok"})
 
         async def receive(request: Request) -> HTTPResponse:
-            body = request.json if isinstance(request.json, dict) else {}
-            sender_id = str(body.get("sender") or "default")
+            front = front_of(self.front_keys, request.headers.get(FRONT_KEY_HEADER) or "")
+            if front is None:
+                return response.json({"error": f"missing or wrong {FRONT_KEY_HEADER}"}, status=401)
+            try:
+                body = request.json if isinstance(request.json, dict) else {}
+            except Exception:  # Sanic raises on a body that is not JSON
+                body = {}
+            sender_id = namespaced(front, str(body.get("sender") or "default")[:MAX_SENDER_CHARS])
             raw = body.get("message")
             text, cut = capped(raw if isinstance(raw, str) else None)
-            metadata = body.get("metadata") if isinstance(body.get("metadata"), dict) else None
+            # Only what the key vouches for: a client's own metadata is not passed on.
+            metadata = {"channel": RECORD_CHANNELS[front], "front": front.value}
             agent: Any = getattr(request.app.ctx, "agent", None)
             collector = CollectingOutputChannel()
 
@@ -135,7 +206,10 @@ class LinliRestInput(RestInput):
                     await turn(needs[1])
                 else:
                     collector.messages.append({"text": SECOND_NEED_LATER.format(need=needs[1])})
-            return response.json(with_reply_guarantees(collector.messages, cut))
+            headers: dict[str, str] = {}
+            if intent := await latest_intent(agent, sender_id):
+                headers[INTENT_HEADER] = intent
+            return response.json(with_reply_guarantees(collector.messages, cut), headers=headers)
 
         webhook.add_route(health, "/", methods=["GET"])
         webhook.add_route(receive, "/webhook", methods=["POST"])

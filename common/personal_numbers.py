@@ -5,7 +5,12 @@ Standard library only: the backend, the actions (Rasa's virtualenv), the voice b
 channels all use it. Encryption at rest stays with the backend (`api/id_numbers.py`).
 """
 
+import base64
+import binascii
+import logging
 import re
+from collections.abc import Mapping
+from datetime import UTC, datetime
 
 # Digits as typed with a Chinese input method: full width.
 _FULL_WIDTH_DIGITS = {chr(ord("０") + n): str(n) for n in range(10)}
@@ -143,3 +148,150 @@ def mask_phone(phone: str) -> str:
     if MOBILE.fullmatch(phone):
         return f"{phone[:3]}****{phone[-4:]}"
     return f"{'*' * max(len(phone) - 4, 0)}{phone[-4:]}"
+
+
+# Numbers as residents write them in running text: digits in any form (ASCII, full width,
+# spoken), in groups set apart by spaces, hyphens or brackets (not dots: IP addresses and
+# decimals), perhaps a trailing X (the check character of an ID number), never part of a
+# longer run of ASCII letters or digits (ids and tokens stay whole).
+_DIGIT_CLASS = "0-9０-９零〇洞一幺二两三四五六七拐八九勾"
+_GAP = r"[ \t\u3000\-－‐–—()（）]{0,3}"
+_NUMBER_IN_TEXT = re.compile(
+    rf"(?<![0-9A-Za-z０-９])(?:[+＋][ \u3000]?)?[(（]?[{_DIGIT_CLASS}]"
+    rf"(?:{_GAP}[{_DIGIT_CLASS}])*(?:{_GAP}[xXｘＸ叉])?(?![0-9A-Za-z０-９])"
+)
+# A date written with separators (2026-12-03, 2026.12.3) is a date, not a phone number.
+_DATE_SHAPE = re.compile(r"[12][0-9]{3}[-./．－][01]?[0-9][-./．－][0-3]?[0-9]")
+# Fewer digits than this are house numbers, amounts, ages and times, never a phone number.
+_SHORTEST_PERSONAL_NUMBER = 7
+_PHONE_DIGITS = re.compile(r"[0-9]+")
+
+
+def _masked_number(run: str, *, phones: bool) -> str | None:
+    """The masked form of a number found in text, or None when it is no personal number (or
+    a phone number, unless `phones`)."""
+    compact = re.sub(r"[^0-9X]", "", spoken_digits(run).upper())
+    digits = compact.rstrip("X")
+    if len(digits) < _SHORTEST_PERSONAL_NUMBER or "X" in digits:
+        return None
+    if _DATE_SHAPE.fullmatch(half_width_digits(run).strip()):
+        return None
+    if ID_NUMBER.fullmatch(compact):
+        return mask_id_number(compact)
+    if not phones:
+        return None
+    if compact.startswith("86") and MOBILE.fullmatch(compact[2:]):
+        return mask_phone(compact[2:])
+    # Mobiles and landlines, and any other long number (a mistyped ID number, a bank card):
+    # what identifies a person is never kept, whatever its length.
+    return mask_phone(digits)
+
+
+def _redact_free_text(text: str, *, phones: bool) -> str:
+    def _mask(match: re.Match[str]) -> str:
+        masked = _masked_number(match.group(), phones=phones)
+        return match.group() if masked is None else masked
+
+    return _NUMBER_IN_TEXT.sub(_mask, text)
+
+
+def redact_personal_numbers(text: str, *, phones: bool = True) -> str:
+    """`text` with every ID number and phone number in it masked, however it was written:
+    full-width or spoken digits (幺三八…), spaces, hyphens and brackets between the groups.
+    ID numbers keep their first and last four characters, mobiles the first three and last
+    four digits (138****8000), other numbers their last four. Sealed references are left
+    whole: they hold no number in clear, and a masked token could not be opened again.
+    With `phones=False` only ID numbers are masked (text a worker calls back from)."""
+    pieces = []
+    position = 0
+    for reference in _SEALED_REFERENCE.finditer(text):
+        pieces.append(_redact_free_text(text[position : reference.start()], phones=phones))
+        pieces.append(reference.group())
+        position = reference.end()
+    pieces.append(_redact_free_text(text[position:], phones=phones))
+    return "".join(pieces)
+
+
+def contains_personal_number(text: str) -> bool:
+    """Whether `text` holds an ID number or phone number in clear."""
+    return redact_personal_numbers(text) != text
+
+
+# A personal number exchanged with the backend for a reference (POST
+# /api/v1/residents/sealed-numbers): "sealed:<masked form>:<token>". Conversations keep the
+# reference; only the backend can open the token.
+SEALED_PREFIX = "sealed:"
+_SEALED_REFERENCE = re.compile(r"sealed:[^:\s]{1,32}:[A-Za-z0-9_\-=]+")
+
+
+def is_sealed_reference(value: object) -> bool:
+    return isinstance(value, str) and value.startswith(SEALED_PREFIX)
+
+
+def sealed_reference(*, masked: str, token: str) -> str:
+    return f"{SEALED_PREFIX}{masked}:{token}"
+
+
+def sealed_token(reference: str) -> str:
+    """The token of a sealed reference (what the backend decrypts)."""
+    return reference.removeprefix(SEALED_PREFIX).split(":", 1)[-1]
+
+
+def sealed_at(reference: str) -> datetime | None:
+    """When a sealed reference was made, read without any key: a Fernet token carries its
+    creation time in clear (bytes 1–8, seconds since the epoch). None when unreadable."""
+    try:
+        raw = base64.urlsafe_b64decode(sealed_token(reference) + "==")
+    except (ValueError, binascii.Error):
+        return None
+    if len(raw) < 9:
+        return None
+    return datetime.fromtimestamp(int.from_bytes(raw[1:9], "big"), UTC)
+
+
+def masked_form(value: str) -> str:
+    """What may be shown of a personal number: the masked form a sealed reference carries, or
+    the number masked."""
+    if is_sealed_reference(value):
+        return value.removeprefix(SEALED_PREFIX).split(":", 1)[0]
+    return redact_personal_numbers(value)
+
+
+def _redacted_argument(argument: object) -> object:
+    """A log message argument with its personal numbers masked; one that holds none is kept
+    as it is (a number formatted with %d stays a number)."""
+    if isinstance(argument, int | float):
+        return argument
+    shown = str(argument)
+    redacted = redact_personal_numbers(shown)
+    return argument if redacted == shown else redacted
+
+
+class RedactingLogFilter(logging.Filter):
+    """Masks personal numbers in a log record, its message arguments and its traceback: a
+    payload, a tracker or an exception about a request must not write a number to a log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        # The arguments are masked one by one, not merged into the message: formatters such
+        # as uvicorn's access log unpack them.
+        if isinstance(record.msg, str):
+            record.msg = redact_personal_numbers(record.msg)
+        if isinstance(record.args, tuple):
+            record.args = tuple(_redacted_argument(argument) for argument in record.args)
+        elif isinstance(record.args, Mapping):
+            record.args = {key: _redacted_argument(value) for key, value in record.args.items()}
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact_personal_numbers(record.exc_text)
+        return True
+
+
+def redact_logs(*logger_names: str) -> None:
+    """Put a RedactingLogFilter on every handler of the root logger and of `logger_names`
+    (loggers that do not propagate, such as uvicorn's); call after logging is configured."""
+    log_filter = RedactingLogFilter()
+    for logger in [logging.getLogger(), *(logging.getLogger(name) for name in logger_names)]:
+        for handler in logger.handlers:
+            if not any(isinstance(f, RedactingLogFilter) for f in handler.filters):
+                handler.addFilter(log_filter)

@@ -1,10 +1,16 @@
-"""Rasa's REST channel and conversation tracker, as every front uses them: the voice bridge,
-the Telegram front and the web consoles. One conversation per sender id."""
+"""Rasa's REST channel, as every front uses it: the voice bridge, the Telegram front and the
+web consoles. One conversation per sender id, in the namespace of the front's key.
 
+A front sends its own REST channel key (`common/fronts.py`); the channel answers the turn's
+intent in a header, so no front needs Rasa's HTTP API or its token."""
+
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+
+from common.fronts import FRONT_KEY_HEADER, INTENT_HEADER
 
 # The assistant did not answer but asked back ("please say it another way").
 NOT_UNDERSTOOD_INTENTS = frozenset({"nlu_fallback", "out_of_scope"})
@@ -28,41 +34,45 @@ def joined_text(messages: list[RasaMessage]) -> str:
     return "\n".join(message.text for message in messages if message.text).strip()
 
 
+# Intents of the last turns kept per client (a phone line or a chat asks right after a turn).
+REMEMBERED_INTENTS = 1024
+
+
 class RasaClient:
     """Borrows the front's shared `http` client when given one; otherwise opens its own."""
 
     def __init__(
         self,
         base_url: str,
-        channel: str,
+        *,
+        front_key: str,
         timeout_s: float,
         http: httpx.AsyncClient | None = None,
     ) -> None:
         self._base_url = base_url.rstrip("/")
-        self._channel = channel
+        self._headers = {FRONT_KEY_HEADER: front_key}
         self._timeout_s = timeout_s
         self._owns_http = http is None
         self._http = http or httpx.AsyncClient()
+        self._intents: OrderedDict[str, str | None] = OrderedDict()
 
     async def send(self, sender_id: str, text: str) -> list[RasaMessage]:
         response = await self._http.post(
             f"{self._base_url}/webhooks/rest/webhook",
-            json={"sender": sender_id, "message": text, "metadata": {"channel": self._channel}},
+            json={"sender": sender_id, "message": text},
+            headers=self._headers,
             timeout=self._timeout_s,
         )
         response.raise_for_status()
+        self._intents[sender_id] = response.headers.get(INTENT_HEADER)
+        self._intents.move_to_end(sender_id)
+        while len(self._intents) > REMEMBERED_INTENTS:
+            self._intents.popitem(last=False)
         return [_message(raw) for raw in response.json() if isinstance(raw, dict)]
 
     async def latest_intent(self, sender_id: str) -> str | None:
-        response = await self._http.get(
-            f"{self._base_url}/conversations/{sender_id}/tracker",
-            params={"include_events": "NONE"},
-            timeout=self._timeout_s,
-        )
-        response.raise_for_status()
-        intent = (response.json().get("latest_message") or {}).get("intent") or {}
-        name = intent.get("name")
-        return name if isinstance(name, str) else None
+        """The intent of the sender's last message, as the channel answered it to `send`."""
+        return self._intents.get(sender_id)
 
     async def answer(self, sender_id: str, text: str) -> tuple[str, bool]:
         """The reply's text, and whether the assistant understood (rather than asked back)."""

@@ -17,7 +17,14 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     # While developing: reuse a stack that is already up (a JSON file of Stack's fields).
     if reuse := os.environ.get("LINLI_TEST_STACK_JSON"):
         fields = json.loads(Path(reuse).read_text())
-        yield Stack(fields["rasa_url"], Backend(**fields["backend"]))
+        yield Stack(
+            fields["rasa_url"],
+            Backend(**fields["backend"]),
+            rasa_token=fields.get("rasa_token", ""),
+            front_keys=fields.get("front_keys", {}),
+            actions_url=fields.get("actions_url", ""),
+            actions_token=fields.get("actions_token", ""),
+        )
         return
     if not MODEL.exists():
         pytest.fail(f"{MODEL} is missing: run `make train` (make test does it)")

@@ -3,14 +3,18 @@ stream audio at real time (silence between phrases, as a phone line does), colle
 sends back, and time each answer. The tests and `bench/telephony` drive calls with them."""
 
 import asyncio
+import base64
 import contextlib
 import json
 import time
 import uuid
 from dataclasses import dataclass, field
+from typing import Literal, cast
+from urllib.parse import urlencode
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
+from websockets.typing import Origin
 
 from voice.audio import RateConverter
 from voice.transports import audiosocket_protocol as aswire
@@ -179,25 +183,47 @@ class AudioSocketCaller(Caller):
         self.heard.hung_up = True
 
 
+# Where a gateway puts the media token: an Authorization header (Bearer), HTTP Basic auth
+# (jambonz wsAuth), the URL's query (mod_audio_fork) or the start message (its metadata).
+TokenPlace = Literal["bearer", "basic", "query", "start"]
+
+
 class WebSocketCaller(Caller):
-    """Plays a media gateway (mod_audio_fork / jambonz style) streaming one call."""
+    """Plays a media gateway (mod_audio_fork / jambonz style) streaming one call; it sends
+    `token` (the server's media token) in `token_in`, and an `Origin` header only if given
+    one (as a browser would)."""
 
     def __init__(
         self, stream: wswire.StreamFormat | None = None, call_id: str | None = None,
-        transfer_connects: bool = True,
+        transfer_connects: bool = True, *, token: str | None, token_in: TokenPlace = "bearer",
+        origin: str | None = None, caller_number: str | None = None,
     ) -> None:  # fmt: skip
         self.stream = stream or wswire.StreamFormat("L16", LINE_RATE)
         super().__init__(self.stream.sample_rate)
         self.call_id = call_id or f"ws-{uuid.uuid4().hex[:12]}"
         self.transfer_connects = transfer_connects
+        self.token, self.token_in, self.origin = token, token_in, origin
+        self.caller_number = caller_number
         self.socket: ClientConnection | None = None
         self.cleared = 0
 
     async def connect(self, url: str, start: str | None = None) -> None:
-        self.socket = await connect(url, max_size=None)
-        await self.socket.send(
-            start if start is not None else wswire.start_message(self.call_id, self.stream)
+        """Opens the stream and sends the start message (`start`, verbatim, if given)."""
+        headers: dict[str, str] = {}
+        if self.token is not None and self.token_in == "bearer":
+            headers["Authorization"] = f"Bearer {self.token}"
+        elif self.token is not None and self.token_in == "basic":
+            credentials = base64.b64encode(f"gateway:{self.token}".encode()).decode()
+            headers["Authorization"] = f"Basic {credentials}"
+        elif self.token is not None and self.token_in == "query":
+            url = f"{url}?{urlencode({'token': self.token})}"
+        self.socket = await connect(
+            url, max_size=None, additional_headers=headers, origin=cast(Origin | None, self.origin)
         )
+        if start is None:
+            in_start = self.token if self.token_in == "start" else None
+            start = wswire.start_message(self.call_id, self.stream, self.caller_number, in_start)
+        await self.socket.send(start)
         self._tasks.append(asyncio.get_running_loop().create_task(self._read_loop()))
 
     async def send_audio(self, pcm: bytes) -> None:

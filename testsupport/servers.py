@@ -12,10 +12,12 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+
+from common.fronts import FRONT_KEY_HEADER, REST_KEY_VARIABLES, Front
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 APP_PYTHON = PROJECT_ROOT / ".venvs" / "app" / "bin" / "python"
@@ -70,9 +72,13 @@ def running(
 @dataclass(frozen=True)
 class Backend:
     url: str
+    # The action server's key (front `actions`).
     api_key: str
     admin_username: str
     admin_password: str
+    # The other fronts' own keys (api/auth/fronts.py).
+    voice_api_key: str = ""
+    telegram_api_key: str = ""
 
 
 @contextmanager
@@ -94,6 +100,8 @@ def backend_server(
     """A real backend (uvicorn, SQLite in `tmp_dir`), migrated and seeded like `make run`."""
     port = port or free_port()
     api_key = "lk_test_" + secrets.token_urlsafe(16)
+    voice_api_key = "lk_test_voice_" + secrets.token_urlsafe(16)
+    telegram_api_key = "lk_test_tg_" + secrets.token_urlsafe(16)
     password = secrets.token_urlsafe(12)
     env = {
         **os.environ,
@@ -102,6 +110,8 @@ def backend_server(
         "LINLI_API_FIRST_STAFF_USERNAME": "admin",
         "LINLI_API_FIRST_STAFF_PASSWORD": password,
         "LINLI_API_ACTION_SERVER_API_KEY": api_key,
+        "LINLI_API_VOICE_API_KEY": voice_api_key,
+        "LINLI_API_TELEGRAM_API_KEY": telegram_api_key,
         # A Fernet key: url-safe base64 of 32 random bytes.
         "LINLI_API_ID_NUMBER_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
         **(extra_env or {}),
@@ -113,13 +123,26 @@ def backend_server(
     ]  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     with running("backend", command, env, f"{url}/health", tmp_dir):
-        yield Backend(url=url, api_key=api_key, admin_username="admin", admin_password=password)
+        yield Backend(
+            url=url, api_key=api_key, admin_username="admin", admin_password=password,
+            voice_api_key=voice_api_key, telegram_api_key=telegram_api_key,
+        )  # fmt: skip
 
 
 @dataclass(frozen=True)
 class Stack:
     rasa_url: str
     backend: Backend
+    # Rasa's HTTP API token (`?token=`), and each front's REST channel key by front name.
+    rasa_token: str = ""
+    front_keys: dict[str, str] = field(default_factory=dict)
+    # The action server and the token only the Rasa server is meant to hold.
+    actions_url: str = ""
+    actions_token: str = ""
+
+    def front_headers(self, front: str = Front.rest) -> dict[str, str]:
+        """The headers a front posts to the REST channel with (`rest`: a plain REST client)."""
+        return {FRONT_KEY_HEADER: self.front_keys.get(front, "")}
 
 
 @contextmanager
@@ -127,13 +150,21 @@ def rasa_stack(tmp_dir: Path) -> Iterator[Stack]:
     """The real backend, action server and Rasa server (models/linli.tar.gz) on free ports."""
     actions_port, rasa_port = free_port(), free_port()
     actions_token = secrets.token_urlsafe(24)
+    rasa_token = secrets.token_urlsafe(24)
+    front_keys = {front.value: f"rk_test_{front}_" + secrets.token_urlsafe(16) for front in Front}
+    front_key_env = {REST_KEY_VARIABLES[front]: front_keys[front] for front in Front}
     endpoints = tmp_dir / "endpoints.yml"
     endpoints.write_text(
         f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n'
         f'  token: "{actions_token}"\n'
+        # As bot/endpoints.yml: trackers redacted before they are stored or served.
+        "tracker_store:\n  type: bot.tracker_store.RedactingTrackerStore\n"
     )
-    # The backend's host console asks this Rasa server.
-    rasa_env = {"LINLI_API_RASA_URL": f"http://127.0.0.1:{rasa_port}"}
+    # The backend's host console asks this Rasa server, with its own front key.
+    rasa_env = {
+        "LINLI_API_RASA_URL": f"http://127.0.0.1:{rasa_port}",
+        "LINLI_API_RASA_KEY": front_keys[Front.host],
+    }
     with backend_server(tmp_dir, extra_env=rasa_env) as backend:
         env = {
             **os.environ,
@@ -143,16 +174,23 @@ def rasa_stack(tmp_dir: Path) -> Iterator[Stack]:
             "LINLI_ACTIONS_OUTBOX_PATH": str(tmp_dir / "outbox.db"),
             "LINLI_ACTIONS_PORT": str(actions_port),
             "LINLI_ACTIONS_SERVER_TOKEN": actions_token,
+            # The REST channel knows every front's key (bot/rest_channel.py).
+            **front_key_env,
         }
         actions = [str(RASA_PYTHON), "-m", "actions.server"]
         rasa = [
-            str(RASA_BIN), "run", "--enable-api", "--model", str(MODEL),
+            str(RASA_BIN), "run", "--enable-api", "--auth-token", rasa_token, "--model", str(MODEL),
             "--endpoints", str(endpoints),
             "--credentials", str(PROJECT_ROOT / "bot" / "credentials.yml"),
-            "--port", str(rasa_port),
+            "--port", str(rasa_port), "--interface", "127.0.0.1",
         ]  # fmt: skip
         with (
             running("actions", actions, env, f"http://127.0.0.1:{actions_port}/health", tmp_dir),
-            running("rasa", rasa, env, f"http://127.0.0.1:{rasa_port}/status", tmp_dir, 240),
+            # `/` answers without the token once the model is loaded; /status needs it.
+            running("rasa", rasa, env, f"http://127.0.0.1:{rasa_port}/", tmp_dir, 240),
         ):
-            yield Stack(rasa_url=f"http://127.0.0.1:{rasa_port}", backend=backend)
+            yield Stack(
+                rasa_url=f"http://127.0.0.1:{rasa_port}", backend=backend,
+                rasa_token=rasa_token, front_keys=front_keys,
+                actions_url=f"http://127.0.0.1:{actions_port}", actions_token=actions_token,
+            )  # fmt: skip

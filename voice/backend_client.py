@@ -50,11 +50,12 @@ class BackendClient:
         await self._post(f"/calls/{call_id}/end", {"outcome": outcome})
 
     async def create_handoff(
-        self, call_id: str, reason: str, phone: str | None, last_message: str
+        self, conversation_id: str, reason: str, phone: str | None, last_message: str
     ) -> str | None:
-        """Files the handoff; its number, or None when the backend did not take it."""
+        """Files the handoff for the caller's conversation (`call:…`, the session's own id);
+        its number, or None when the backend did not take it."""
         payload: dict[str, Any] = {
-            "channel": "voice", "sender_id": call_id, "reason": reason,
+            "channel": "voice", "sender_id": conversation_id, "reason": reason,
             "last_message": last_message[:4000],
         }  # fmt: skip
         if phone:

@@ -1,6 +1,7 @@
 """`linli-voice-serve`: the telephony servers enabled in the voice settings, in one process
-sharing the speech models (AudioSocket :9092 + control :9093, WebSocket :8765 by default; the
-SIP user agent when `LINLI_VOICE_SIP_ENABLED`)."""
+sharing the speech models (AudioSocket :9092 + control :9093, WebSocket :8765 by default, all
+on 127.0.0.1; the SIP user agent when `LINLI_VOICE_SIP_ENABLED`). WebSocket calls and control
+answers need `LINLI_VOICE_MEDIA_TOKEN`."""
 
 import argparse
 import asyncio
@@ -42,7 +43,12 @@ async def serve(settings: VoiceSettings, ready: asyncio.Event | None = None) -> 
             "AudioSocket on %s:%d (control HTTP :%d)", settings.audiosocket_host,
             settings.audiosocket_port, settings.audiosocket_control_port,
         )  # fmt: skip
-    if settings.websocket_enabled:
+    if not settings.media_token.get_secret_value() and (
+        settings.websocket_enabled or settings.audiosocket_enabled
+    ):
+        log.error("LINLI_VOICE_MEDIA_TOKEN is not set (`make run` writes it to var/linli.env): "
+                  "no WebSocket calls, and the control port answers no call")  # fmt: skip
+    if settings.websocket_enabled and settings.media_token.get_secret_value():
         servers.append(await WebSocketServer(services).start())
         log.warning("WebSocket media streams on %s:%d", settings.websocket_host,
                     settings.websocket_port)  # fmt: skip

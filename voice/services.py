@@ -26,7 +26,11 @@ class VoiceServices:
             settings=settings,
             speaker=build_speaker(settings),
             corrector=TranscriptCorrector(),
-            rasa=RasaClient(settings.rasa_url, "voice", settings.rasa_timeout_s),
+            rasa=RasaClient(
+                settings.rasa_url,
+                front_key=settings.rasa_key.get_secret_value(),
+                timeout_s=settings.rasa_timeout_s,
+            ),
             backend=BackendClient(
                 settings.backend_url,
                 settings.backend_api_key.get_secret_value(),

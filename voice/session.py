@@ -13,6 +13,7 @@ import asyncio
 import logging
 import re
 import time
+import uuid
 import wave
 from collections import deque
 from collections.abc import Coroutine
@@ -106,7 +107,13 @@ class CallSession:
     ) -> None:
         self.services = services
         self.settings = services.settings
+        # The telephony peer's reference of the call (AudioSocket UUID, SIP Call-ID …): the
+        # call record and the dialplan go by it.
         self.call_id = call_id
+        # The caller's conversation with the assistant (Rasa sender, handoffs) is made here,
+        # never taken from the peer: a peer that repeats another call's id must not land in
+        # that caller's conversation (issue 14). Rasa keeps the voice front's `call:` prefix.
+        self.conversation_id = f"call:{transport}-{uuid.uuid4().hex}"
         self.transport = transport
         self.caller_number = caller_number
         self.events: asyncio.Queue[CallEvent] = asyncio.Queue()
@@ -353,7 +360,7 @@ class CallSession:
         started = time.monotonic()
         try:
             # Buttons are for screens; on the phone the text already names the choices.
-            reply = await self.services.rasa.send(self.call_id, record.transcript)
+            reply = await self.services.rasa.send(self.conversation_id, record.transcript)
             record.bot_text = joined_text(reply)
         except Exception as error:  # the caller must hear something whatever broke
             log.error("call %s: Rasa failed: %r", self.call_id, error)
@@ -363,7 +370,7 @@ class CallSession:
         record.bot_text = record.bot_text or prompts.NOT_UNDERSTOOD
         self._say(record.bot_text, record, since)
         try:
-            record.intent = await self.services.rasa.latest_intent(self.call_id)
+            record.intent = await self.services.rasa.latest_intent(self.conversation_id)
         except Exception as error:
             log.warning("call %s: no intent from Rasa: %r", self.call_id, error)
         if record.intent == "goodbye":
@@ -380,7 +387,7 @@ class CallSession:
         record.bot_text = f"{guidance}\n{prompts.EMERGENCY_ALERTED}"
         self._say(record.bot_text, record, since)
         await self.services.backend.create_handoff(
-            self.call_id, "emergency", self.caller_number, record.transcript
+            self.conversation_id, "emergency", self.caller_number, record.transcript
         )
 
     async def _to_a_person(self, record: TurnRecord, since: float) -> str | None:
@@ -405,7 +412,7 @@ class CallSession:
 
     async def _queue_callback(self, record: TurnRecord, since: float, then: str) -> None:
         number = await self.services.backend.create_handoff(
-            self.call_id, "callback", self.caller_number, record.transcript
+            self.conversation_id, "callback", self.caller_number, record.transcript
         )
         said = prompts.CALLBACK_QUEUED.format(number=number) if number else prompts.CALLBACK_NOTED
         record.bot_text = "\n".join(filter(None, [record.bot_text, said, then]))

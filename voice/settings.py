@@ -28,9 +28,12 @@ class VoiceSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="LINLI_VOICE_", env_file=ENV_FILE, extra="ignore")
 
     rasa_url: str = RASA_URL
+    # The voice bridge's own key to Rasa's REST channel (its conversations are `call:…`).
+    rasa_key: SecretStr = SecretStr("")
     rasa_timeout_s: float = RASA_TIMEOUT_S
     backend_url: str = BACKEND_URL
-    # The channel key the backend issues (sent as X-API-Key); calls are not recorded without it.
+    # The voice front's own backend key (X-API-Key): it may record calls and file handoffs for
+    # `call:` senders, nothing else. Calls are not recorded without it.
     backend_api_key: SecretStr = SecretStr("")
     backend_timeout_s: float = BACKEND_TIMEOUT_S
 
@@ -88,6 +91,12 @@ class VoiceSettings(BaseSettings):
     websocket_enabled: bool = True
     websocket_host: str = "127.0.0.1"
     websocket_port: int = 8765  # media streams (FreeSWITCH mod_audio_fork / jambonz style)
+    # The telephony peer's secret: a WebSocket gateway sends it to open a call, the dialplan to
+    # ask the control port (voice/transports/auth.py). Unset: no WebSocket calls, no answers.
+    media_token: SecretStr = SecretStr("")
+    # Origins a WebSocket handshake may carry (exact strings). A gateway sends none; a browser
+    # always sends its page's origin, so the default refuses web pages.
+    websocket_allowed_origins: list[str] = []
     # What the wire may do before a call is dropped as broken.
     telephony_max_payload_bytes: int = Field(default=32_000, ge=640)  # 1 s of 16 kHz audio
     telephony_start_timeout_s: float = 5.0  # connection to its first (UUID / start) message

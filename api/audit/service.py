@@ -37,6 +37,29 @@ def record(
     )
 
 
+# What a read of each kind of record shows about the resident (field names, never values).
+CASE_FIELDS = ("applicant_name", "phone", "address", "description", "id_number")
+CALL_FIELDS = ("caller_number", "transcript")
+TIMELINE_FIELDS = ("cases", "bookings", "visits", "feedback", "callbacks", "need_reports")
+
+
+def record_reads(
+    session: Session,
+    *,
+    principal: Principal,
+    subjects: Iterable[str],
+    fields: Iterable[str],
+    detail: str,
+) -> None:
+    """Log that `principal` read `fields` of each subject ("resident:12", "call:abc"), and
+    commit: a read has no transaction of its own to join. One entry per subject, so the log
+    answers "who looked at this resident" directly."""
+    names = list(fields)
+    for subject in dict.fromkeys(subjects):  # once each, in order
+        record(session, principal, AuditAction.read, subject[:64], names, detail)
+    session.commit()
+
+
 def list_entries(
     session: Session, subject: str | None = None, limit: int = 100
 ) -> list[AuditEntry]:

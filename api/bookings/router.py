@@ -3,6 +3,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 
 from api.auth.models import Role
+from api.auth.service import Principal
 from api.bookings import dispatching, reports, service
 from api.bookings.models import Booking, BookingStatus
 from api.bookings.schemas import (
@@ -25,6 +26,7 @@ from api.deps import (
     require_own_records,
     require_owner,
 )
+from api.masking import phone_shown_to
 from api.stats import MAX_WEEKS, WeeklyCount
 
 router = APIRouter(prefix="/bookings", tags=["bookings"])
@@ -53,11 +55,12 @@ def list_bookings(
     phone: Annotated[str | None, Query(max_length=20)] = None,
     booking_status: Annotated[BookingStatus | None, Query(alias="status")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-) -> list[Booking]:
-    """Channels list one conversation's bookings; workers see the orders dispatched to them."""
+) -> list[BookingOut]:
+    """Channels list one conversation's bookings; workers see the orders dispatched to them.
+    The phone is masked for callers that do not call the resident (api/masking.py)."""
     require_own_records(caller, sender_id)
     worker = caller.name if caller.role == Role.provider_worker else None
-    return service.list_bookings(
+    bookings = service.list_bookings(
         session,
         sender_id=sender_id,
         phone=phone,
@@ -65,6 +68,13 @@ def list_bookings(
         status=booking_status,
         limit=limit,
     )
+    return [_as_seen_by(caller, booking) for booking in bookings]
+
+
+def _as_seen_by(caller: Principal, booking: Booking) -> BookingOut:
+    shown = BookingOut.model_validate(booking)
+    phone = phone_shown_to(caller, booking.phone, assigned_worker=booking.worker_username)
+    return shown.model_copy(update={"phone": phone})
 
 
 @router.get("/{number}", response_model=BookingOut)
@@ -73,12 +83,12 @@ def read_booking(
     session: SessionDep,
     caller: AnyPrincipal,
     sender_id: Annotated[str | None, Query(max_length=128)] = None,
-) -> Booking:
+) -> BookingOut:
     """One booking. Channels must pass the sender_id it was booked for."""
     booking = service.get_booking(session, number)
     require_owner(caller, sender_id, booking.sender_id, f"Booking {number}")
     service.require_assigned_worker(booking, caller)
-    return booking
+    return _as_seen_by(caller, booking)
 
 
 @router.post("/{number}/cancel", response_model=BookingOut)

@@ -2,6 +2,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
+from api.audit.service import CALL_FIELDS, record_reads
 from api.calls import service
 from api.calls.models import Call
 from api.calls.schemas import CallEnd, CallOut, CallStart, TurnCreate
@@ -29,12 +30,29 @@ def end_call(call_id: str, data: CallEnd, session: SessionDep, _caller: IntakePr
 @router.get("", response_model=list[CallOut])
 def list_calls(
     session: SessionDep,
-    _staff: StaffPrincipal,
+    staff: StaffPrincipal,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[Call]:
-    return service.list_calls(session, limit)
+    """Recent calls with their transcripts; every call shown is in the audit log."""
+    calls = service.list_calls(session, limit)
+    record_reads(
+        session,
+        principal=staff,
+        subjects=[f"call:{call.call_id}" for call in calls],
+        fields=CALL_FIELDS,
+        detail="GET /calls",
+    )
+    return calls
 
 
 @router.get("/{call_id}", response_model=CallOut)
-def read_call(call_id: str, session: SessionDep, _staff: StaffPrincipal) -> Call:
-    return service.get_call(session, call_id)
+def read_call(call_id: str, session: SessionDep, staff: StaffPrincipal) -> Call:
+    call = service.get_call(session, call_id)
+    record_reads(
+        session,
+        principal=staff,
+        subjects=[f"call:{call.call_id}"],
+        fields=CALL_FIELDS,
+        detail=f"GET /calls/{call.call_id}"[:200],
+    )
+    return call

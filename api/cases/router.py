@@ -2,6 +2,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
+from api.audit.service import CASE_FIELDS, record_reads
 from api.cases import service
 from api.cases.models import Case, CaseStatus
 from api.cases.schemas import AgeBucket, CaseCreate, CaseDetail, CaseOut, CaseTransition
@@ -14,6 +15,7 @@ from api.deps import (
     require_own_records,
     require_owner,
 )
+from api.masking import phone_shown_to
 from api.stats import MAX_WEEKS, WeeklyCount
 
 router = APIRouter(prefix="/cases", tags=["cases"])
@@ -42,9 +44,24 @@ def list_cases(
     sender_id: Annotated[str | None, Query(max_length=128)] = None,
     case_status: Annotated[CaseStatus | None, Query(alias="status")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-) -> list[Case]:
+) -> list[CaseOut]:
+    """A conversation's cases (channels) or the caseload (staff); the phone is masked for
+    callers that do not call the resident (api/masking.py)."""
     require_own_records(caller, sender_id)
-    return service.list_cases(session, sender_id=sender_id, status=case_status, limit=limit)
+    cases = service.list_cases(session, sender_id=sender_id, status=case_status, limit=limit)
+    record_reads(
+        session,
+        principal=caller,
+        subjects=[f"resident:{case.resident_id}" for case in cases],
+        fields=CASE_FIELDS,
+        detail="GET /cases",
+    )
+    return [
+        CaseOut.model_validate(case).model_copy(
+            update={"phone": phone_shown_to(caller, case.phone)}
+        )
+        for case in cases
+    ]
 
 
 @router.get("/{number}", response_model=CaseDetail)
@@ -59,7 +76,15 @@ def read_case(
     """A case with its history. Channels must pass the sender_id the case was filed for."""
     case = service.get_case(session, number)
     require_owner(caller, sender_id, case.sender_id, f"Case {number}")
-    return service.case_detail(session, case, caller, vault, reveal_id_number)
+    detail = service.case_detail(session, case, caller, vault, reveal_id_number)
+    record_reads(
+        session,
+        principal=caller,
+        subjects=[f"resident:{case.resident_id}"],
+        fields=CASE_FIELDS,
+        detail=f"GET /cases/{case.number}",
+    )
+    return detail.model_copy(update={"phone": phone_shown_to(caller, detail.phone)})
 
 
 @router.post("/{number}/transitions", response_model=CaseDetail)

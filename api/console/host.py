@@ -16,13 +16,20 @@ class AssistantUnavailable(Exception):
 
 
 async def answer_batch(
-    rasa_url: str, timeout_s: float, session_id: str, questions: list[ViewerQuestion]
+    rasa_url: str,
+    timeout_s: float,
+    session_id: str,
+    questions: list[ViewerQuestion],
+    *,
+    front_key: str,
 ) -> tuple[list[str], list[bool]]:
     """One answer per question, in order, and whether the assistant understood it; each
-    question is its own conversation (sender host-<session>-<n>)."""
+    question is its own conversation (sender host-<session>-<n>, which Rasa keeps in the host
+    console's namespace: host:host-<session>-<n>). `front_key` is the host console's REST
+    channel key (LINLI_API_RASA_KEY)."""
     try:
         async with httpx.AsyncClient() as http:
-            rasa = RasaClient(rasa_url, "livestream", timeout_s, http=http)
+            rasa = RasaClient(rasa_url, front_key=front_key, timeout_s=timeout_s, http=http)
             return await answer_each(rasa, f"host-{session_id}", questions)
     except (httpx.HTTPError, ValueError) as error:
         log.warning("host console: Rasa at %s failed: %r", rasa_url, error)

@@ -2,6 +2,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
+from api.audit.service import TIMELINE_FIELDS, record_reads
 from api.deps import SessionDep, StaffPrincipal
 from api.households import service
 from api.residents.models import Household
@@ -37,11 +38,20 @@ def read_household(
 
 @router.get("/{household_id}/timeline", response_model=HouseholdTimeline)
 def household_timeline(
-    household_id: RecordId, session: SessionDep, _staff: StaffPrincipal
+    household_id: RecordId, session: SessionDep, staff: StaffPrincipal
 ) -> HouseholdTimeline:
     """一户一档: applications and their steps, bookings, visits, ratings and complaints,
-    callbacks, need reports and requests for a person, of every member, oldest first."""
+    callbacks, need reports and requests for a person, of every member, oldest first.
+    The read is in the audit log under every member."""
     household = service.get_household(session, household_id)
-    return HouseholdTimeline(
+    timeline = HouseholdTimeline(
         household=HouseholdOut.model_validate(household), items=service.timeline(session, household)
     )
+    record_reads(
+        session,
+        principal=staff,
+        subjects=[f"resident:{member.id}" for member in household.members],
+        fields=TIMELINE_FIELDS,
+        detail=f"GET /households/{household_id}/timeline",
+    )
+    return timeline

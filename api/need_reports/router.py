@@ -29,19 +29,26 @@ def create_need_report(
 
 @router.post("/batch", response_model=list[NeedReportOut], status_code=status.HTTP_201_CREATED)
 def create_need_reports(
-    data: NeedReportBatch, session: SessionDep, _caller: IntakePrincipal
+    data: NeedReportBatch,
+    session: SessionDep,
+    _caller: IntakePrincipal,
+    idempotency_key: IdempotencyKey,
 ) -> list[NeedReport]:
-    """Up to 500 needs at once (a livestream session); all are stored or none."""
-    return service.create_batch(session, data)
+    """Up to 500 needs at once (a livestream session); all are stored or none. A retry with
+    the same Idempotency-Key returns the first attempt's reports."""
+    return service.create_batch(session, data, idempotency_key=idempotency_key)
 
 
 @router.post("/livestream", response_model=list[NeedReportOut], status_code=status.HTTP_201_CREATED)
 def file_livestream_follow_ups(
-    data: LivestreamFollowUpBatch, session: SessionDep, _caller: IntakePrincipal
+    data: LivestreamFollowUpBatch,
+    session: SessionDep,
+    _caller: IntakePrincipal,
+    idempotency_key: IdempotencyKey,
 ) -> list[NeedReport]:
     """Livestream questions the host flagged for a home visit; the backend words the reports.
-    Up to 500 at once; all are stored or none."""
-    return service.file_livestream_follow_ups(session, items=data)
+    Up to 500 at once; all are stored or none, once per Idempotency-Key."""
+    return service.file_livestream_follow_ups(session, items=data, idempotency_key=idempotency_key)
 
 
 @router.get("", response_model=list[NeedReportOut])

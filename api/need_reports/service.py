@@ -3,6 +3,7 @@ from sqlalchemy.orm import Session
 
 from api.db import find_by_idempotency_key, get_or_not_found
 from api.errors import InvalidInputError
+from api.idempotency.service import batch_item_keys
 from api.need_reports.models import NeedReport, NeedReportStatus
 from api.need_reports.schemas import (
     LivestreamFollowUp,
@@ -28,9 +29,25 @@ def create_report(
     return report
 
 
-def create_batch(session: Session, items: list[NeedReportCreate]) -> list[NeedReport]:
-    """All or nothing: a livestream session's needs land together or not at all."""
-    reports = [NeedReport(**item.model_dump()) for item in items]
+def create_batch(
+    session: Session, items: list[NeedReportCreate], *, idempotency_key: str | None = None
+) -> list[NeedReport]:
+    """All or nothing: a livestream session's needs land together or not at all. A retry
+    under the same Idempotency-Key returns the reports the first attempt filed."""
+    keys = batch_item_keys(idempotency_key, len(items))
+    if keys and keys[0] is not None:
+        filed = {
+            report.idempotency_key: report
+            for report in session.scalars(
+                select(NeedReport).where(NeedReport.idempotency_key.in_(keys))
+            )
+        }
+        if filed:
+            return [filed[key] for key in keys if key in filed]
+    reports = [
+        NeedReport(**item.model_dump(), idempotency_key=key)
+        for item, key in zip(items, keys, strict=True)
+    ]
     session.add_all(reports)
     session.commit()
     return reports
@@ -53,13 +70,15 @@ def _livestream_report(item: LivestreamFollowUp) -> NeedReportCreate:
 
 
 def file_livestream_follow_ups(
-    session: Session, *, items: list[LivestreamFollowUp]
+    session: Session, *, items: list[LivestreamFollowUp], idempotency_key: str | None = None
 ) -> list[NeedReport]:
-    """One need report per flagged livestream question, all or nothing (like `create_batch`,
-    and like it without an idempotency key: a retried batch files its reports again)."""
+    """One need report per flagged livestream question, all or nothing, and once per
+    Idempotency-Key (like `create_batch`)."""
     if not items:
         return []
-    return create_batch(session, [_livestream_report(item) for item in items])
+    return create_batch(
+        session, [_livestream_report(item) for item in items], idempotency_key=idempotency_key
+    )
 
 
 def get_report(session: Session, number: str) -> NeedReport:

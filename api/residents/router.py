@@ -12,6 +12,8 @@ from api.residents.schemas import (
     ResidentDetail,
     ResidentOut,
     ResidentUpdate,
+    SealedNumber,
+    SealRequest,
 )
 from api.validation import RecordId
 
@@ -46,6 +48,14 @@ def link_channel(
     questions in that chat find the resident's bookings and applications made elsewhere."""
     resident = service.link_channel(session, data)
     return ChannelLinkOut(resident_id=resident.id, channel=data.channel, sender_id=data.sender_id)
+
+
+@router.post("/sealed-numbers", response_model=SealedNumber)
+def seal_number(data: SealRequest, _caller: IntakePrincipal, vault: VaultDep) -> SealedNumber:
+    """Exchange a phone or ID number a resident just gave for a reference that case, booking
+    and handoff requests accept in its place, so the conversation and the action server's
+    outbox never keep the number itself (valid for 48 hours; nothing is stored)."""
+    return service.seal_number(request=data, vault=vault)
 
 
 @router.get("/{resident_id}", response_model=ResidentDetail)

@@ -3,6 +3,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from api.id_numbers import PersonalNumberKind
 from api.residents.models import AssistanceStatus, DisabilityLevel
 from api.validation import IdNumber, Name, PhoneNumber, ShortText
 
@@ -63,6 +64,20 @@ class ChannelLink(BaseModel):
     sender_id: TelegramId
     phone: PhoneNumber
     name: Name | None = None
+
+
+class SealRequest(BaseModel):
+    """A phone or ID number a resident just gave in a conversation, to be exchanged for a
+    reference the conversation keeps instead (trackers and the outbox never hold it)."""
+
+    kind: PersonalNumberKind
+    value: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+
+
+class SealedNumber(BaseModel):
+    # "sealed:<masked>:<token>": accepted wherever the number is, for SEALED_NUMBER_LIFETIME.
+    reference: str
+    masked: str
 
 
 class ChannelLinkOut(BaseModel):

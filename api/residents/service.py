@@ -10,9 +10,16 @@ from api.auth.service import Principal
 from api.consents.models import Consent
 from api.db import get_or_not_found
 from api.errors import ConflictError, InvalidInputError, PermissionDeniedError
-from api.id_numbers import IdNumberVault, mask_id_number
+from api.id_numbers import IdNumberVault, PersonalNumberKind, mask_id_number, validate_id_number
 from api.residents.models import Household, Resident
-from api.residents.schemas import ChannelLink, ResidentDetail, ResidentFields
+from api.residents.schemas import (
+    ChannelLink,
+    ResidentDetail,
+    ResidentFields,
+    SealedNumber,
+    SealRequest,
+)
+from common.personal_numbers import masked_form, normalise_phone_field
 
 # Fields whose every read and change is audited: health, income and identity.
 SENSITIVE_FIELDS = ("disability_level", "assistance_status", "id_number")
@@ -32,6 +39,22 @@ def find_or_create_by_phone(
     if address and not resident.address:
         resident.address = address
     return resident
+
+
+def seal_number(*, request: SealRequest, vault: IdNumberVault) -> SealedNumber:
+    """Check the number and seal it; nothing is stored (the reference carries it)."""
+    if request.kind is PersonalNumberKind.id_number:
+        try:
+            value = validate_id_number(request.value)
+        except ValueError as exc:
+            raise InvalidInputError(str(exc)) from None
+    else:
+        phone = normalise_phone_field(request.value)
+        if phone is None:
+            raise InvalidInputError("value is not a mainland mobile or landline number")
+        value = phone
+    reference = vault.seal(kind=request.kind, value=value)
+    return SealedNumber(reference=reference, masked=masked_form(reference))
 
 
 def linked_residents(sender_id: str) -> Select[tuple[int]]:

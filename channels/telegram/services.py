@@ -26,11 +26,13 @@ class Services:
         self.settings = settings
         self.voice = voice
         self._http: httpx.AsyncClient | None = None
+        self._rasa: RasaClient | None = None
 
     async def open(self) -> None:
         self._http = httpx.AsyncClient()
 
     async def close(self) -> None:
+        self._rasa = None
         if self._http is not None:
             await self._http.aclose()
             self._http = None
@@ -43,9 +45,16 @@ class Services:
 
     @property
     def rasa(self) -> RasaClient:
-        return RasaClient(
-            self.settings.rasa_url, "telegram", self.settings.rasa_timeout_s, http=self.http
-        )
+        """One client for the front's life: it remembers each chat's last intent (the REST
+        channel answers it with the reply)."""
+        if self._rasa is None:
+            self._rasa = RasaClient(
+                self.settings.rasa_url,
+                front_key=self.settings.rasa_key.get_secret_value(),
+                timeout_s=self.settings.rasa_timeout_s,
+                http=self.http,
+            )
+        return self._rasa
 
     @property
     def backend(self) -> BackendClient:

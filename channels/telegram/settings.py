@@ -4,7 +4,7 @@
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from common.settings import (
@@ -29,16 +29,13 @@ class TelegramSettings(BaseSettings):
     base_file_url: str = "https://api.telegram.org/file/bot"
 
     rasa_url: str = RASA_URL
+    # The Telegram front's own key to Rasa's REST channel (its conversations are `tg:…`).
+    rasa_key: SecretStr = SecretStr("")
     rasa_timeout_s: float = RASA_TIMEOUT_S
     backend_url: str = BACKEND_URL
-    # The channel key the backend issues (X-API-Key): follow-ups and phone links need it.
-    # `make run` writes the action server's key to var/linli.env; that one serves by default.
-    backend_api_key: SecretStr = Field(
-        default=SecretStr(""),
-        validation_alias=AliasChoices(
-            "LINLI_TELEGRAM_BACKEND_API_KEY", "LINLI_ACTIONS_BACKEND_API_KEY", "backend_api_key"
-        ),
-    )
+    # The Telegram front's own backend key (X-API-Key): livestream follow-ups and phone links
+    # for `tg:` chats, nothing else. `make run` writes one to var/linli.env.
+    backend_api_key: SecretStr = SecretStr("")
     backend_timeout_s: float = BACKEND_TIMEOUT_S
 
     # polling: no public address needed; webhook: Telegram posts updates to `webhook_url`.

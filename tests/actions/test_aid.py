@@ -6,7 +6,8 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.aid import ActionSubmitAid, ValidateAidForm
-from tests.actions.support import make_tracker, texts
+from common.personal_numbers import is_sealed_reference, masked_form
+from tests.actions.support import make_tracker, slot_values, texts
 
 pytestmark = pytest.mark.asyncio
 
@@ -76,12 +77,15 @@ async def test_consent_is_recorded_before_the_id_number_is_asked(
         sender_id="consent-1", active_loop="aid_form",
     )  # fmt: skip
     events = await ValidateAidForm().run(dispatcher, tracker, domain)
-    assert SlotSet("id_number", "11010519491231002X") in events
+    # The slot keeps the backend's sealed reference, never the number (issue 14).
+    sealed = slot_values(events)["id_number"]
+    assert is_sealed_reference(sealed) and masked_form(sealed) == "1101**********002X"
+    assert "11010519491231002X" not in sealed
 
     dispatcher = CollectingDispatcher()
     tracker = make_tracker(
-        "11010519491231002X", "inform",
-        slots={**base, "id_consent": True, "id_number": "11010519491231002X"},
+        "好的", "inform",
+        slots={**base, "id_consent": True, "id_number": sealed},
         sender_id="consent-1",
     )  # fmt: skip
     events = await ActionSubmitAid().run(dispatcher, tracker, {})

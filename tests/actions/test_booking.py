@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
+from cryptography.fernet import Fernet
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -22,6 +23,7 @@ from actions.booking import (
 )
 from actions.conversation import now_local
 from actions.settings import ActionSettings, get_settings
+from common.personal_numbers import masked_form, sealed_reference
 from tests.actions.support import make_tracker, slot_values, texts
 from testsupport.servers import Backend, backend_server, free_port
 
@@ -109,7 +111,7 @@ async def test_spoken_phone_number_is_normalised(domain: dict[str, Any]) -> None
         active_loop="booking_form",
     )
     slots = slot_values(await ValidateBookingForm().run(dispatcher, tracker, domain))
-    assert slots["phone"] == "13800138000"
+    assert masked_form(slots["phone"]) == "138****8000"  # sealed: the number is not kept
 
 
 async def test_read_back_then_no_asks_again(domain: dict[str, Any]) -> None:
@@ -336,3 +338,38 @@ async def test_cancel_with_the_backend_down_says_so(monkeypatch: pytest.MonkeyPa
     events = await ActionCancelBooking().run(dispatcher, tracker, {})
     assert "没能取消" in texts(dispatcher)
     assert slot_values(events) == {"pending_cancel": None}
+
+
+async def test_a_phone_sealed_in_an_earlier_session_is_asked_again(
+    domain: dict[str, Any],
+) -> None:
+    # Slots carry over to new sessions; the backend accepts a sealed phone for 48 hours.
+    made = int((datetime.now() - timedelta(hours=30)).timestamp())
+    token = Fernet(Fernet.generate_key()).encrypt_at_time(b"phone:13800138000", made).decode()
+    stale = sealed_reference(masked="138****8000", token=token)
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(
+        "幸福小区3号楼201",
+        "inform",
+        slots={**filled_booking("s"), "phone": stale, "booking_confirmed": None,
+               "requested_slot": "address"},
+        extracted={"address": "幸福小区3号楼201"},
+        active_loop="booking_form",
+    )  # fmt: skip
+    slots = slot_values(await ValidateBookingForm().run(dispatcher, tracker, domain))
+    assert slots["phone"] is None  # Rasa asks for it next
+    assert "电话号码好像不对" not in texts(dispatcher)
+
+
+async def test_a_sealed_phone_is_read_back_in_full_only_when_just_said(
+    domain: dict[str, Any],
+) -> None:
+    token = Fernet(Fernet.generate_key()).encrypt(b"phone:13800138000").decode()
+    sealed = sealed_reference(masked="138****8000", token=token)
+    slots = {**filled_booking("r"), "phone": sealed}
+    dispatcher = CollectingDispatcher()
+    await ActionAskBookingConfirmed().run(dispatcher, make_tracker("13800138000", slots=slots), {})
+    assert "电话138 0013 8000" in texts(dispatcher)  # a misheard digit is caught here
+    dispatcher = CollectingDispatcher()
+    await ActionAskBookingConfirmed().run(dispatcher, make_tracker("地址改一下", slots=slots), {})
+    assert "电话尾号8000" in texts(dispatcher) and "0013" not in texts(dispatcher)

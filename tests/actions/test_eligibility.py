@@ -6,6 +6,7 @@ from typing import Any
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.backend import BackendClient
 from actions.eligibility import ActionScreenEligibility, ValidateEligibilityForm
 from actions.settings import get_settings
 from tests.actions.support import buttons, make_tracker, slot_values, texts
@@ -21,6 +22,16 @@ OLD_BUT_WELL = {
     "serious_illness": False,
     "income": "normal",
 }
+
+
+async def grant_facts_consent(sender_id: str = "test-conversation") -> None:
+    """Health and income are asked only after their own consent (actions/eligibility.py)."""
+    async with BackendClient() as backend:
+        for purpose in ("health", "income"):
+            await backend.record_consent(
+                {"channel": "chat", "sender_id": sender_id, "purpose": purpose,
+                 "granted": True, "text_shown": "测试：同意询问"}
+            )  # fmt: skip
 
 
 async def validate(
@@ -50,6 +61,7 @@ async def test_an_age_not_understood_is_asked_again(domain: dict[str, Any]) -> N
 
 
 async def test_a_bare_yes_or_no_answers_the_question_asked(domain: dict[str, Any]) -> None:
+    await grant_facts_consent()
     answered = {"age": 70, "living_alone": False}
     slots, _ = await validate(
         domain, "有的", "affirm", {**answered, "requested_slot": "disability"}
@@ -64,6 +76,7 @@ async def test_a_bare_yes_or_no_answers_the_question_asked(domain: dict[str, Any
 
 
 async def test_an_answer_not_understood_is_asked_again(domain: dict[str, Any]) -> None:
+    await grant_facts_consent()
     answered = {"age": 70, "living_alone": False, "disability": "none", "serious_illness": False}
     slots, dispatcher = await validate(
         domain, "天气不错", "inform", {**answered, "requested_slot": "income"}

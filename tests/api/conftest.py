@@ -28,6 +28,8 @@ from tests.api.support import (
     BACKENDS,
     ID_NUMBER_KEY,
     POSTGRES_URL,
+    TELEGRAM_KEY,
+    VOICE_KEY,
     create_account,
     login,
     postgres_admin_url,
@@ -95,6 +97,8 @@ def settings(database_url: str) -> ApiSettings:
         first_staff_username="admin",
         first_staff_password=ADMIN_PASSWORD,
         action_server_api_key=ACTION_KEY,
+        voice_api_key=VOICE_KEY,
+        telegram_api_key=TELEGRAM_KEY,
         id_number_key=ID_NUMBER_KEY,
     )
 
@@ -118,7 +122,18 @@ def db_session(client: TestClient) -> Iterator[Session]:
 
 @pytest.fixture
 def channel_headers() -> dict[str, str]:
+    """The action server's key."""
     return {"X-API-Key": ACTION_KEY}
+
+
+@pytest.fixture
+def telegram_headers() -> dict[str, str]:
+    return {"X-API-Key": TELEGRAM_KEY}
+
+
+@pytest.fixture
+def voice_headers() -> dict[str, str]:
+    return {"X-API-Key": VOICE_KEY}
 
 
 @pytest.fixture

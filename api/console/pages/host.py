@@ -54,8 +54,9 @@ async def host_answer(
     session_id = secrets.token_hex(4)
     try:
         texts, understood = await answer_batch(
-            settings.rasa_url, settings.rasa_timeout_s, session_id, questions
-        )
+            settings.rasa_url, settings.rasa_timeout_s, session_id, questions,
+            front_key=settings.rasa_key.get_secret_value(),
+        )  # fmt: skip
     except AssistantUnavailable:
         return render(
             request, "host.html", worker, 503, batch=batch, title=title,

@@ -1,15 +1,15 @@
-"""Logging in and out: the console session is the API's staff token in a cookie."""
+"""Logging in and out: the console session is a console-only staff token in a cookie."""
 
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from api.auth.service import authenticate_staff
-from api.console.web import COOKIE, render
-from api.deps import STAFF_ROLES, SessionDep, SettingsDep
-from api.errors import AuthenticationError
-from api.security import create_access_token
+from api.auth.service import revoke_staff_tokens
+from api.auth.throttle import LoginThrottleDep, client_address, throttled_login
+from api.console.web import Worker, end_console_session, render, start_console_session
+from api.deps import STAFF_ROLES, SessionDep
+from api.errors import AuthenticationError, ServiceBusyError, TooManyRequestsError
 
 router = APIRouter()
 
@@ -23,12 +23,34 @@ def login_page(request: Request) -> HTMLResponse:
 def login(
     request: Request,
     session: SessionDep,
-    settings: SettingsDep,
+    throttle: LoginThrottleDep,
     username: Annotated[str, Form(max_length=64)],
     password: Annotated[str, Form(max_length=256)],
 ) -> Response:
     try:
-        user = authenticate_staff(session, username.strip(), password)
+        user = throttled_login(
+            session,
+            throttle,
+            username=username.strip(),
+            password=password,
+            address=client_address(request),
+        )
+    except TooManyRequestsError as error:
+        minutes = max(1, -(-error.retry_after_s // 60))
+        page = render(
+            request,
+            "login.html",
+            None,
+            429,
+            error=f"登录失败次数过多，请{minutes}分钟后再试；忘记密码请联系街道管理员重置。",
+            username=username,
+        )
+        page.headers["Retry-After"] = str(error.retry_after_s)
+        return page
+    except ServiceBusyError as error:
+        page = render(request, "login.html", None, 503, error="登录的人较多，请稍后再试。")
+        page.headers["Retry-After"] = str(error.retry_after_s)
+        return page
     except AuthenticationError:
         return render(
             request, "login.html", None, 401, error="用户名或密码不正确。", username=username
@@ -42,24 +64,15 @@ def login(
             error="工作台仅供社工和街道管理员使用；服务人员请使用接单端。",
             username=username,
         )
-    token = create_access_token(
-        user.username, settings.secret_key.get_secret_value(), settings.access_token_minutes
-    )
     response = RedirectResponse("/console/", status_code=303)
-    response.set_cookie(
-        COOKIE,
-        token,
-        max_age=settings.access_token_minutes * 60,
-        httponly=True,
-        samesite="strict",
-        secure=request.url.scheme == "https",
-        path="/console",
-    )
+    start_console_session(response, request, user)
     return response
 
 
 @router.post("/logout")
-def logout() -> RedirectResponse:
+def logout(request: Request, session: SessionDep, worker: Worker) -> RedirectResponse:
+    """Ends the session everywhere: the account's tokens (console and API) are revoked."""
+    revoke_staff_tokens(session, username=worker.name)
     response = RedirectResponse("/console/login", status_code=303)
-    response.delete_cookie(COOKIE, path="/console")
+    end_console_session(response, request)
     return response

@@ -84,7 +84,8 @@ def bot_settings(
         values |= {
             "rasa_url": stack.rasa_url,
             "backend_url": stack.backend.url,
-            "backend_api_key": stack.backend.api_key,
+            "backend_api_key": stack.backend.telegram_api_key,
+            "rasa_key": stack.front_keys.get("telegram", ""),
         }
     values |= extra
     return TelegramSettings(**values)

@@ -39,7 +39,8 @@ def test_a_text_conversation_books_a_meal_in_the_backend(
     assert "幸福小区3号楼201" in read_back and "138 0013 8000" in read_back
     confirmed = chat.say("对")
     assert "预约好了" in confirmed, confirmed
-    bookings = staff.get("/bookings", params={"sender_id": chat.sender_id}).json()
+    # Rasa keeps a Telegram chat's conversation as tg:<chat id>; the booking carries that id.
+    bookings = staff.get("/bookings", params={"sender_id": f"tg:{chat.sender_id}"}).json()
     assert [b["service_code"] for b in bookings] == ["zhucan"]
 
 

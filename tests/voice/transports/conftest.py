@@ -6,26 +6,19 @@ from collections.abc import Iterator
 import pytest
 from faster_whisper import WhisperModel
 
-from tests.voice.transports.support import VoiceServer
-from testsupport.servers import APP_PYTHON, Stack, free_port, running
-from testsupport.voice_server import serve_env
+from testsupport.servers import Stack
+from testsupport.voice_server import VoiceServer
+from testsupport.voice_server import voice_server as running_voice_server
 from voice.settings import VoiceSettings
 
 
 @pytest.fixture(scope="session")
 def voice_server(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[VoiceServer]:
-    server = VoiceServer("127.0.0.1", free_port(), free_port(), free_port(), "hotline-staff")
-    env = serve_env(
-        stack, human_line=server.human_line, audiosocket_port=server.audiosocket_port,
-        audiosocket_control_port=server.control_port, websocket_port=server.websocket_port,
+    with running_voice_server(
+        stack, tmp_path_factory.mktemp("voice-serve"),
         # Short limits, so the wire tests see vanished and slow peers dropped in seconds.
         telephony_start_timeout_s=2, telephony_idle_timeout_s=3, telephony_send_timeout_s=1,
-    )  # fmt: skip
-    command = [str(APP_PYTHON), "-m", "voice.serve"]
-    with running(
-        "voice-serve", command, env, f"{server.control_url}/health",
-        tmp_path_factory.mktemp("voice-serve"), timeout=120,
-    ):  # fmt: skip
+    ) as server:  # fmt: skip
         yield server
 
 

@@ -4,7 +4,6 @@ line hears, the call record, and waiting for what the bot sends instead of sleep
 import asyncio
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Any, TypeVar
 
@@ -15,23 +14,6 @@ from opencc import OpenCC
 from testsupport.callers import Caller, Heard
 from voice.audio import RateConverter, pcm_to_float
 from voice.settings import VoiceSettings
-
-
-@dataclass(frozen=True)
-class VoiceServer:
-    host: str
-    audiosocket_port: int
-    control_port: int
-    websocket_port: int
-    human_line: str
-
-    @property
-    def websocket_url(self) -> str:
-        return f"ws://{self.host}:{self.websocket_port}/"
-
-    @property
-    def control_url(self) -> str:
-        return f"http://{self.host}:{self.control_port}/audiosocket"
 
 
 def transcribe(model: WhisperModel, pcm_8k: bytes) -> str:

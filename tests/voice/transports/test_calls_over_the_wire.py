@@ -16,7 +16,6 @@ from faster_whisper import WhisperModel
 
 from tests.voice.support import hotline
 from tests.voice.transports.support import (
-    VoiceServer,
     bot_has_spoken,
     call_record,
     line_closed,
@@ -25,6 +24,7 @@ from tests.voice.transports.support import (
     watched,
 )
 from testsupport.callers import AudioSocketCaller, WebSocketCaller
+from testsupport.voice_server import VoiceServer
 from voice import prompts
 from voice.audio import read_audio_file
 from voice.transports import audiosocket_protocol as aswire
@@ -88,15 +88,20 @@ def test_audiosocket_key_0_transfers_to_the_dialplan_queue(
     assert record["outcome"] == "transferred"
     assert record["turns"][0]["bot_text"] == prompts.TRANSFERRING
     # What the dialplan asks after AudioSocket() returns: where the caller goes next.
-    target = httpx.get(f"{voice_server.control_url}/{caller.call_id}")
-    assert target.text == voice_server.human_line
-    assert httpx.get(f"{voice_server.control_url}/{uuid.uuid4()}").text == ""
+    headers = voice_server.control_headers
+    target = httpx.get(f"{voice_server.control_url}/{caller.call_id}", headers=headers)
+    assert (target.status_code, target.text) == (200, voice_server.human_line)
+    # A call this server never had: no target, and an empty body for the dialplan's CURL().
+    unknown = httpx.get(f"{voice_server.control_url}/{uuid.uuid4()}", headers=headers)
+    assert (unknown.status_code, unknown.text) == (404, "")
 
 
 def test_websocket_16k_call_barge_in_clears_queued_audio(
     voice_server: VoiceServer, staff: httpx.Client
 ) -> None:
-    caller = watched(WebSocketCaller(wswire.StreamFormat("L16", 16_000)))
+    caller = watched(
+        WebSocketCaller(wswire.StreamFormat("L16", 16_000), token=voice_server.media_token)
+    )
 
     async def call() -> None:
         await caller.connect(voice_server.websocket_url)
@@ -119,7 +124,12 @@ def test_websocket_16k_call_barge_in_clears_queued_audio(
 def test_websocket_ulaw_call_transfers_when_asked_for_a_person(
     voice_server: VoiceServer, staff: httpx.Client
 ) -> None:
-    caller = watched(WebSocketCaller(wswire.StreamFormat("PCMU", 8_000)))
+    # jambonz sends its wsAuth as HTTP Basic auth.
+    caller = watched(
+        WebSocketCaller(
+            wswire.StreamFormat("PCMU", 8_000), token=voice_server.media_token, token_in="basic"
+        )
+    )
 
     async def call() -> None:
         await caller.connect(voice_server.websocket_url)
@@ -144,8 +154,10 @@ def test_bad_peers_are_dropped_and_recorded_while_a_good_call_goes_on(
     good = watched(AudioSocketCaller())
     oversized, truncated = watched(AudioSocketCaller()), AudioSocketCaller()
     slow = AudioSocketCaller()
-    ws_vanishing, ws_oversized = watched(WebSocketCaller()), WebSocketCaller()
-    ws_unknown = watched(WebSocketCaller())
+    token = voice_server.media_token
+    ws_vanishing = watched(WebSocketCaller(token=token, token_in="query"))
+    ws_oversized = WebSocketCaller(token=token)
+    ws_unknown = watched(WebSocketCaller(token=token, token_in="start"))
 
     async def raw(data: bytes) -> bytes:
         """Sends `data` on a fresh connection; what the server answers before closing."""
@@ -204,7 +216,7 @@ def test_bad_peers_are_dropped_and_recorded_while_a_good_call_goes_on(
         await ws_unknown.send_event("dtmf", digit="12")  # broken: ends the call
         errors = []
         for start in ['{"call_id": 5', "", '{"call_id": "x", "format": {"encoding": "opus"}}']:
-            caller = watched(WebSocketCaller())
+            caller = watched(WebSocketCaller(token=token))
             await caller.connect(url, start=start)
             await line_closed(caller, 5)
             errors += [str(e["message"]) for e in caller.heard.events if e["event"] == "error"]

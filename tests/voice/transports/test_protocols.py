@@ -94,6 +94,13 @@ def test_websocket_start_message_in_our_and_jambonz_spellings() -> None:
     assert jambonz == wswire.Start("abc-1", None, wswire.StreamFormat("L16", 16_000))
 
 
+def test_websocket_start_message_may_carry_the_media_token_never_shown() -> None:
+    stream = wswire.StreamFormat("L16", 8_000)
+    start = wswire.parse_start(wswire.start_message("c1", stream, "13800138000", "s3cret"))
+    assert start == wswire.Start("c1", "13800138000", stream, "s3cret")
+    assert "s3cret" not in repr(start)  # a logged start message does not leak it
+
+
 @pytest.mark.parametrize(
     "text",
     [
@@ -106,6 +113,7 @@ def test_websocket_start_message_in_our_and_jambonz_spellings() -> None:
         '{"format": {"encoding": "L16"}}',  # no call id
         '{"call_id": "bad\\nid"}',
         '{"call_id": "c", "format": "L16"}',
+        '{"call_id": "c", "token": 12345}',
         json.dumps({"call_id": "c", "pad": "x" * 5000}),
     ],
 )

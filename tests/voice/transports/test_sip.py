@@ -8,6 +8,7 @@ listen on 10.77.0.1. The test makes the namespace and deletes it afterwards (nee
 
 import os
 import re
+import secrets
 import shutil
 import subprocess
 import time
@@ -105,7 +106,8 @@ def sip_voice_server(
     control_port = free_port()
     rtp_low = 31_000 + os.getpid() % 1000 * 20
     env = serve_env(
-        stack, audiosocket_port=free_port(), audiosocket_control_port=control_port,
+        stack, media_token=secrets.token_urlsafe(24), audiosocket_port=free_port(),
+        audiosocket_control_port=control_port,
         websocket_enabled="false", human_line=STAFF_LINE, sip_enabled="true",
         sip_registrar_host=HOST_IP, sip_registrar_port=5060, sip_user="linli",
         sip_local_ip=HOST_IP, sip_local_port=free_port(), sip_rtp_port_low=rtp_low,
@@ -114,7 +116,7 @@ def sip_voice_server(
     command = [str(APP_PYTHON), "-m", "voice.serve"]
     # Ready (the control port answers) only once the SIP user agent has registered.
     with running(
-        "voice-serve-sip", command, env, f"http://127.0.0.1:{control_port}/audiosocket/health",
+        "voice-serve-sip", command, env, f"http://127.0.0.1:{control_port}/health",
         tmp_path_factory.mktemp("voice-serve-sip"), timeout=120,
     ):  # fmt: skip
         yield

@@ -1,0 +1,118 @@
+"""A tracker store that keeps no ID number or phone number in clear (issue 14, finding 3).
+
+Rasa keeps every event of a conversation: the user message as typed (text and parse data),
+the slot events with each value, the bot's replies. Before a tracker reaches the store that
+really keeps it, every string in its events is passed through
+`common.personal_numbers.redact_personal_numbers`: ID numbers and phones, however written
+(full-width or spoken digits, spaces, hyphens), become their masked form. What the store
+serves (`GET /conversations/<id>/tracker`, the next turn) is therefore redacted too.
+
+The turn that receives a number still sees it: Rasa saves the tracker only after the turn's
+actions ran, and the actions exchange the number for a sealed reference (see actions/aid.py),
+which is what the slot keeps from then on.
+
+Configured in bot/endpoints.yml; the store that keeps the trackers is configured under
+`inner` exactly as Rasa's own `tracker_store` section (in memory when empty, `type: redis`
+with its url and options, `type: sql` …):
+
+    tracker_store:
+      type: bot.tracker_store.RedactingTrackerStore
+      inner:
+        type: redis
+        url: localhost
+"""
+
+from collections.abc import Iterable
+from typing import Any
+
+from rasa.core.brokers.broker import EventBroker
+from rasa.core.tracker_store import TrackerStore, create_tracker_store
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.utils.endpoints import EndpointConfig
+
+from common.personal_numbers import redact_logs, redact_personal_numbers
+
+# Keys whose values identify the event itself and never hold what a resident said.
+_KEPT_AS_THEY_ARE = frozenset({"event", "message_id", "timestamp"})
+# Rasa's name for the default store, which its factory only knows as "no type".
+_IN_MEMORY = ("in_memory", "inmemory", "memory")
+
+
+def redacted_value(value: Any) -> Any:
+    """`value` (an event's field: text, parse data, slot value, bot message data) with every
+    personal number in its strings masked, whatever the nesting."""
+    if isinstance(value, str):
+        return redact_personal_numbers(value)
+    if isinstance(value, dict):
+        return {
+            key: item if key in _KEPT_AS_THEY_ARE else redacted_value(item)
+            for key, item in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [redacted_value(item) for item in value]
+    return value
+
+
+def redacted_tracker(tracker: DialogueStateTracker, domain: Domain) -> DialogueStateTracker:
+    """A copy of `tracker` rebuilt from its events, redacted."""
+    events = [redacted_value(event.as_dict()) for event in tracker.events]
+    redacted = DialogueStateTracker.from_dict(
+        tracker.sender_id, events, domain.slots, tracker._max_event_history
+    )
+    # Set by the processor, not carried by the events.
+    redacted.model_id = tracker.model_id
+    redacted.assistant_id = tracker.assistant_id
+    return redacted
+
+
+def _inner_endpoint(inner: dict[str, Any] | None) -> EndpointConfig | None:
+    if not inner:
+        return None
+    settings = dict(inner)
+    if str(settings.get("type", "")).lower() in _IN_MEMORY:
+        settings.pop("type")
+    return EndpointConfig.from_dict(settings) if settings else None
+
+
+class RedactingTrackerStore(TrackerStore):
+    """Redacts every tracker it saves, then hands it to the store configured as `inner`."""
+
+    def __init__(
+        self,
+        domain: Domain | None = None,
+        event_broker: EventBroker | None = None,
+        inner: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        # The event broker goes to the inner store: it streams the events it stores, so a
+        # broker only ever sees redacted ones.
+        self._inner = create_tracker_store(_inner_endpoint(inner), domain, event_broker)
+        super().__init__(domain, event_broker=None, **kwargs)
+        # Rasa's own log lines (every message at debug level) are masked too: this store is
+        # the project's one piece of code Rasa builds once logging is set up.
+        redact_logs("sanic.root", "sanic.error", "sanic.access")
+
+    @property
+    def domain(self) -> Domain:
+        return self._inner.domain
+
+    @domain.setter
+    def domain(self, domain: Domain | None) -> None:
+        self._inner.domain = domain or Domain.empty()
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        await self._inner.save(redacted_tracker(tracker, self.domain))
+
+    async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
+        return await self._inner.retrieve(sender_id)
+
+    async def retrieve_full_tracker(self, conversation_id: str) -> DialogueStateTracker | None:
+        return await self._inner.retrieve_full_tracker(conversation_id)
+
+    async def keys(self) -> Iterable[str]:
+        keys: Iterable[str] = await self._inner.keys()
+        return keys
+
+    async def exists(self, conversation_id: str) -> bool:
+        return bool(await self._inner.exists(conversation_id))

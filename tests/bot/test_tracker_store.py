@@ -1,0 +1,68 @@
+"""bot/tracker_store.py as Rasa builds it from bot/endpoints.yml: every event is redacted
+before the inner store keeps it, and what it serves back is the redacted tracker."""
+
+import asyncio
+import json
+
+import pytest
+from rasa.core.tracker_store import InMemoryTrackerStore, TrackerStore
+from rasa.core.utils import read_endpoints_from_path
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.tracker_store import RedactingTrackerStore
+from testsupport.servers import PROJECT_ROOT
+
+SEALED = "sealed:138****8000:gAAAAABn-1234567_abcdef"
+
+
+@pytest.fixture(scope="module")
+def domain() -> Domain:
+    return Domain.load(str(PROJECT_ROOT / "bot" / "domain"))
+
+
+def test_endpoints_configure_the_redacting_store_around_memory(
+    monkeypatch: pytest.MonkeyPatch, domain: Domain
+) -> None:
+    monkeypatch.setenv("LINLI_ACTIONS_SERVER_TOKEN", "tok")
+    endpoints = read_endpoints_from_path(str(PROJECT_ROOT / "bot" / "endpoints.yml"))
+    store = TrackerStore.create(endpoints.tracker_store, domain)
+    assert isinstance(store, RedactingTrackerStore)
+    assert isinstance(store._inner, InMemoryTrackerStore)
+    assert store.domain is domain
+
+
+def test_numbers_are_masked_in_every_event(domain: Domain) -> None:
+    store = RedactingTrackerStore(domain=domain, inner={"type": "in_memory"})
+    said = "我的电话是 １３８-００１３-８０００，身份证一一零一零五一九四九一二三一零零二叉"
+    tracker = DialogueStateTracker.from_events(
+        "resident",
+        [
+            ActionExecuted("action_listen"),
+            UserUttered(
+                said,
+                parse_data={
+                    "text": said,
+                    "intent": {"name": "inform", "confidence": 0.9},
+                    "entities": [{"entity": "phone", "value": "13800138000", "start": 5}],
+                },
+            ),
+            SlotSet("phone", "13800138000"),
+            SlotSet("id_number", "11010519491231002X"),
+            SlotSet("phone", SEALED),
+            BotUttered("电话138 0013 8000，对吗？", {"buttons": [{"payload": "/affirm"}]}),
+        ],
+        domain.slots,
+    )
+    asyncio.run(store.save(tracker))
+    served = asyncio.run(store.retrieve("resident"))
+    assert served is not None
+    stored = json.dumps([event.as_dict() for event in served.events], ensure_ascii=False)
+    for clear in ("13800138000", "１３８-００１３-８０００", "138 0013 8000", "11010519491231002X"):
+        assert clear not in stored
+    assert "一一零一零五一九四九一二三一零零二叉" not in stored
+    assert "138****8000" in stored and "1101**********002X" in stored
+    # The sealed reference the action set is kept whole: the next turn files with it.
+    assert served.get_slot("phone") == SEALED
+    assert served.latest_message is not None and "138****8000" in served.latest_message.text
