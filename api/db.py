@@ -71,10 +71,14 @@ def keep_private(database: Path) -> None:
 
 
 def make_engine(database_url: str) -> Engine:
+    # hide_parameters: a database error's message (logged with its traceback) never carries
+    # the values of the statement, a resident's number among them.
     if database_url.startswith("sqlite"):
         if database := sqlite_file(database_url):
             keep_private(database)
-        engine = create_engine(database_url, connect_args={"check_same_thread": False})
+        engine = create_engine(
+            database_url, connect_args={"check_same_thread": False}, hide_parameters=True
+        )
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
@@ -84,7 +88,7 @@ def make_engine(database_url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(database_url, pool_pre_ping=True)
+    return create_engine(database_url, pool_pre_ping=True, hide_parameters=True)
 
 
 @lru_cache

@@ -10,7 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, StatementError
 
 
 class DomainError(Exception):
@@ -103,6 +103,14 @@ def install_error_handlers(app: FastAPI) -> None:
             content={"detail": exc.message},
             headers=headers,
         )
+
+    @app.exception_handler(StatementError)
+    async def _statement_error(request: Request, exc: StatementError) -> JSONResponse:
+        # A column type refused a value (api/phones.py: no key to encrypt a phone with): the
+        # domain error it raised, not a 500.
+        if isinstance(exc.orig, DomainError):
+            return await _domain_error(request, exc.orig)
+        raise exc
 
     @app.exception_handler(IntegrityError)
     async def _integrity_error(_request: Request, _exc: IntegrityError) -> JSONResponse:

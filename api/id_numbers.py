@@ -107,13 +107,13 @@ class IdNumberVault:
             return self._require().rotate(token.encode()).decode()
         except InvalidToken as exc:
             raise NotConfiguredError(
-                "A stored ID number cannot be decrypted with any configured key"
+                "A stored ID number or phone cannot be decrypted with any configured key"
             ) from exc
 
     def _require(self) -> MultiFernet:
         if self._fernet is None:
             raise NotConfiguredError(
-                "ID numbers cannot be stored: LINLI_API_ID_NUMBER_KEY is not configured"
+                "Cannot store ID numbers or phones: LINLI_API_ID_NUMBER_KEY is not configured"
             )
         return self._fernet
 
@@ -125,7 +125,7 @@ class IdNumberVault:
             return self._require().decrypt(token.encode()).decode()
         except InvalidToken as exc:
             raise NotConfiguredError(
-                "A stored ID number cannot be decrypted with the configured key"
+                "A stored ID number or phone cannot be decrypted with the configured key"
             ) from exc
 
     def digest(self, id_number: str) -> str:

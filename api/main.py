@@ -22,7 +22,9 @@ from api.feedback.router import router as feedback_router
 from api.handoffs.router import router as handoffs_router
 from api.households.router import router as households_router
 from api.http_guards import BoundedBody, SecurityHeaders
+from api.id_numbers import vault_for
 from api.need_reports.router import router as need_reports_router
+from api.phones import keep_phones_with
 from api.policies.router import router as policies_router
 from api.providers.router import router as providers_router
 from api.residents.router import router as residents_router
@@ -43,7 +45,11 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         version="0.1.0",
     )
     app.state.settings = settings
-    app.state.sessionmaker = session_factory(get_engine(settings.database_url))
+    engine = get_engine(settings.database_url)
+    # Residents' phones are encrypted at rest with the ID-number key (api/phones.py).
+    key = settings.id_number_key.get_secret_value() if settings.id_number_key else None
+    keep_phones_with(engine, vault_for(key))
+    app.state.sessionmaker = session_factory(engine)
     install_error_handlers(app)
     app.state.login_throttle = LoginThrottle(
         per_user=settings.login_limits_per_user,

@@ -1,4 +1,4 @@
-"""Re-encrypt every stored ID number with the newest key: `python -m api.rotate_keys`.
+"""Re-encrypt every stored ID number and phone with the newest key: `python -m api.rotate_keys`.
 
 Rotation, without losing a single number:
 
@@ -7,25 +7,35 @@ Rotation, without losing a single number:
 3. stop the backend, run this command, start the backend;
 4. once it reported success, the old key can be removed from the list.
 
-Each stored number is decrypted with whichever listed key made it, encrypted with the newest,
-and its lookup digest recomputed with the newest key, all in one transaction: a failure
-changes nothing. Numbers are never printed.
+Each stored number (ID numbers, and the phones of residents, handoffs and calls: api/phones.py)
+is decrypted with whichever listed key made it, encrypted with the newest, and its lookup
+digest recomputed with the newest key, all in one transaction: a failure changes nothing.
+Numbers are never printed.
 """
 
 import argparse
 import logging
 import sys
 
+import sqlalchemy as sa
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.db import get_engine, session_factory
 from api.errors import NotConfiguredError
 from api.id_numbers import IdNumberVault, new_id_number_key, vault_for
+from api.phones import keep_phones_with
 from api.residents.models import Resident
 from api.settings import get_settings
 
 log = logging.getLogger("linli.api.rotate_keys")
+
+# (table, encrypted column, digest column or None): where api/phones.py keeps phones.
+PHONE_COLUMNS = (
+    ("residents", "phone_encrypted", "phone_digest"),
+    ("handoffs", "phone_encrypted", "phone_digest"),
+    ("calls", "caller_number_encrypted", None),
+)
 
 
 def rotate_id_numbers(session: Session, *, vault: IdNumberVault) -> int:
@@ -42,10 +52,30 @@ def rotate_id_numbers(session: Session, *, vault: IdNumberVault) -> int:
     return rotated
 
 
+def rotate_phones(session: Session, *, vault: IdNumberVault) -> int:
+    """Re-encrypt and re-digest every stored phone; the caller commits. Returns how many.
+    Works on the raw columns: the ORM's phone types would hand back the number in clear."""
+    rotated = 0
+    for table_name, encrypted, digest in PHONE_COLUMNS:
+        columns = [sa.column(name, sa.Text) for name in (encrypted, digest) if name]
+        table = sa.table(table_name, sa.column("id", sa.Integer), *columns)
+        rows = session.execute(
+            select(table.c.id, table.c[encrypted]).where(table.c[encrypted].is_not(None))
+        ).all()
+        for row_id, token in rows:
+            values = {encrypted: vault.rotate(token)}
+            if digest:
+                values[digest] = vault.digest(vault.decrypt(token))
+            session.execute(table.update().where(table.c.id == row_id).values(**values))
+            rotated += 1
+    return rotated
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m api.rotate_keys",
-        description="Re-encrypt stored ID numbers with the newest LINLI_API_ID_NUMBER_KEY.",
+        description="Re-encrypt stored ID numbers and phones with the newest "
+        "LINLI_API_ID_NUMBER_KEY.",
     )
     parser.add_argument("--new-key", action="store_true", help="print a fresh key and exit")
     if parser.parse_args(argv).new_key:
@@ -58,13 +88,20 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         vault = vault_for(settings.id_number_key.get_secret_value())
-        with session_factory(get_engine(settings.database_url))() as session:
+        engine = get_engine(settings.database_url)
+        keep_phones_with(engine, vault)  # loading a resident decrypts their phone
+        with session_factory(engine)() as session:
             rotated = rotate_id_numbers(session, vault=vault)
+            rotated_phones = rotate_phones(session, vault=vault)
             session.commit()
     except NotConfiguredError as error:
         log.error("rotation failed, nothing changed: %s", error)
         return 1
-    log.info("re-encrypted %d stored ID numbers with the newest key", rotated)
+    log.info(
+        "re-encrypted %d stored ID numbers and %d phones with the newest key",
+        rotated,
+        rotated_phones,
+    )
     return 0
 
 

@@ -5,6 +5,7 @@ from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from api.db import Base, utcnow
+from api.phones import EncryptedPhone
 
 
 class CallOutcome(StrEnum):
@@ -24,7 +25,8 @@ class Call(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     call_id: Mapped[str] = mapped_column(String(64), unique=True)
     transport: Mapped[str] = mapped_column(String(32))
-    caller_number: Mapped[str | None] = mapped_column(String(32))
+    # Encrypted at rest (issue 14); nothing looks a call up by its number.
+    caller_number: Mapped[str | None] = mapped_column("caller_number_encrypted", EncryptedPhone())
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     ended_at: Mapped[datetime | None]
     outcome: Mapped[str | None] = mapped_column(String(16))

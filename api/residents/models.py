@@ -5,6 +5,7 @@ from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from api.db import Base, utcnow
+from api.phones import PhoneAtRest, PhoneDigest
 
 
 class DisabilityLevel(StrEnum):
@@ -43,12 +44,13 @@ class Household(Base):
     )
 
 
-class Resident(Base):
+class Resident(PhoneAtRest, Base):
     __tablename__ = "residents"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str | None] = mapped_column(String(50))
-    phone: Mapped[str | None] = mapped_column(String(20), unique=True)
+    # `phone` (PhoneAtRest): encrypted with LINLI_API_ID_NUMBER_KEY, one resident per number.
+    phone_digest: Mapped[str | None] = mapped_column(PhoneDigest(), unique=True)
     telegram_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     address: Mapped[str | None] = mapped_column(String(200))
     household_id: Mapped[int | None] = mapped_column(ForeignKey("households.id"))

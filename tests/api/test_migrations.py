@@ -8,8 +8,15 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, make_url, text
 
 from api.db import downgrade, upgrade
+from api.id_numbers import IdNumberVault
 from api.models import Base
-from tests.api.support import BACKENDS, POSTGRES_URL, postgres_execute
+from tests.api.support import BACKENDS, ID_NUMBER_KEY, POSTGRES_URL, postgres_execute
+
+
+@pytest.fixture(autouse=True)
+def id_number_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The key 0007 encrypts existing phones with (the environment wins over var/linli.env)."""
+    monkeypatch.setenv("LINLI_API_ID_NUMBER_KEY", ID_NUMBER_KEY)
 
 
 @pytest.fixture(params=BACKENDS)
@@ -88,6 +95,59 @@ def test_0002_keeps_existing_rows_valid(empty_database: str) -> None:
     engine = create_engine(url)
     with engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM cases")).scalar() == 1
+    engine.dispose()
+
+
+def test_0007_encrypts_stored_phones_and_its_downgrade_restores_them(empty_database: str) -> None:
+    url = empty_database
+    upgrade(url, "0006")
+    now = datetime.now(UTC)
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(
+            text("INSERT INTO residents (id, phone, created_at, updated_at) VALUES"
+                 " (1, '13800138000', :now, :now), (2, NULL, :now, :now)"),
+            {"now": now},
+        )  # fmt: skip
+        connection.execute(
+            text("INSERT INTO handoffs (id, channel, phone, reason, last_message, status,"
+                 " created_at) VALUES (1, 'chat', '13900001111', 'requested', '', 'open', :now)"),
+            {"now": now},
+        )  # fmt: skip
+        connection.execute(
+            text("INSERT INTO calls (id, call_id, transport, caller_number, started_at)"
+                 " VALUES (1, 'c-1', 'sip', '02512345678', :now)"),
+            {"now": now},
+        )  # fmt: skip
+    engine.dispose()
+    upgrade(url)
+    vault = IdNumberVault(ID_NUMBER_KEY)
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        residents = connection.execute(
+            text("SELECT phone_encrypted, phone_digest FROM residents ORDER BY id")
+        ).all()
+        handoff = connection.execute(text("SELECT * FROM handoffs")).one()
+        call = connection.execute(text("SELECT * FROM calls")).one()
+    engine.dispose()
+    assert vault.decrypt(residents[0][0]) == "13800138000"
+    assert residents[0][1] == vault.digest("13800138000")
+    assert tuple(residents[1]) == (None, None)
+    assert vault.decrypt(handoff.phone_encrypted) == "13900001111"
+    assert handoff.phone_digest == vault.digest("13900001111")
+    assert vault.decrypt(call.caller_number_encrypted) == "02512345678"
+    for row in (*residents, handoff, call):
+        assert all(number not in str(value) for value in row
+                   for number in ("13800138000", "13900001111", "02512345678"))  # fmt: skip
+    downgrade(url, "0006")
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        phones = connection.execute(text("SELECT phone FROM residents ORDER BY id")).scalars()
+        assert list(phones) == ["13800138000", None]
+        assert connection.execute(text("SELECT phone FROM handoffs")).scalar() == "13900001111"
+        assert connection.execute(text("SELECT caller_number FROM calls")).scalar() == (
+            "02512345678"
+        )
     engine.dispose()
 
 
