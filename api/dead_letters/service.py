@@ -9,11 +9,6 @@ from api.dead_letters.schemas import DeadLetterCreate
 from common.personal_numbers import redact_personal_numbers
 
 
-def _masked(text: str) -> str:
-    """A refusal's detail may quote the refused input: no ID number or phone in clear."""
-    return redact_personal_numbers(text)
-
-
 def record_dead_letter(
     session: Session, *, data: DeadLetterCreate, principal: Principal
 ) -> DeadLetter:
@@ -26,8 +21,9 @@ def record_dead_letter(
     letter = DeadLetter(
         path=data.path,
         status_code=data.status_code,
-        detail=_masked(data.detail),
-        summary=_masked(data.summary),
+        # A refusal's detail may quote the refused input: no ID number or phone in clear.
+        detail=redact_personal_numbers(data.detail),
+        summary=redact_personal_numbers(data.summary),
         idempotency_key=data.idempotency_key,
         reported_by=f"{principal.kind}:{principal.name}",
     )
