@@ -22,7 +22,14 @@ run: setup $(MODEL)
 	@echo "==> starting backend :8000, action server :5055, Rasa REST channel and HTTP API :5005 (Ctrl-C stops all)"
 	umask 077 && .venvs/app/bin/honcho --procfile Procfile --env var/linli.env start
 
-test: setup $(MODEL) validate lint test-api fuzz-api test-actions test-nlu test-e2e test-voice test-telegram test-console test-telephony test-security
+# The scaled profile (issue 15): PostgreSQL, Redis, HAProxy in front of two Rasa servers and two
+# action servers, the backend with several workers, under supervisord (scripts/scaled.py).
+.PHONY: run-scaled
+run-scaled: setup $(MODEL)
+	@$(APP_PY) scripts/make-env.py
+	umask 077 && $(APP_PY) scripts/scaled.py run
+
+test: setup $(MODEL) validate lint test-api fuzz-api test-actions test-nlu test-e2e test-voice test-telegram test-console test-telephony test-security test-faults
 	@echo "==> all tests passed"
 
 setup: .venvs/rasa/.installed .venvs/app/.installed voice-models
@@ -124,6 +131,21 @@ test-telephony: setup $(MODEL)
 # N concurrent calls per transport from a separate process (a few minutes; run by hand).
 bench-telephony: setup $(MODEL)
 	$(APP_PY) -m bench.telephony.run
+
+# Chat load test (issue 15): Locust residents holding whole conversations against the embedded
+# stack started here, at 8, 32 and 64 residents; trackers checked afterwards (a few minutes).
+.PHONY: bench-chat
+bench-chat: setup $(MODEL)
+	$(APP_PY) -m bench.chat.run
+
+# Faults and ordering (issue 15): the embedded stack stopped and started mid-form, and the scaled
+# profile (scripts/scaled.py) with a Rasa replica, an action server, Redis, PostgreSQL and the
+# backend killed or stopped mid-conversation; two replicas taking one resident's messages at
+# once (about 8 minutes, most of it Rasa loading its model).
+.PHONY: test-faults
+test-faults: setup $(MODEL)
+	@echo "==> fault and ordering tests (embedded restart; scaled profile: PostgreSQL, Redis, HAProxy, 2+2 replicas)"
+	$(APP_PY) -m pytest -p no:cacheprovider tests/faults
 
 # Telegram front: the bot against a stand-in Bot API server and the real Rasa stack (~2 min).
 .PHONY: test-telegram

@@ -348,6 +348,15 @@ class Outbox:
                     count += 1
         return count
 
+    def depth_and_oldest_age_s(self) -> tuple[int, float]:
+        """How many writes wait, and how long the oldest has waited (0 when none)."""
+        with self._connect() as connection:
+            count, age = connection.execute(
+                "SELECT COUNT(*), strftime('%s', 'now') - strftime('%s', MIN(created_at))"
+                " FROM pending"
+            ).fetchone()
+        return int(count), float(age or 0)
+
     def __len__(self) -> int:
         with self._connect() as connection:
             (count,) = connection.execute("SELECT COUNT(*) FROM pending").fetchone()

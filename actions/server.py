@@ -19,6 +19,7 @@ import hmac
 import json
 import logging
 import os
+import time
 import zlib
 from typing import Any
 
@@ -29,8 +30,11 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from actions.backend import for_turn
+from actions.metrics import ACTION_SECONDS, ACTIONS, watch_outbox
+from actions.outbox import Outbox
 from actions.outbox_flusher import run_outbox_flusher
 from actions.settings import ActionSettings, get_settings
+from common.metrics import exposition, may_scrape
 from common.personal_numbers import redact_logs
 
 log = logging.getLogger(__name__)
@@ -41,26 +45,40 @@ ACTION_FAILED_APOLOGY = (
 )
 
 
+# The longest one action may take. A turn runs a few actions, so Rasa's lock on the resident's
+# conversation (bot/lock_store.py: two minutes) outlives any turn: no second message of the
+# same resident runs beside it. Writes that did not land by then wait in the outbox.
+ACTION_TIME_BUDGET_S = 30.0
+
+
 def never_silent(name: str, run: Any) -> Any:
-    """`run` as an action that answers with an apology instead of failing. A form's
-    rejection is not a failure: Rasa needs it to hand the message to the rules."""
+    """`run` as an action that answers with an apology instead of failing or running over
+    its time budget. A form's rejection is not a failure: Rasa needs it to hand the message
+    to the rules."""
 
     @functools.wraps(run)
     async def guarded(
         dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
+        started = time.perf_counter()
+        outcome = "ok"
         try:
             with for_turn(name, tracker):
                 result = run(dispatcher, tracker, domain)
                 if hasattr(result, "__await__"):
-                    result = await result
+                    result = await asyncio.wait_for(result, ACTION_TIME_BUDGET_S)
             return list(result or [])
         except ActionExecutionRejection:
+            outcome = "rejected"
             raise
-        except Exception:
+        except Exception as error:
+            outcome = "timeout" if isinstance(error, TimeoutError) else "failed"
             log.exception("action %s failed for sender %s", name, tracker.sender_id)
             dispatcher.utter_message(text=ACTION_FAILED_APOLOGY)
             return []
+        finally:
+            ACTIONS.labels(name, outcome).inc()
+            ACTION_SECONDS.labels(name).observe(time.perf_counter() - started)
 
     return guarded
 
@@ -94,9 +112,10 @@ def create_app(
     executor.register_package(package)
     if settings is not None:
         start_outbox_flusher(app, settings)
+        watch_outbox(Outbox(settings.outbox_path, keys=settings.outbox_key.get_secret_value()))
 
     async def caller_must_hold_the_token(request: Request) -> HTTPResponse | None:
-        if request.path == "/health":
+        if request.path in ("/health", "/metrics"):  # /metrics asks for its own token
             return None
         given = request.args.get("token") or ""
         if not hmac.compare_digest(given.encode(), token.encode()):
@@ -108,6 +127,13 @@ def create_app(
     @app.get("/health")
     async def health(_: Request) -> HTTPResponse:
         return response.json({"status": "ok"})
+
+    @app.get("/metrics")
+    async def metrics(request: Request) -> HTTPResponse:
+        if not may_scrape(request.headers.get("authorization")):
+            return response.text("metrics token required\n", status=401)
+        body, content_type = exposition()
+        return response.raw(body, content_type=content_type)
 
     @app.get("/actions")
     async def actions(_: Request) -> HTTPResponse:

@@ -23,6 +23,7 @@ from api.handoffs.router import router as handoffs_router
 from api.households.router import router as households_router
 from api.http_guards import BoundedBody, SecurityHeaders
 from api.id_numbers import vault_for
+from api.metrics import mount_metrics
 from api.need_reports.router import router as need_reports_router
 from api.phones import keep_phones_with
 from api.policies.router import router as policies_router
@@ -60,6 +61,8 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     # check included, and the body is bounded before any route or authentication reads it.
     app.add_middleware(BoundedBody, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders)
+    # Outermost: every request is counted and timed, a 413 included (issue 15).
+    mount_metrics(app)
 
     api = APIRouter(prefix=API_PREFIX)
     for router in (

@@ -23,15 +23,18 @@ import hmac
 import logging
 import os
 import re
+import time
 from collections.abc import Mapping
 from typing import Any
 
+from prometheus_client import Counter, Histogram
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.tracker_store import RedactingTrackerStore
 from common.fronts import (
     FRONT_KEY_HEADER,
     INTENT_HEADER,
@@ -40,6 +43,7 @@ from common.fronts import (
     Front,
     namespaced,
 )
+from common.metrics import TURN_BUCKETS, exposition, may_scrape
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +73,16 @@ NEEDS = frozenset(
     }
 )  # fmt: skip
 MIN_NEED_CHARS = 4
+
+# Scraped at /webhooks/rest/metrics with the metrics token (issue 15). `outcome`: answered,
+# apology (the turn produced no text), failed (the turn raised: lock store, tracker store or
+# action server down).
+TURNS = Counter("linli_rasa_turns_total", "Residents' messages answered", ["front", "outcome"])
+TURN_SECONDS = Histogram(
+    "linli_rasa_turn_seconds", "A message's whole turn, actions included", ["front"],
+    buckets=TURN_BUCKETS,
+)  # fmt: skip
+CUT_MESSAGES = Counter("linli_rasa_cut_messages_total", "Messages cut to the length cap", ["front"])
 
 
 async def split_needs(agent: Any, text: str) -> list[str]:
@@ -122,12 +136,19 @@ def front_of(keys: Mapping[Front, str], given: str) -> Front | None:
 
 
 async def latest_intent(agent: Any, sender_id: str) -> str | None:
-    """The intent of the conversation's latest message, or None when it cannot be read."""
+    """The intent of the conversation's latest message, or None when it cannot be read. The
+    redacting store remembers it from the turn's save; any other store is asked for the tracker."""
     if agent is None:
         return None
+    store = getattr(agent, "tracker_store", None)
+    # Rasa wraps the configured store (AwaitableTrackerStore).
+    store = getattr(store, "_tracker_store", store)
     try:
-        tracker = await agent.processor.get_tracker(sender_id)
-        name = (tracker.latest_message.intent or {}).get("name")
+        if isinstance(store, RedactingTrackerStore):
+            name = store.latest_intent(sender_id)
+        else:
+            tracker = await agent.processor.get_tracker(sender_id)
+            name = (tracker.latest_message.intent or {}).get("name")
     except Exception:
         log.exception("could not read the latest intent of sender %s", sender_id)
         return None
@@ -166,6 +187,12 @@ class LinliRestInput(RestInput):
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
 
+        async def metrics(request: Request) -> HTTPResponse:
+            if not may_scrape(request.headers.get("authorization")):
+                return response.text("metrics token required\n", status=401)
+            body, content_type = exposition()
+            return response.raw(body, content_type=content_type)
+
         async def receive(request: Request) -> HTTPResponse:
             front = front_of(self.front_keys, request.headers.get(FRONT_KEY_HEADER) or "")
             if front is None:
@@ -181,8 +208,11 @@ class LinliRestInput(RestInput):
             metadata = {"channel": RECORD_CHANNELS[front], "front": front.value}
             agent: Any = getattr(request.app.ctx, "agent", None)
             collector = CollectingOutputChannel()
+            started = time.perf_counter()
+            failed = False
 
             async def turn(words: str) -> None:
+                nonlocal failed
                 try:
                     await on_new_message(
                         UserMessage(
@@ -192,6 +222,7 @@ class LinliRestInput(RestInput):
                     )  # fmt: skip
                 except (Exception, asyncio.CancelledError):
                     # Whatever failed (or timed out), the resident still gets an answer below.
+                    failed = True
                     log.exception("turn failed for sender %s", sender_id)
 
             try:
@@ -209,8 +240,16 @@ class LinliRestInput(RestInput):
             headers: dict[str, str] = {}
             if intent := await latest_intent(agent, sender_id):
                 headers[INTENT_HEADER] = intent
-            return response.json(with_reply_guarantees(collector.messages, cut), headers=headers)
+            replies = with_reply_guarantees(collector.messages, cut)
+            apologised = any(reply.get("text") == NO_ANSWER_APOLOGY for reply in replies)
+            outcome = "failed" if failed else "apology" if apologised else "answered"
+            TURNS.labels(front.value, outcome).inc()
+            TURN_SECONDS.labels(front.value).observe(time.perf_counter() - started)
+            if cut:
+                CUT_MESSAGES.labels(front.value).inc()
+            return response.json(replies, headers=headers)
 
         webhook.add_route(health, "/", methods=["GET"])
+        webhook.add_route(metrics, "/metrics", methods=["GET"])
         webhook.add_route(receive, "/webhook", methods=["POST"])
         return webhook

@@ -22,6 +22,7 @@ with its url and options, `type: sql` …):
         url: localhost
 """
 
+from collections import OrderedDict
 from collections.abc import Iterable
 from typing import Any
 
@@ -37,6 +38,8 @@ from common.personal_numbers import redact_logs, redact_personal_numbers
 _KEPT_AS_THEY_ARE = frozenset({"event", "message_id", "timestamp"})
 # Rasa's name for the default store, which its factory only knows as "no type".
 _IN_MEMORY = ("in_memory", "inmemory", "memory")
+# Conversations whose latest intent this process remembers (the REST channel's X-Linli-Intent).
+LATEST_INTENTS_KEPT = 10_000
 
 
 def redacted_value(value: Any) -> Any:
@@ -89,6 +92,7 @@ class RedactingTrackerStore(TrackerStore):
         # broker only ever sees redacted ones.
         self._inner = create_tracker_store(_inner_endpoint(inner), domain, event_broker)
         super().__init__(domain, event_broker=None, **kwargs)
+        self._latest_intents: OrderedDict[str, str] = OrderedDict()
         # Rasa's own log lines (every message at debug level) are masked too: this store is
         # the project's one piece of code Rasa builds once logging is set up.
         redact_logs("sanic.root", "sanic.error", "sanic.access")
@@ -103,6 +107,21 @@ class RedactingTrackerStore(TrackerStore):
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         await self._inner.save(redacted_tracker(tracker, self.domain))
+        self._remember_latest_intent(tracker)
+
+    def _remember_latest_intent(self, tracker: DialogueStateTracker) -> None:
+        name = (tracker.latest_message.intent or {}).get("name") if tracker.latest_message else None
+        if not isinstance(name, str):
+            return
+        self._latest_intents[tracker.sender_id] = name
+        self._latest_intents.move_to_end(tracker.sender_id)
+        while len(self._latest_intents) > LATEST_INTENTS_KEPT:
+            self._latest_intents.popitem(last=False)
+
+    def latest_intent(self, sender_id: str) -> str | None:
+        """The intent of the latest message this process saved for `sender_id`: what the REST
+        channel reports after a turn, without reading the whole tracker back from the store."""
+        return self._latest_intents.get(sender_id)
 
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
         return await self._inner.retrieve(sender_id)

@@ -56,6 +56,8 @@ def fresh_settings() -> dict[str, str]:
         "LINLI_ACTIONS_OUTBOX_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
         # The telephony peer's secret: WebSocket media gateways and the Asterisk dialplan send it.
         "LINLI_VOICE_MEDIA_TOKEN": secrets.token_urlsafe(32),
+        # Prometheus's secret: every service's /metrics answers only with it (common/metrics.py).
+        "LINLI_METRICS_TOKEN": secrets.token_urlsafe(32),
         "RASA_TELEMETRY_ENABLED": "false",
     }
 

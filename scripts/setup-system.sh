@@ -13,6 +13,9 @@ packages=(
   fonts-wqy-microhei
   # The SIP test: Kamailio as the registrar, baresip as the caller (in a network namespace).
   kamailio baresip iproute2
+  # The scaled profile and its tests (issue 15): Redis as Rasa's lock store, HAProxy in front
+  # of the Rasa and action-server replicas. Started by the project, never as system services.
+  redis-server haproxy
 )
 
 missing=()

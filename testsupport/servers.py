@@ -3,6 +3,7 @@ run in the Rasa virtualenv and the end-to-end and voice tests in the app virtual
 have these."""
 
 import base64
+import json
 import os
 import secrets
 import socket
@@ -93,27 +94,49 @@ def staff_client(backend: Backend) -> Iterator[httpx.Client]:
         yield client
 
 
+def _secrets(tmp_dir: Path, names: tuple[str, ...]) -> dict[str, str]:
+    """Random secrets for servers whose files live in `tmp_dir`, kept there: servers started
+    again on the same files (a restart test) get the same keys, as `make run` reads
+    var/linli.env again."""
+    path = tmp_dir / "secrets.json"
+    known: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
+    for name in names:
+        if name not in known:
+            known[name] = (
+                base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+                if name.endswith("_fernet")
+                else f"{name}_" + secrets.token_urlsafe(16)
+            )
+    path.write_text(json.dumps(known))
+    return known
+
+
 @contextmanager
 def backend_server(
     tmp_dir: Path, port: int | None = None, extra_env: dict[str, str] | None = None
 ) -> Iterator[Backend]:
     """A real backend (uvicorn, SQLite in `tmp_dir`), migrated and seeded like `make run`."""
     port = port or free_port()
-    api_key = "lk_test_" + secrets.token_urlsafe(16)
-    voice_api_key = "lk_test_voice_" + secrets.token_urlsafe(16)
-    telegram_api_key = "lk_test_tg_" + secrets.token_urlsafe(16)
-    password = secrets.token_urlsafe(12)
+    keys = _secrets(
+        tmp_dir, ("lk_test", "lk_test_voice", "lk_test_tg", "password", "secret", "id_fernet")
+    )
+    api_key, voice_api_key, telegram_api_key = (
+        keys["lk_test"],
+        keys["lk_test_voice"],
+        keys["lk_test_tg"],
+    )
+    password = keys["password"]
     env = {
         **os.environ,
         "LINLI_API_DATABASE_URL": f"sqlite:///{tmp_dir / 'linli.db'}",
-        "LINLI_API_SECRET_KEY": secrets.token_urlsafe(32),
+        "LINLI_API_SECRET_KEY": keys["secret"],
         "LINLI_API_FIRST_STAFF_USERNAME": "admin",
         "LINLI_API_FIRST_STAFF_PASSWORD": password,
         "LINLI_API_ACTION_SERVER_API_KEY": api_key,
         "LINLI_API_VOICE_API_KEY": voice_api_key,
         "LINLI_API_TELEGRAM_API_KEY": telegram_api_key,
         # A Fernet key: url-safe base64 of 32 random bytes.
-        "LINLI_API_ID_NUMBER_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+        "LINLI_API_ID_NUMBER_KEY": keys["id_fernet"],
         **(extra_env or {}),
     }
     subprocess.run([str(APP_PYTHON), "-m", "api.prestart"], cwd=PROJECT_ROOT, env=env, check=True)
@@ -147,18 +170,23 @@ class Stack:
 
 @contextmanager
 def rasa_stack(tmp_dir: Path) -> Iterator[Stack]:
-    """The real backend, action server and Rasa server (models/linli.tar.gz) on free ports."""
+    """The real backend, action server and Rasa server (models/linli.tar.gz) on free ports.
+    Started again on the same `tmp_dir`, it has the same databases, outbox and keys."""
     actions_port, rasa_port = free_port(), free_port()
-    actions_token = secrets.token_urlsafe(24)
-    rasa_token = secrets.token_urlsafe(24)
-    front_keys = {front.value: f"rk_test_{front}_" + secrets.token_urlsafe(16) for front in Front}
+    keys = _secrets(
+        tmp_dir, ("actions_token", "rasa_token", *(f"rk_test_{front}" for front in Front))
+    )
+    actions_token, rasa_token = keys["actions_token"], keys["rasa_token"]
+    front_keys = {front.value: keys[f"rk_test_{front}"] for front in Front}
     front_key_env = {REST_KEY_VARIABLES[front]: front_keys[front] for front in Front}
     endpoints = tmp_dir / "endpoints.yml"
     endpoints.write_text(
         f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n'
         f'  token: "{actions_token}"\n'
-        # As bot/endpoints.yml: trackers redacted before they are stored or served.
+        # As bot/endpoints.yml: trackers redacted before they are stored or served, and kept
+        # in SQLite, so a stack started again on `tmp_dir` knows every conversation.
         "tracker_store:\n  type: bot.tracker_store.RedactingTrackerStore\n"
+        f"  inner:\n    type: sql\n    dialect: sqlite\n    db: {tmp_dir / 'trackers.db'}\n"
     )
     # The backend's host console asks this Rasa server, with its own front key.
     rasa_env = {

@@ -23,6 +23,7 @@ from typing import Any
 from common.rasa_client import joined_text
 from voice import prompts
 from voice.audio import FRAME_BYTES, FRAME_MS, SAMPLE_RATE, frames
+from voice.metrics import CALLS, CALLS_IN_PROGRESS, STAGE_SECONDS, TURN_SECONDS, TURNS
 from voice.services import VoiceServices
 from voice.settings import SttEngineName
 from voice.stt.base import AsrStats
@@ -107,6 +108,7 @@ class CallSession:
     ) -> None:
         self.services = services
         self.settings = services.settings
+        CALLS_IN_PROGRESS.labels(transport).inc()
         # The telephony peer's reference of the call (AudioSocket UUID, SIP Call-ID …): the
         # call record and the dialplan go by it.
         self.call_id = call_id
@@ -209,6 +211,8 @@ class CallSession:
         if self.outcome is not None:
             return
         self.outcome = outcome
+        CALLS_IN_PROGRESS.labels(self.transport).dec()
+        CALLS.labels(self.transport, outcome).inc()
         if self._key_timer is not None:
             self._key_timer.cancel()
         current = asyncio.current_task()
@@ -447,6 +451,11 @@ class CallSession:
     def _record_turn(self, record: TurnRecord) -> None:
         """Report the turn once its reply has been produced (its latency is known then)."""
         self.turns.append(record)
+        TURNS.labels(self.transport).inc()
+        if record.latency_ms is not None:
+            TURN_SECONDS.observe(record.latency_ms / 1000)
+        for stage, milliseconds in record.stages_ms.items():
+            STAGE_SECONDS.labels(stage).observe(milliseconds / 1000)
         speech = [task for task in self._speech_tasks if not task.done()]
         write = self._spawn(self._report_turn(record, speech))
         self._backend_writes.add(write)

@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.http11 import Request, Response
 
+from common.metrics import exposition, may_scrape
 from voice.audio import SAMPLE_RATE, RateConverter
 from voice.services import VoiceServices
 from voice.session import CallSession
@@ -306,6 +307,13 @@ class AudioSocketServer:
             return socket.respond(HTTPStatus.METHOD_NOT_ALLOWED, "")
         if path in ("/health", f"{prefix}health"):
             return socket.respond(HTTPStatus.OK, "ok\n")
+        if path == "/metrics":
+            if not may_scrape(request.headers.get("Authorization")):
+                return socket.respond(HTTPStatus.UNAUTHORIZED, "")
+            body, content_type = exposition()
+            answer = socket.respond(HTTPStatus.OK, body.decode())
+            answer.headers["Content-Type"] = content_type
+            return answer
         if not path.startswith(prefix):
             return socket.respond(HTTPStatus.NOT_FOUND, "")
         # Refusals have empty bodies: Asterisk's CURL() hands the dialplan the body whatever

@@ -175,3 +175,32 @@ def test_follow_up_buttons_still_work_after_a_restart(
     reports = [r for r in staff.get("/need-reports").json() if "助浴怎么预约" in r["text"]]
     assert len(reports) == 1, reports
     assert "周大爷" in reports[0]["text"] and "13655556666" in reports[0]["text"]
+
+
+def test_an_update_delivered_three_times_is_answered_once(
+    second_standin: TelegramStandIn, tmp_path: Path
+) -> None:
+    standin, port = second_standin, free_port()
+    dead = f"http://127.0.0.1:{free_port()}"  # Rasa is down: each update gets one apology
+    settings = bot_settings(
+        standin, None, tmp_path, mode="webhook", webhook_url="https://linli.example.org/tg",
+        webhook_listen="127.0.0.1", webhook_port=port, webhook_path="tg",
+        webhook_secret=SECRET, rasa_url=dead, backend_url=dead,
+    )  # fmt: skip
+    bot = RunningBot(settings, voice_clips())
+    bot.start(standin)
+    try:
+        standin.wait_for(lambda calls: any(c.method == "setWebhook" for c in calls))
+        url, headers = f"http://127.0.0.1:{port}/tg", {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+        resident = Chat(standin)
+        start = len(standin.calls)
+        repeated = {"update_id": 70, "message": resident.text_message("你好")}
+        for _ in range(3):  # Telegram retrying a webhook it took for failed
+            assert httpx.post(url, json=repeated, headers=headers).status_code == 200
+        # One chat's updates are handled in order: once this one is answered, so are those.
+        after = {"update_id": 71, "message": resident.text_message("谢谢")}
+        httpx.post(url, json=after, headers=headers)
+        standin.wait_for(lambda _: len(resident.replies(start)) >= 2, what="two answers")
+        assert len(resident.replies(start)) == 2
+    finally:
+        bot.stop()
