@@ -7,7 +7,11 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.backend import BackendClient, BackendRejectedError, BackendUnavailableError
+from actions.backend import (
+    BackendRejectedError,
+    BackendUnavailableError,
+    shared_backend_client,
+)
 from actions.conversation import channel_of, latest_intent, latest_text
 from actions.form_fields import (
     clean_name,
@@ -57,7 +61,7 @@ class ValidateAidForm(FormValidationAction):
             "text_shown": load_prompts()["ask_id_consent"]["text"],
         }
         try:
-            async with BackendClient() as backend:
+            async with shared_backend_client() as backend:
                 await backend.record_consent(consent)
         except (BackendUnavailableError, BackendRejectedError):
             if value:
@@ -127,7 +131,7 @@ class ActionSubmitAid(Action):
             payload["id_number"] = tracker.get_slot("id_number")
         # The ID number leaves the conversation's memory once it is handed over.
         forget = [SlotSet("id_number", None), SlotSet("id_consent", None)]
-        async with BackendClient() as backend:
+        async with shared_backend_client() as backend:
             try:
                 case = await backend.create_case(payload)
             except BackendUnavailableError:

@@ -1,5 +1,6 @@
 """Typed HTTP client for the case backend. Actions reach the backend only through this."""
 
+import asyncio
 import dataclasses
 import functools
 import hashlib
@@ -156,11 +157,39 @@ def _tls_context() -> ssl.SSLContext:
     return ssl.create_default_context()
 
 
-class BackendClient:
-    """Use as ``async with BackendClient() as backend:``; one HTTP connection pool per use."""
+# The process's clients, one per event loop and settings: the action server has one loop and
+# one settings object, so one client and one pool of kept-alive connections to the backend.
+# (A loop of its own per test gets a client of its own: a pool cannot cross event loops.)
+_shared_clients: dict[tuple[int, int], tuple[asyncio.AbstractEventLoop, "BackendClient"]] = {}
 
-    def __init__(self, settings: ActionSettings | None = None) -> None:
+
+def shared_backend_client(settings: ActionSettings | None = None) -> "BackendClient":
+    settings = settings or get_settings()
+    loop = asyncio.get_running_loop()
+    key = (id(loop), id(settings))
+    known = _shared_clients.get(key)
+    if known is None or known[0] is not loop or known[0].is_closed():
+        known = _shared_clients[key] = (loop, BackendClient(settings, shared=True))
+    return known[1]
+
+
+async def close_shared_backend_clients() -> None:
+    """At the server's stop: close the pools of the running loop."""
+    loop = asyncio.get_running_loop()
+    for key, (owner, client) in list(_shared_clients.items()):
+        if owner is loop:
+            await client.close()
+            del _shared_clients[key]
+
+
+class BackendClient:
+    """Use as ``async with shared_backend_client() as backend:`` in actions (one connection
+    pool per process, kept alive), or ``async with BackendClient() as backend:`` for a pool
+    of its own, closed at the end."""
+
+    def __init__(self, settings: ActionSettings | None = None, *, shared: bool = False) -> None:
         self.settings = settings or get_settings()
+        self.shared = shared
         self.outbox = Outbox(
             self.settings.outbox_path, keys=self.settings.outbox_key.get_secret_value()
         )
@@ -180,6 +209,10 @@ class BackendClient:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        if not self.shared:
+            await self._http.aclose()
+
+    async def close(self) -> None:
         await self._http.aclose()
 
     async def _request(

@@ -9,10 +9,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.backend import (
-    BackendClient,
     BackendRejectedError,
     BackendUnavailableError,
     Booking,
+    shared_backend_client,
 )
 from actions.backend import BookingPlan as BookingPlanRecord
 from actions.booking_plan import BookingPlan, describe_plan, resolve_booking_plan
@@ -207,7 +207,7 @@ class ActionSubmitBooking(Action):
         reset = [SlotSet(slot, None) for slot in _PER_BOOKING_SLOTS]
         booking: Booking | BookingPlanRecord
         try:
-            async with BackendClient() as backend:
+            async with shared_backend_client() as backend:
                 if plan is None:
                     booking = await backend.create_booking(payload)
                 else:
@@ -245,7 +245,7 @@ class ActionCheckStatus(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         try:
-            async with BackendClient() as backend:
+            async with shared_backend_client() as backend:
                 bookings = await backend.bookings_of(tracker.sender_id)
                 cases = await backend.cases_of(tracker.sender_id)
         except (BackendUnavailableError, BackendRejectedError):
@@ -278,7 +278,7 @@ class ActionOfferCancellation(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         try:
-            async with BackendClient() as backend:
+            async with shared_backend_client() as backend:
                 bookings = await backend.bookings_of(tracker.sender_id)
         except (BackendUnavailableError, BackendRejectedError):
             say(dispatcher, "cancel_failed")
@@ -311,7 +311,7 @@ class ActionCancelBooking(Action):
             say(dispatcher, "keep_booking")
             return [SlotSet("pending_cancel", None)]
         try:
-            async with BackendClient() as backend:
+            async with shared_backend_client() as backend:
                 booking = await backend.cancel_booking(
                     pending, reason="居民通过对话取消", sender_id=tracker.sender_id
                 )

@@ -14,7 +14,11 @@ from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.backend import BackendClient, BackendRejectedError, BackendUnavailableError
+from actions.backend import (
+    BackendRejectedError,
+    BackendUnavailableError,
+    shared_backend_client,
+)
 from actions.conversation import channel_of, last_bot_text, latest_intent, latest_text
 from actions.form_fields import read_yes_no
 from actions.labels import POLICY_NAMES
@@ -41,7 +45,7 @@ async def consent_answers(tracker: Tracker) -> dict[str, bool]:
     """The conversation's latest consent answer per purpose, as the backend recorded it;
     none when the backend cannot say (then nothing sensitive is asked or kept)."""
     try:
-        async with BackendClient() as backend:
+        async with shared_backend_client() as backend:
             return await backend.consent_answers(
                 channel=channel_of(tracker), sender_id=tracker.sender_id
             )
@@ -175,7 +179,7 @@ class ValidateEligibilityForm(FormValidationAction):
             "text_shown": load_prompts()[CONSENT_PROMPTS[purpose]]["text"],
         }
         try:
-            async with BackendClient() as backend:
+            async with shared_backend_client() as backend:
                 await backend.record_consent(consent)
         except (BackendUnavailableError, BackendRejectedError):
             say(dispatcher, "facts_consent_not_recorded")
@@ -225,7 +229,7 @@ class ActionScreenEligibility(Action):
         # are not carried into a later session.
         forget: list[EventType] = [SlotSet(slot, None) for slot in SENSITIVE_SLOTS]
         try:
-            async with BackendClient() as backend:
+            async with shared_backend_client() as backend:
                 matches = await backend.screen_eligibility(_screening_request(tracker))
         except (BackendUnavailableError, BackendRejectedError):
             dispatcher.utter_message(

@@ -8,7 +8,11 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.backend import BackendClient, BackendRejectedError, BackendUnavailableError
+from actions.backend import (
+    BackendRejectedError,
+    BackendUnavailableError,
+    shared_backend_client,
+)
 from actions.conversation import channel_of, latest_text
 
 _RATING = re.compile(r"([1-5一二两三四五])\s*(?:星|颗星|分|顆星)")
@@ -52,7 +56,7 @@ class ActionRecordFeedback(Action):
             "text": text[:4000],
         }
         try:
-            async with BackendClient() as backend:
+            async with shared_backend_client() as backend:
                 await backend.create_feedback(payload)
         except BackendUnavailableError:
             pass  # queued in the outbox: the resident's words are not lost

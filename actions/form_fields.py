@@ -6,7 +6,11 @@ from typing import Any
 
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.backend import BackendClient, BackendRejectedError, BackendUnavailableError
+from actions.backend import (
+    BackendRejectedError,
+    BackendUnavailableError,
+    shared_backend_client,
+)
 from actions.booking_plan import resolve_booking_plan
 from actions.booking_time import resolve_booking_time
 from actions.prompts import say
@@ -44,7 +48,7 @@ async def sealed(kind: str, value: str, dispatcher: CollectingDispatcher) -> str
     clear; the backend opens it when the case or booking is filed). None, with an apology,
     when the backend cannot seal it now: the form asks again."""
     try:
-        async with BackendClient() as backend:
+        async with shared_backend_client() as backend:
             return await backend.seal_number(kind=kind, value=value)
     except (BackendUnavailableError, BackendRejectedError):
         dispatcher.utter_message(text=NUMBER_NOT_KEPT)

@@ -7,7 +7,12 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.backend import BackendClient, BackendRejectedError, BackendUnavailableError, Handoff
+from actions.backend import (
+    BackendRejectedError,
+    BackendUnavailableError,
+    Handoff,
+    shared_backend_client,
+)
 from actions.conversation import channel_of, latest_text
 from common.personal_numbers import redact_personal_numbers
 
@@ -25,7 +30,7 @@ async def file_handoff(tracker: Tracker, reason: str) -> Handoff | None:
     if tracker.get_slot("phone"):
         payload["phone"] = tracker.get_slot("phone")
     try:
-        async with BackendClient() as backend:
+        async with shared_backend_client() as backend:
             return await backend.create_handoff(payload)
     except (BackendUnavailableError, BackendRejectedError):
         return None
@@ -90,7 +95,7 @@ class ActionReportHardship(Action):
             "needs_home_visit": False,
         }
         try:
-            async with BackendClient() as backend:
+            async with shared_backend_client() as backend:
                 await backend.create_need_report(report)
         except BackendUnavailableError:
             pass  # queued in the outbox: the report is sent when the backend is back

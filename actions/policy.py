@@ -6,7 +6,11 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.backend import BackendClient, BackendRejectedError, BackendUnavailableError
+from actions.backend import (
+    BackendRejectedError,
+    BackendUnavailableError,
+    shared_backend_client,
+)
 from actions.conversation import latest_intent, latest_text
 from actions.labels import POLICY_NAMES
 from actions.prompts import say
@@ -48,7 +52,7 @@ class ActionAnswerPolicy(Action):
         if aspect is None and latest_intent(tracker) == "check_eligibility":
             aspect = "conditions"
         try:
-            async with BackendClient() as backend:
+            async with shared_backend_client() as backend:
                 answer = await backend.policy_answer(policy, aspect)
         except (BackendUnavailableError, BackendRejectedError):
             dispatcher.utter_message(

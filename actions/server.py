@@ -29,7 +29,7 @@ from sanic import Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from actions.backend import for_turn
+from actions.backend import close_shared_backend_clients, for_turn
 from actions.metrics import ACTION_SECONDS, ACTIONS, watch_outbox
 from actions.outbox import Outbox
 from actions.outbox_flusher import run_outbox_flusher
@@ -99,6 +99,8 @@ def start_outbox_flusher(app: Sanic, settings: ActionSettings) -> None:
 
     async def stop(app: Sanic, _loop: asyncio.AbstractEventLoop) -> None:
         await app.cancel_task("outbox_flusher", raise_exception=False)
+        # The actions' one pool of kept-alive connections to the backend.
+        await close_shared_backend_clients()
 
     app.register_listener(start, "after_server_start")
     app.register_listener(stop, "before_server_stop")

@@ -105,7 +105,7 @@ def _secrets(tmp_dir: Path, names: tuple[str, ...]) -> dict[str, str]:
             known[name] = (
                 base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
                 if name.endswith("_fernet")
-                else f"{name}_" + secrets.token_urlsafe(16)
+                else f"{name}_" + secrets.token_urlsafe(32)
             )
     path.write_text(json.dumps(known))
     return known

@@ -3,9 +3,10 @@ before the inner store keeps it, and what it serves back is the redacted tracker
 
 import asyncio
 import json
+from pathlib import Path
 
 import pytest
-from rasa.core.tracker_store import InMemoryTrackerStore, TrackerStore
+from rasa.core.tracker_store import SQLTrackerStore, TrackerStore
 from rasa.core.utils import read_endpoints_from_path
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
@@ -22,15 +23,38 @@ def domain() -> Domain:
     return Domain.load(str(PROJECT_ROOT / "bot" / "domain"))
 
 
-def test_endpoints_configure_the_redacting_store_around_memory(
-    monkeypatch: pytest.MonkeyPatch, domain: Domain
+def test_endpoints_configure_the_redacting_store_around_sqlite_in_var(
+    monkeypatch: pytest.MonkeyPatch, domain: Domain, tmp_path: Path
 ) -> None:
     monkeypatch.setenv("LINLI_ACTIONS_SERVER_TOKEN", "tok")
     endpoints = read_endpoints_from_path(str(PROJECT_ROOT / "bot" / "endpoints.yml"))
+    # The Rasa server runs in the project folder, where `make run` made var/.
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "var").mkdir()
     store = TrackerStore.create(endpoints.tracker_store, domain)
     assert isinstance(store, RedactingTrackerStore)
-    assert isinstance(store._inner, InMemoryTrackerStore)
+    assert isinstance(store._inner, SQLTrackerStore)
     assert store.domain is domain
+    assert (tmp_path / "var" / "trackers.db").exists()
+
+
+def test_a_conversation_outlives_the_store_that_kept_it(domain: Domain, tmp_path: Path) -> None:
+    inner = {"type": "sql", "dialect": "sqlite", "db": str(tmp_path / "trackers.db")}
+    tracker = DialogueStateTracker.from_events(
+        "rest:resident",
+        [
+            ActionExecuted("action_listen"),
+            UserUttered("我想订明天中午的午饭"),
+            SlotSet("address", "幸福小区3号楼201"),
+        ],
+        domain.slots,
+    )
+    asyncio.run(RedactingTrackerStore(domain=domain, inner=inner).save(tracker))
+    # A new process: a new store on the same file.
+    served = asyncio.run(
+        RedactingTrackerStore(domain=domain, inner=inner).retrieve("rest:resident")
+    )
+    assert served is not None and served.get_slot("address") == "幸福小区3号楼201"
 
 
 def test_numbers_are_masked_in_every_event(domain: Domain) -> None:
