@@ -180,14 +180,15 @@ def haproxy_config(profile: Profile) -> str:
             + f"\n  option httpchk GET {check}\n"
         )
 
-    # A request that cannot connect to a replica (dead or restarting) goes to another one;
+    # A request that cannot connect to a replica (dead or restarting) goes to another one at
+    # once (redispatch on every retry);
     # one that reached a replica is never sent twice (retry-on stays conn-failure).
     return f"""global
   maxconn 4096
 
 defaults
   mode http
-  option redispatch
+  option redispatch 1
   retries 3
   timeout connect 2s
   timeout client 150s

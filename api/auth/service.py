@@ -94,7 +94,9 @@ def check_password_policy(*, password: str, username: str) -> None:
         raise InvalidInputError(f"Password too long: at most {MAX_PASSWORD_LENGTH} characters")
     if password.casefold() == username.casefold():
         raise InvalidInputError("Password must not be the username")
-    strength = zxcvbn(password, user_inputs=[username])
+    # zxcvbn refuses over 72 characters by default (its matching grows fast with length);
+    # our cap is 128, so tell it ours rather than let a long passphrase become a 500.
+    strength = zxcvbn(password, user_inputs=[username], max_length=MAX_PASSWORD_LENGTH)
     if strength["score"] < MIN_PASSWORD_SCORE:
         hint = strength["feedback"]["warning"] or "it is too easy to guess"
         raise InvalidInputError(f"Password too weak: {hint}. Use a longer passphrase")

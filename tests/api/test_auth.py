@@ -97,6 +97,13 @@ def test_check_password_policy_refuses_the_username() -> None:
     check_password_policy(password=generate_password(), username="sw-zhang")
 
 
+def test_a_long_passphrase_up_to_the_cap_is_judged_not_a_server_error() -> None:
+    # zxcvbn alone raises ValueError past 72 characters; the fuzzer found that as a 500.
+    check_password_policy(password="风吹柳絮满城飞-" * 16, username="sw-zhang")
+    with pytest.raises(InvalidInputError, match="too long"):
+        check_password_policy(password="x" * 129, username="sw-zhang")
+
+
 def test_changing_the_password_revokes_the_old_tokens(
     client: TestClient, social_worker_headers: dict[str, str]
 ) -> None:
