@@ -100,9 +100,12 @@ class _Turn:
     """The user message an action runs for, and how many writes to each path it made."""
 
     sender_id: str
-    message_id: str
+    message_id: str | None
     action: str
     writes: dict[str, int] = field(default_factory=dict)
+    # Writes in the outbox that the backend has not yet accepted (sending, or queued): when the
+    # action fails after one, its apology says the request was kept, not that nothing was.
+    kept_writes: int = 0
 
 
 # Set by the action server around every action (`for_turn`).
@@ -120,15 +123,14 @@ def _message_id(tracker: Any) -> str | None:
 
 
 @contextmanager
-def for_turn(action: str, tracker: Any) -> Iterator[None]:
+def for_turn(action: str, tracker: Any) -> Iterator[_Turn]:
     """Writes made inside belong to this action run for the tracker's latest user message:
     a retry of the same turn sends the same Idempotency-Keys, so the backend files nothing
     twice (and refuses a key replayed with another body)."""
-    message_id = _message_id(tracker)
-    turn = _Turn(str(tracker.sender_id), message_id, action) if message_id else None
+    turn = _Turn(str(tracker.sender_id), _message_id(tracker), action)
     token = _current_turn.set(turn)
     try:
-        yield
+        yield turn
     finally:
         _current_turn.reset(token)
 
@@ -138,7 +140,7 @@ def write_idempotency_key(path: str) -> str:
     the action and the write's place among the action's writes to that path; a fresh one
     outside an action run (tests, scripts)."""
     turn = _current_turn.get()
-    if turn is None:
+    if turn is None or turn.message_id is None:
         return str(uuid.uuid4())
     number = turn.writes.get(path, 0)
     turn.writes[path] = number + 1
@@ -257,11 +259,14 @@ class BackendClient:
         by the background flusher; OutboxUnavailableError means it was neither kept nor
         accepted (the action's apology says nothing was submitted)."""
         key = idempotency_key or write_idempotency_key(path)
+        turn = _current_turn.get()
         try:
             row_id: int | None = self.outbox.add(path, payload, key, lease_s=self._lease_s)
         except OutboxUnavailableError:
             log.exception("outbox unavailable: sending %s without a safety copy", path)
             row_id = None
+        if row_id is not None and turn is not None:
+            turn.kept_writes += 1
         try:
             result = await self._request("POST", path, json=payload, idempotency_key=key)
         except BackendUnavailableError as exc:
@@ -274,9 +279,13 @@ class BackendClient:
             # The action tells the resident it was not filed: nothing to resend.
             if row_id is not None:
                 self.outbox.forget(row_id)
+                if turn is not None:
+                    turn.kept_writes -= 1
             raise
         if row_id is not None:
             self.outbox.delivered(row_id)
+            if turn is not None:
+                turn.kept_writes -= 1
         wake_outbox_flusher()  # the backend answers: what waits in the outbox may go now
         return result
 

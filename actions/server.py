@@ -43,6 +43,12 @@ ACTION_FAILED_APOLOGY = (
     "抱歉，系统刚才出了点问题，这一步没有办完，也没有替您提交任何东西。"
     "请稍后再说一遍，或者说“转人工”找工作人员；紧急情况请直接拨打120或110。"
 )
+# The action failed after a write reached the outbox: it is kept and will be sent (once).
+ACTION_FAILED_KEPT_APOLOGY = (
+    "抱歉，系统刚才出了点问题，这一步没有办完。您刚才要办的事已经记下了，"
+    "系统会自动补交给工作人员，不会重复提交；稍后可以说“查进度”看看。"
+    "紧急情况请直接拨打120或110。"
+)
 
 
 # The longest one action may take. A turn runs a few actions, so Rasa's lock on the resident's
@@ -63,19 +69,28 @@ def never_silent(name: str, run: Any) -> Any:
         started = time.perf_counter()
         outcome = "ok"
         try:
-            with for_turn(name, tracker):
-                result = run(dispatcher, tracker, domain)
-                if hasattr(result, "__await__"):
-                    result = await asyncio.wait_for(result, ACTION_TIME_BUDGET_S)
-            return list(result or [])
-        except ActionExecutionRejection:
-            outcome = "rejected"
-            raise
-        except Exception as error:
-            outcome = "timeout" if isinstance(error, TimeoutError) else "failed"
-            log.exception("action %s failed for sender %s", name, tracker.sender_id)
-            dispatcher.utter_message(text=ACTION_FAILED_APOLOGY)
-            return []
+            with for_turn(name, tracker) as turn:
+                try:
+                    result = run(dispatcher, tracker, domain)
+                    if hasattr(result, "__await__"):
+                        result = await asyncio.wait_for(result, ACTION_TIME_BUDGET_S)
+                    return list(result or [])
+                except ActionExecutionRejection:
+                    outcome = "rejected"
+                    raise
+                except asyncio.CancelledError:
+                    outcome = "cancelled"
+                    raise
+                except Exception as error:
+                    outcome = "timeout" if isinstance(error, TimeoutError) else "failed"
+                    log.exception("action %s failed for sender %s", name, tracker.sender_id)
+                    # A write cut off mid-send stays in the outbox (its lease runs out, then the
+                    # flusher sends it under the same Idempotency-Key): say it was kept.
+                    kept = turn.kept_writes > 0
+                    dispatcher.utter_message(
+                        text=ACTION_FAILED_KEPT_APOLOGY if kept else ACTION_FAILED_APOLOGY
+                    )
+                    return []
         finally:
             ACTIONS.labels(name, outcome).inc()
             ACTION_SECONDS.labels(name).observe(time.perf_counter() - started)

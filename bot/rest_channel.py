@@ -135,6 +135,17 @@ def front_of(keys: Mapping[Front, str], given: str) -> Front | None:
     return found
 
 
+async def no_form_open(agent: Any, sender_id: str) -> bool:
+    """Whether the resident's conversation has no form open, so a second need can be taken now;
+    False when the tracker cannot be read (the second need is then named back, not lost)."""
+    try:
+        tracker = await agent.processor.get_tracker(sender_id)
+    except Exception:
+        log.exception("could not read the tracker of sender %s", sender_id)
+        return False
+    return tracker.active_loop_name is None
+
+
 async def latest_intent(agent: Any, sender_id: str) -> str | None:
     """The intent of the conversation's latest message, or None when it cannot be read. The
     redacting store remembers it from the turn's save; any other store is asked for the tracker."""
@@ -232,13 +243,13 @@ class LinliRestInput(RestInput):
                 needs = [text]
             await turn(needs[0])
             if len(needs) == 2:
-                tracker = await agent.processor.get_tracker(sender_id)
-                if tracker.active_loop_name is None:
+                if not failed and await no_form_open(agent, sender_id):
                     await turn(needs[1])
                 else:
                     collector.messages.append({"text": SECOND_NEED_LATER.format(need=needs[1])})
             headers: dict[str, str] = {}
-            if intent := await latest_intent(agent, sender_id):
+            # After a failed turn the remembered intent is the previous message's: say none.
+            if not failed and (intent := await latest_intent(agent, sender_id)):
                 headers[INTENT_HEADER] = intent
             replies = with_reply_guarantees(collector.messages, cut)
             apologised = any(reply.get("text") == NO_ANSWER_APOLOGY for reply in replies)

@@ -106,7 +106,12 @@ class RedactingTrackerStore(TrackerStore):
         self._inner.domain = domain or Domain.empty()
 
     async def save(self, tracker: DialogueStateTracker) -> None:
-        await self._inner.save(redacted_tracker(tracker, self.domain))
+        try:
+            await self._inner.save(redacted_tracker(tracker, self.domain))
+        except BaseException:
+            # What this process remembers must not run ahead of what the store holds.
+            self._latest_intents.pop(tracker.sender_id, None)
+            raise
         self._remember_latest_intent(tracker)
 
     def _remember_latest_intent(self, tracker: DialogueStateTracker) -> None:

@@ -123,12 +123,9 @@ def as_postgres(command: list[str]) -> list[str]:
     return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else command
 
 
-def init_postgres(profile: Profile) -> None:
-    """A cluster with the `linli` role (password), the backend's and Rasa's databases; once."""
-    data = profile.postgres_dir / "data"
-    if (data / "PG_VERSION").exists():
-        return
-    bin_dir = postgres_bin()
+def initdb(bin_dir: Path, data: Path) -> None:
+    if data.exists():
+        shutil.rmtree(data)  # initdb stopped half-way: nothing was ever stored there
     data.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     if os.geteuid() == 0:
         shutil.chown(data.parent, "postgres", "postgres")
@@ -145,6 +142,18 @@ def init_postgres(profile: Profile) -> None:
         check=True, stdout=subprocess.DEVNULL, cwd=data.parent,
     )  # fmt: skip
     password_file.unlink()
+
+
+def init_postgres(profile: Profile) -> None:
+    """A cluster with the `linli` role (password), the backend's and Rasa's databases; once."""
+    data = profile.postgres_dir / "data"
+    done = profile.postgres_dir / "initialised"
+    if done.exists():
+        return
+    bin_dir = postgres_bin()
+    if not (data / "PG_VERSION").exists():
+        initdb(bin_dir, data)
+    # Every step below may be repeated: an init that stopped half-way is finished next time.
     port = str(profile.port("POSTGRES"))
     options = f"-p {port} -k {data.parent} -c listen_addresses=127.0.0.1"
     pg_ctl = [str(bin_dir / "pg_ctl"), "-D", str(data), "-w", "-o", options]
@@ -155,13 +164,23 @@ def init_postgres(profile: Profile) -> None:
     try:
         password = profile.get("LINLI_SCALED_POSTGRES_PASSWORD").replace("'", "''")
         psql = [str(bin_dir / "psql"), "-h", str(data.parent), "-p", port, "-U", "postgres", "-q"]
-        statements = [
-            f"CREATE ROLE linli LOGIN PASSWORD '{password}'",
-            "CREATE DATABASE linli OWNER linli",
-            "CREATE DATABASE rasa OWNER linli",
-        ]
-        for statement in statements:
-            subprocess.run(as_postgres([*psql, "-c", statement]), check=True, cwd=data.parent)
+        psql += ["-v", "ON_ERROR_STOP=1"]
+        role = (
+            "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'linli') THEN "
+            f"CREATE ROLE linli LOGIN PASSWORD '{password}'; END IF; END $$;"
+        )
+        subprocess.run(as_postgres([*psql, "-c", role]), check=True, cwd=data.parent)
+        for database in ("linli", "rasa"):
+            # CREATE DATABASE cannot run in a DO block; \gexec runs it only when missing.
+            create = (
+                f"SELECT 'CREATE DATABASE {database} OWNER linli' WHERE NOT EXISTS "
+                f"(SELECT FROM pg_database WHERE datname = '{database}')\\gexec"
+            )
+            subprocess.run(
+                as_postgres(psql), input=create.encode(), check=True, cwd=data.parent,
+                stdout=subprocess.DEVNULL,
+            )  # fmt: skip
+        done.write_text("the linli role and databases exist\n")
     finally:
         subprocess.run(
             as_postgres([*pg_ctl, "stop"]), check=True, stdout=subprocess.DEVNULL, cwd=data.parent
@@ -183,6 +202,9 @@ def haproxy_config(profile: Profile) -> str:
     # A request that cannot connect to a replica (dead or restarting) goes to another one at
     # once (redispatch on every retry);
     # one that reached a replica is never sent twice (retry-on stays conn-failure).
+    # A reply may take the lock wait (bot/lock_store.py: DEFAULT_MAX_WAIT, 120 s) plus a turn
+    # whose actions each answer within 30 s (actions/server.py): 330 s lets Rasa answer every
+    # such turn itself (with an apology at worst) instead of the proxy cutting it off.
     return f"""global
   maxconn 4096
 
@@ -191,8 +213,8 @@ defaults
   option redispatch 1
   retries 3
   timeout connect 2s
-  timeout client 150s
-  timeout server 150s
+  timeout client 330s
+  timeout server 330s
 
 frontend rasa
   bind {host}:{profile.port("RASA")}

@@ -48,6 +48,15 @@ class ScaledStack:
                 return line.split("=", 1)[1]
         return ""
 
+    def redis(self, *command: str) -> str:
+        """One command to the profile's Redis (redis-cli), its reply as text."""
+        done = subprocess.run(
+            ["redis-cli", "-h", "127.0.0.1", "-p", self.env("LINLI_SCALED_REDIS_PORT"),
+             "--no-auth-warning", "-a", self.env("LINLI_SCALED_REDIS_PASSWORD"), *command],
+            capture_output=True, text=True, timeout=10, check=True,
+        )  # fmt: skip
+        return done.stdout.strip()
+
     def front_headers(self, front: str = Front.rest) -> dict[str, str]:
         return {FRONT_KEY_HEADER: self.front_keys[front]}
 

@@ -44,13 +44,20 @@ class Resident(FastHttpUser):
                 name=f"{kind} turn {number + 1}",
                 catch_response=True,
             ) as response:
+                if response.status_code != 200:
+                    response.failure(f"HTTP {response.status_code}")
+                    return
                 try:
                     replies = response.json()
-                except Exception:
-                    response.failure(f"HTTP {response.status_code}, not JSON")
+                except ValueError:
+                    replies = None
+                if not isinstance(replies, list):
+                    response.failure("HTTP 200, but not a list of replies")
                     return
-                text = " ".join(str(reply.get("text") or "") for reply in replies or [])
-                if response.status_code != 200 or not text.strip():
+                text = " ".join(
+                    str(reply.get("text") or "") for reply in replies if isinstance(reply, dict)
+                )
+                if not text.strip():
                     response.failure(f"HTTP {response.status_code}, no text")
                     return
                 if turn.expect and turn.expect not in text:

@@ -37,7 +37,7 @@ class PerChatOrder(BaseUpdateProcessor):
             self._seen.popitem(last=False)
         return True
 
-    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+    async def process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         # Checked and noted with no await in between: two copies arriving together are seen.
         if not self._first_delivery(update):
             log.info(
@@ -48,13 +48,18 @@ class PerChatOrder(BaseUpdateProcessor):
             return
         chat = update.effective_chat if isinstance(update, Update) else None
         if chat is None:
-            await coroutine
+            await super().process_update(update, coroutine)
             return
         lock = self._locks.get(chat.id)
         if lock is None:
             lock = self._locks[chat.id] = asyncio.Lock()
+        # The chat's turn first, a concurrency slot second: a chat whose updates queue behind
+        # each other holds one slot, never all of them, so other residents are not held up.
         async with lock:
-            await coroutine
+            await super().process_update(update, coroutine)
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        await coroutine
 
     async def initialize(self) -> None:
         pass

@@ -10,7 +10,9 @@ import httpx
 import pytest
 from rasa_sdk import Action
 
-from actions.server import ACTION_FAILED_APOLOGY, GuardedExecutor
+from actions import server as action_server_module
+from actions.backend import BackendClient, shared_backend_client
+from actions.server import ACTION_FAILED_APOLOGY, ACTION_FAILED_KEPT_APOLOGY, GuardedExecutor
 from testsupport.servers import PROJECT_ROOT, RASA_PYTHON, free_port, running
 
 
@@ -70,6 +72,44 @@ def test_a_real_failure_is_answered_too() -> None:
     result = asyncio.run(executor.run(call))
     assert result is not None
     assert ACTION_FAILED_APOLOGY in [m["text"] for m in result["responses"]]
+
+
+def test_an_action_cut_off_mid_write_says_the_request_was_kept(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The time budget cancels the action while its case is being sent: the row stays in the
+    # outbox (the flusher sends it once its lease ends), so "nothing was submitted" would be
+    # untrue.
+    monkeypatch.setattr(action_server_module, "ACTION_TIME_BUDGET_S", 0.5)
+    sending = asyncio.Event()
+
+    async def hung_request(self: BackendClient, *args: Any, **kwargs: Any) -> Any:
+        sending.set()
+        await asyncio.sleep(3600)
+
+    monkeypatch.setattr(BackendClient, "_request", hung_request)
+
+    class ActionFileSlowly(Action):
+        def name(self) -> str:
+            return "action_file_slowly"
+
+        async def run(self, dispatcher: Any, tracker: Any, domain: Any) -> list[dict[str, Any]]:
+            await shared_backend_client().create_case({"kind": "complaint", "summary": "楼道灯坏了"})
+            return []
+
+    async def scenario() -> tuple[dict[str, Any] | None, tuple[int, float | None]]:
+        executor = GuardedExecutor()
+        executor.register_action(ActionFileSlowly)
+        call = action_call("action_file_slowly")
+        call["tracker"]["events"] = [{"event": "user", "message_id": "m-1", "text": "投诉"}]
+        result = await executor.run(call)
+        assert sending.is_set()
+        return result, shared_backend_client().outbox.depth_and_oldest_age_s()
+
+    result, (depth, _) = asyncio.run(scenario())
+    assert result is not None
+    assert [m["text"] for m in result["responses"]] == [ACTION_FAILED_KEPT_APOLOGY]
+    assert depth == 1
 
 
 @pytest.fixture(scope="module")

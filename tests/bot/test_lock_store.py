@@ -103,13 +103,72 @@ async def test_a_ticket_whose_holder_died_expires_and_the_next_turn_goes_on(
 
 
 @pytest.mark.asyncio
-async def test_a_waiter_whose_ticket_expired_gets_a_lock_error(redis: RedisServer) -> None:
-    holder, waiter = store(redis, lock_lifetime=5), store(redis, lock_lifetime=0.2)
-    async with holder.lock("rest:slow", lock_lifetime=5):
-        with pytest.raises(LockError):
+async def test_waiting_longer_than_a_lifetime_does_not_expire_the_waiters_ticket(
+    redis: RedisServer,
+) -> None:
+    # A ticket's lifetime counts from its last sign of life, not from the draw: a message that
+    # waited behind a slow turn still gets its own whole lifetime.
+    holder, waiter = store(redis, lock_lifetime=5), store(redis, lock_lifetime=0.3)
+    entered = asyncio.Event()
+
+    async def hold() -> None:
+        async with holder.lock("rest:slow"):
+            entered.set()
+            await asyncio.sleep(1.0)
+
+    holding = asyncio.create_task(hold())
+    await entered.wait()
+    async with asyncio.timeout(5):
+        async with waiter.lock("rest:slow", lock_lifetime=0.3):
+            assert holding.done()
+
+
+@pytest.mark.asyncio
+async def test_a_waiter_gives_up_after_max_wait_with_a_lock_error(redis: RedisServer) -> None:
+    holder, waiter = store(redis), store(redis, max_wait=0.3)
+    async with holder.lock("rest:stuck"):
+        with pytest.raises(LockError, match="waited"):
             async with asyncio.timeout(3):
-                async with waiter.lock("rest:slow", lock_lifetime=0.2):
+                async with waiter.lock("rest:stuck"):
                     pass
+
+
+@pytest.mark.asyncio
+async def test_a_late_return_from_an_expired_holder_frees_no_newer_ticket(
+    redis: RedisServer,
+) -> None:
+    replica = store(redis, lock_lifetime=5)
+    # A holder that outlived its ticket, while the conversation moved on without it.
+    late = replica.issue_ticket("tg:late", 0.2)
+    await asyncio.sleep(0.3)
+    async with replica.lock("tg:late"):
+        pass
+    async with replica.lock("tg:late") as current:
+        replica.return_ticket("tg:late", late)
+        still = replica.get_lock("tg:late")
+        assert still is not None
+        assert [t.number for t in still.tickets] == [current.tickets[0].number]
+
+
+@pytest.mark.asyncio
+async def test_a_short_draw_never_shortens_the_life_of_a_held_lock(redis: RedisServer) -> None:
+    replica = store(redis, lock_lifetime=30)
+    async with replica.lock("call:mixed"):
+        replica.issue_ticket("call:mixed", 0.1)
+        assert replica.red.pttl("linli:lock:call:mixed:tickets") > 20_000
+    replica.delete_lock("call:mixed")
+
+
+@pytest.mark.asyncio
+async def test_a_redis_gone_during_a_turn_is_a_lock_error(tmp_path: Path) -> None:
+    with redis_server(tmp_path) as server:
+        replica = store(server)
+        async with replica.lock("tg:first"):
+            pass
+    with pytest.raises(LockError):
+        async with asyncio.timeout(10):
+            async with replica.lock("tg:down"):
+                pass
 
 
 def test_an_unreachable_redis_is_a_lock_error_not_a_hang(tmp_path: Path) -> None:
