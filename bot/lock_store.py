@@ -173,7 +173,7 @@ class AtomicRedisLockStore(LockStore):
 
     async def _issue_ticket(self, conversation_id: str, lifetime: float) -> int:
         client = self._async_client()
-        number = await client.eval(  # type: ignore[misc]
+        number = await client.eval(
             _ISSUE, 2, *self._keys(conversation_id), time.time(), lifetime, COUNTER_TTL_MS
         )
         return int(number)
@@ -181,14 +181,12 @@ class AtomicRedisLockStore(LockStore):
     async def _serving(self, conversation_id: str, ticket: int, lifetime: float) -> int:
         client = self._async_client()
         tickets = self._keys(conversation_id)[1]
-        state = await client.eval(  # type: ignore[misc]
-            _IS_SERVING, 1, tickets, time.time(), ticket, lifetime
-        )
+        state = await client.eval(_IS_SERVING, 1, tickets, time.time(), ticket, lifetime)
         return int(state)
 
     async def _return_ticket(self, conversation_id: str, ticket: int) -> None:
         client = self._async_client()
-        await client.eval(_RETURN, 1, self._keys(conversation_id)[1], ticket)  # type: ignore[misc]
+        await client.eval(_RETURN, 1, self._keys(conversation_id)[1], ticket)
 
     @asynccontextmanager
     async def lock(

@@ -18,11 +18,16 @@ log = logging.getLogger(__name__)
 
 # Recent update ids remembered; Telegram redelivers within minutes, far fewer updates than this.
 SEEN_UPDATES_KEPT = 50_000
+UNLIMITED = 2**31 - 1
 
 
 class PerChatOrder(BaseUpdateProcessor):
     def __init__(self, max_concurrent_updates: int) -> None:
-        super().__init__(max_concurrent_updates)
+        # PTB's own semaphore (taken before do_process_update) would let one chat's queued
+        # updates fill every slot while they wait for that chat's lock, so other residents wait
+        # too. Its limit is set out of the way; the real one is taken after the chat's lock.
+        super().__init__(UNLIMITED)
+        self._slots = asyncio.BoundedSemaphore(max_concurrent_updates)
         # A chat's lock lives while one of its updates holds or waits for it.
         self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
         self._seen: OrderedDict[int, None] = OrderedDict()
@@ -37,7 +42,7 @@ class PerChatOrder(BaseUpdateProcessor):
             self._seen.popitem(last=False)
         return True
 
-    async def process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         # Checked and noted with no await in between: two copies arriving together are seen.
         if not self._first_delivery(update):
             log.info(
@@ -48,18 +53,16 @@ class PerChatOrder(BaseUpdateProcessor):
             return
         chat = update.effective_chat if isinstance(update, Update) else None
         if chat is None:
-            await super().process_update(update, coroutine)
+            async with self._slots:
+                await coroutine
             return
         lock = self._locks.get(chat.id)
         if lock is None:
             lock = self._locks[chat.id] = asyncio.Lock()
-        # The chat's turn first, a concurrency slot second: a chat whose updates queue behind
-        # each other holds one slot, never all of them, so other residents are not held up.
-        async with lock:
-            await super().process_update(update, coroutine)
-
-    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        await coroutine
+        # The chat's turn first, a slot second: a chat whose updates queue behind each other
+        # holds one slot, never all of them.
+        async with lock, self._slots:
+            await coroutine
 
     async def initialize(self) -> None:
         pass

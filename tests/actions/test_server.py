@@ -94,7 +94,8 @@ def test_an_action_cut_off_mid_write_says_the_request_was_kept(
             return "action_file_slowly"
 
         async def run(self, dispatcher: Any, tracker: Any, domain: Any) -> list[dict[str, Any]]:
-            await shared_backend_client().create_case({"kind": "complaint", "summary": "楼道灯坏了"})
+            case = {"kind": "complaint", "summary": "楼道灯坏了"}
+            await shared_backend_client().create_case(case)
             return []
 
     async def scenario() -> tuple[dict[str, Any] | None, tuple[int, float | None]]:
