@@ -113,7 +113,12 @@ def main() -> None:
         if args.url
         else embedded_stack()
     )
+    starting = time.monotonic()
     with stack as (url, front_key, rasa_token):
+        if not args.url:
+            # Processes started to every server answering (Rasa has loaded its model).
+            cold_start_s = round(time.monotonic() - starting, 1)
+            print(json.dumps({"cold_start_s": cold_start_s}), flush=True)
         os.environ["LINLI_BENCH_FRONT_KEY"] = front_key
         run_level(url, 2, 2, 3)  # first turns load what loads lazily
         for residents in args.residents:

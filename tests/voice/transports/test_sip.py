@@ -166,7 +166,9 @@ def test_baresip_calls_linli_over_sip_and_hears_the_answer(
     # Quiet while the greeting starts, then the request (spoken over the greeting), then
     # silence while Linli answers: aufile ends the call when the file ends.
     write_wav_8k(microphone, bytes(32_000) + read_audio_file(hotline("d02")) + bytes(32_000 * 40))
-    heard = baresip_call(namespace, tmp_path, microphone, seconds=25)
+    # 35 s: on a loaded machine the answer can follow a no-input reprompt (seen once in
+    # `make test`); the check is that the caller hears it, not how soon.
+    heard = baresip_call(namespace, tmp_path, microphone, seconds=35)
     calls = [c for c in staff.get("/calls").json() if c["transport"] == "sip"]
     assert calls, "the SIP call is not in the backend"
     record = call_record(staff, calls[0]["call_id"])
