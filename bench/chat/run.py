@@ -77,7 +77,7 @@ def check_trackers(url: str, rasa_token: str) -> dict[str, int]:
         for sender, sent in locustfile.SENT.items():
             counts["conversations"] += 1
             tracker = client.get(
-                f"/conversations/{quote(sender, safe='')}/tracker", params={"token": rasa_token}
+                f"/conversations/{quote(sender, safe=':')}/tracker", params={"token": rasa_token}
             ).json()
             said = [
                 event.get("text")
