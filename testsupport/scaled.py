@@ -81,12 +81,13 @@ class ScaledStack:
                 time.sleep(0.3)
         raise RuntimeError(f"{url} not up after {timeout:.0f} s:\n{self.logs()}")
 
-    def logs(self, name: str = "") -> str:
+    def logs(self, name: str = "", tail: int | None = 3000) -> str:
+        """The logs of one program (or all), each cut to its last `tail` characters."""
         paths = [self.run_dir / "logs" / f"{name}.log"] if name else sorted(
             (self.run_dir / "logs").glob("*.log")
         )  # fmt: skip
         return "\n".join(
-            f"--- {path.name}\n{path.read_text(errors='replace')[-3000:]}"
+            f"--- {path.name}\n{path.read_text(errors='replace')[-(tail or 0) :]}"
             for path in paths
             if path.exists()
         )
