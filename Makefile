@@ -63,7 +63,7 @@ lint: setup
 	.venvs/app/bin/mypy channels common
 	.venvs/app/bin/lint-imports
 	.venvs/app/bin/mypy --python-executable $(RASA_PY) actions
-	.venvs/app/bin/mypy --python-executable $(RASA_PY) bot/components bot/rest_channel.py bot/tracker_store.py bot/lock_store.py
+	.venvs/app/bin/mypy --python-executable $(RASA_PY) bot/components bot/rest_channel.py bot/tracker_store.py bot/lock_store.py bot/serve.py
 
 # Backend tests run on SQLite and on a throwaway PostgreSQL cluster (when Debian's postgresql
 # is installed; scripts/setup-system.sh installs it), stopped and deleted afterwards.

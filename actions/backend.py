@@ -16,8 +16,14 @@ from typing import Any
 
 import httpx
 
-from actions.outbox import Outbox, OutboxUnavailableError, wake_outbox_flusher
 from actions.settings import ActionSettings, get_settings
+from common.outbox import (
+    Outbox,
+    OutboxUnavailableError,
+    RejectedWriteError,
+    deliver_due,
+    wake_outbox_flusher,
+)
 
 log = logging.getLogger(__name__)
 
@@ -30,13 +36,8 @@ class BackendUnavailableError(Exception):
         self.queued = queued
 
 
-class BackendRejectedError(Exception):
+class BackendRejectedError(RejectedWriteError):
     """The backend refused the request (4xx); `detail` is its English message for operators."""
-
-    def __init__(self, status_code: int, detail: str) -> None:
-        super().__init__(f"{status_code}: {detail}")
-        self.status_code = status_code
-        self.detail = detail
 
 
 @dataclass(frozen=True)
@@ -289,53 +290,14 @@ class BackendClient:
         wake_outbox_flusher()  # the backend answers: what waits in the outbox may go now
         return result
 
+    async def _send_write(
+        self, path: str, payload: dict[str, Any], idempotency_key: str | None
+    ) -> Any:
+        return await self._request("POST", path, json=payload, idempotency_key=idempotency_key)
+
     async def flush_outbox(self, limit: int = 50) -> int:
-        """Send the rows that are due and held by nobody; report dead letters. Returns how
-        many rows left the outbox (delivered or dead-lettered).
-
-        A row that still cannot be delivered backs off alone; the others are tried."""
-        done = 0
-        for pending in self.outbox.claim(limit=limit, lease_s=self._lease_s):
-            try:
-                await self._request(
-                    "POST",
-                    pending.path,
-                    json=pending.payload,
-                    idempotency_key=pending.idempotency_key,
-                )
-            except BackendUnavailableError as exc:
-                self.outbox.retry_later(pending.id, str(exc))
-                continue
-            except BackendRejectedError as exc:
-                # It will never be accepted as it is: a dead letter a worker must see.
-                log.error("outbox row %s rejected: %s", pending.idempotency_key, exc)
-                self.outbox.dead_letter(pending.id, status_code=exc.status_code, detail=exc.detail)
-            else:
-                self.outbox.delivered(pending.id)
-            done += 1
-        await self.report_dead_letters()
-        return done
-
-    async def report_dead_letters(self) -> int:
-        """Hand dead letters to the backend (the worker console lists them); one that cannot
-        be reported now is reported on a later round."""
-        reported = 0
-        for letter in self.outbox.unreported_dead_letters():
-            report = {
-                "path": letter.path,
-                "status_code": letter.status_code,
-                "detail": letter.detail,
-                "summary": letter.summary,
-                "idempotency_key": letter.idempotency_key,
-            }
-            try:
-                await self._request("POST", "/dead-letters", json=report)
-            except (BackendUnavailableError, BackendRejectedError) as exc:
-                log.error("dead letter %s not reported yet: %s", letter.idempotency_key, exc)
-                break
-            self.outbox.dead_letter_reported(letter.id)
-            reported += 1
-        return reported
+        """Send what waits in the outbox and report dead letters (`common.outbox`)."""
+        return await deliver_due(self.outbox, self._send_write, limit=limit, lease_s=self._lease_s)
 
     async def policy_answer(self, policy: str, aspect: str | None) -> PolicyAnswer | None:
         """The knowledge base's answer, or None when it has no details for that policy."""

@@ -7,8 +7,8 @@ from prometheus_client import REGISTRY, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from actions.outbox import Outbox, OutboxUnavailableError
 from common.metrics import TURN_BUCKETS
+from common.outbox import Outbox, OutboxUnavailableError
 
 ACTIONS = Counter("linli_actions_total", "Custom actions run", ["action", "outcome"])
 ACTION_SECONDS = Histogram(

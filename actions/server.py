@@ -31,10 +31,10 @@ from sanic.response import HTTPResponse
 
 from actions.backend import close_shared_backend_clients, for_turn
 from actions.metrics import ACTION_SECONDS, ACTIONS, watch_outbox
-from actions.outbox import Outbox
 from actions.outbox_flusher import run_outbox_flusher
 from actions.settings import ActionSettings, get_settings
 from common.metrics import exposition, may_scrape
+from common.outbox import Outbox
 from common.personal_numbers import redact_logs
 
 log = logging.getLogger(__name__)

@@ -58,8 +58,14 @@ def redacted_value(value: Any) -> Any:
 
 
 def redacted_tracker(tracker: DialogueStateTracker, domain: Domain) -> DialogueStateTracker:
-    """A copy of `tracker` rebuilt from its events, redacted."""
-    events = [redacted_value(event.as_dict()) for event in tracker.events]
+    """`tracker` with every personal number in its events masked: the tracker itself when
+    none holds one, else a copy rebuilt from the redacted events."""
+    originals = [event.as_dict() for event in tracker.events]
+    events = [redacted_value(event) for event in originals]
+    # Most saves carry no number (a tracker read back from the store is already redacted),
+    # and replaying every event into a new tracker costs three times the redaction itself.
+    if events == originals:
+        return tracker
     redacted = DialogueStateTracker.from_dict(
         tracker.sender_id, events, domain.slots, tracker._max_event_history
     )

@@ -22,7 +22,6 @@ from common.fronts import FRONT_KEY_HEADER, REST_KEY_VARIABLES, Front
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 APP_PYTHON = PROJECT_ROOT / ".venvs" / "app" / "bin" / "python"
-RASA_BIN = PROJECT_ROOT / ".venvs" / "rasa" / "bin" / "rasa"
 RASA_PYTHON = PROJECT_ROOT / ".venvs" / "rasa" / "bin" / "python"
 MODEL = PROJECT_ROOT / "models" / "linli.tar.gz"
 
@@ -207,7 +206,7 @@ def rasa_stack(tmp_dir: Path) -> Iterator[Stack]:
         }
         actions = [str(RASA_PYTHON), "-m", "actions.server"]
         rasa = [
-            str(RASA_BIN), "run", "--enable-api", "--auth-token", rasa_token, "--model", str(MODEL),
+            str(RASA_PYTHON), "-m", "bot.serve", "run", "--enable-api", "--auth-token", rasa_token, "--model", str(MODEL),
             "--endpoints", str(endpoints),
             "--credentials", str(PROJECT_ROOT / "bot" / "credentials.yml"),
             "--port", str(rasa_port), "--interface", "127.0.0.1",

@@ -12,7 +12,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.tracker_store import RedactingTrackerStore
+from bot.tracker_store import RedactingTrackerStore, redacted_tracker
 from testsupport.servers import PROJECT_ROOT
 
 SEALED = "sealed:138****8000:gAAAAABn-1234567_abcdef"
@@ -90,3 +90,26 @@ def test_numbers_are_masked_in_every_event(domain: Domain) -> None:
     # The sealed reference the action set is kept whole: the next turn files with it.
     assert served.get_slot("phone") == SEALED
     assert served.latest_message is not None and "138****8000" in served.latest_message.text
+
+
+def test_a_number_said_in_a_later_turn_is_masked_and_a_clean_tracker_is_not_rebuilt(
+    domain: Domain, tmp_path: Path
+) -> None:
+    inner = {"type": "sql", "dialect": "sqlite", "db": str(tmp_path / "trackers.db")}
+    store = RedactingTrackerStore(domain=domain, inner=inner)
+    first_turn = [ActionExecuted("action_listen"), UserUttered("我想订助餐")]
+    tracker = DialogueStateTracker.from_events("rest:resident", first_turn, domain.slots)
+    assert redacted_tracker(tracker, domain) is tracker
+    asyncio.run(store.save(tracker))
+
+    served = asyncio.run(store.retrieve("rest:resident"))
+    assert served is not None
+    served.update(UserUttered("电话13800138000"))
+    served.update(SlotSet("address", "幸福小区3号楼201"))
+    asyncio.run(store.save(served))
+
+    again = asyncio.run(RedactingTrackerStore(domain=domain, inner=inner).retrieve("rest:resident"))
+    assert again is not None
+    texts = [event.text for event in again.events if isinstance(event, UserUttered)]
+    assert texts == ["我想订助餐", "电话138****8000"]
+    assert again.get_slot("address") == "幸福小区3号楼201"

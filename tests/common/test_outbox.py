@@ -7,7 +7,7 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet
 
-from actions.outbox import MAX_RETRY_S, Outbox, retry_delay_s
+from common.outbox import MAX_RETRY_S, Outbox, retry_delay_s
 
 PHONE = "13912345678"
 

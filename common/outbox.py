@@ -13,18 +13,23 @@ the backend accepted it (2xx); a crash mid-request leaves the row, and its claim
 - **Dead letters.** A row the backend refuses (4xx) will never be accepted as it is: it moves
   to `dead_letters` in the same transaction and stays there until the backend has taken the
   report (`POST /dead-letters`, shown on the worker console); never dropped silently.
-- **Encrypted at rest.** Payloads are Fernet tokens (`LINLI_ACTIONS_OUTBOX_KEY`); only the
-  path, the key and the bookkeeping are in clear. The file is created with mode 600.
+- **Encrypted at rest.** Payloads are Fernet tokens (each front's own outbox key:
+  `LINLI_ACTIONS_OUTBOX_KEY`, `LINLI_VOICE_OUTBOX_KEY`); only the path, the key and the
+  bookkeeping are in clear. The file is created with mode 600.
+
+Used by the action server (`actions/backend.py`) and the voice bridge
+(`voice/backend_client.py`): each keeps its own file and runs `run_flusher`.
 """
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
 import secrets
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,7 +72,7 @@ _SCHEMA = (
 )
 
 
-# The running flushers' wake-up calls (set in the action server's event loop).
+# The running flushers' wake-up calls (set in the event loop of the process that flushes).
 flusher_wake_ups: set[asyncio.Event] = set()
 
 
@@ -79,6 +84,21 @@ def wake_outbox_flusher() -> None:
 
 class OutboxUnavailableError(Exception):
     """The outbox file could not be written: nothing may be promised as kept."""
+
+
+class RejectedWriteError(Exception):
+    """The receiver refused the write (4xx): it will never be accepted as it is.
+    `detail` is the receiver's English message for operators."""
+
+    def __init__(self, status_code: int, detail: str) -> None:
+        super().__init__(f"{status_code}: {detail}")
+        self.status_code = status_code
+        self.detail = detail
+
+
+# Sends one write (path, payload, Idempotency-Key or None) and returns the receiver's answer;
+# raises RejectedWriteError on a refusal, anything else when the receiver could not be reached.
+SendWrite = Callable[[str, dict[str, Any], str | None], Awaitable[Any]]
 
 
 @dataclass(frozen=True)
@@ -129,7 +149,7 @@ def outbox_cipher(keys: str, key_file: Path) -> MultiFernet:
             descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(descriptor, "w") as written:
                 written.write(Fernet.generate_key().decode())
-            log.warning("LINLI_ACTIONS_OUTBOX_KEY is not set: made %s", key_file)
+            log.warning("no outbox key is set: made %s", key_file)
         listed = [key_file.read_text().strip()]
     return MultiFernet([Fernet(key.encode()) for key in listed])
 
@@ -361,3 +381,91 @@ class Outbox:
         with self._connect() as connection:
             (count,) = connection.execute("SELECT COUNT(*) FROM pending").fetchone()
         return int(count)
+
+
+async def deliver_due(outbox: Outbox, send: SendWrite, *, limit: int, lease_s: float) -> int:
+    """Send the rows that are due and held by nobody, then report dead letters through the
+    same `send`. Returns how many rows left the outbox (delivered or dead-lettered).
+
+    A row that still cannot be delivered backs off alone; the others are tried."""
+    done = 0
+    for pending in outbox.claim(limit=limit, lease_s=lease_s):
+        try:
+            await send(pending.path, pending.payload, pending.idempotency_key)
+        except RejectedWriteError as exc:
+            # It will never be accepted as it is: a dead letter a worker must see.
+            log.error("outbox row %s rejected: %s", pending.idempotency_key, exc)
+            outbox.dead_letter(pending.id, status_code=exc.status_code, detail=exc.detail)
+        except Exception as exc:
+            outbox.retry_later(pending.id, repr(exc))
+            continue
+        else:
+            outbox.delivered(pending.id)
+        done += 1
+    await report_dead_letters(outbox, send)
+    return done
+
+
+async def report_dead_letters(outbox: Outbox, send: SendWrite) -> int:
+    """Hand dead letters to the backend (`POST /dead-letters`: the worker console lists them);
+    one that cannot be reported now is reported on a later round."""
+    reported = 0
+    for letter in outbox.unreported_dead_letters():
+        report = {
+            "path": letter.path,
+            "status_code": letter.status_code,
+            "detail": letter.detail,
+            "summary": letter.summary,
+            "idempotency_key": letter.idempotency_key,
+        }
+        try:
+            await send("/dead-letters", report, None)
+        except Exception as exc:
+            log.error("dead letter %s not reported yet: %r", letter.idempotency_key, exc)
+            break
+        outbox.dead_letter_reported(letter.id)
+        reported += 1
+    return reported
+
+
+async def run_flusher(
+    flush_round: Callable[[], Awaitable[int]], *, interval_s: float, batch: int
+) -> None:
+    """Call `flush_round` (which returns how many rows left the outbox) forever, until
+    cancelled: at once again after a full batch, else after `interval_s` (doubled after each
+    failed round, at most MAX_RETRY_S) or as soon as `wake_outbox_flusher` is called. Never
+    raises, so the flusher cannot die of a bad row."""
+    wake_up = asyncio.Event()
+    flusher_wake_ups.add(wake_up)
+    try:
+        idle_rounds = 0
+        while True:
+            done = 0
+            try:
+                done = await flush_round()
+                idle_rounds = 0
+            except OutboxUnavailableError:
+                log.exception("outbox: cannot open the outbox file")
+                idle_rounds += 1
+            except Exception:
+                log.exception("outbox: flush round failed")
+                idle_rounds += 1
+            if done >= batch:
+                continue  # more may be due right now
+            pause = min(MAX_RETRY_S, interval_s * 2**idle_rounds)
+            wake_up.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(wake_up.wait(), timeout=pause)
+    finally:
+        flusher_wake_ups.discard(wake_up)
+
+
+def rotate_at_start(outbox: Outbox) -> None:
+    """Re-encrypt what waits with the newest key; an undecryptable row is reported when it
+    is claimed, so a failure here only logs."""
+    try:
+        rotated = outbox.rotate_keys()
+        if rotated:
+            log.info("outbox: %d payloads re-encrypted with the newest key", rotated)
+    except Exception:
+        log.exception("outbox: key rotation at start failed")
