@@ -1,5 +1,6 @@
 """Getting a person: on request, in an emergency, and when a resident describes a hardship."""
 
+from dataclasses import dataclass
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -14,11 +15,20 @@ from actions.backend import (
     shared_backend_client,
 )
 from actions.conversation import channel_of, latest_text
+from common.outbox import OutboxUnavailableError
 from common.personal_numbers import redact_personal_numbers
 
 
-async def file_handoff(tracker: Tracker, reason: str) -> Handoff | None:
-    """Put the conversation in the social workers' queue; None if it had to be queued locally."""
+@dataclass(frozen=True)
+class FiledHandoff:
+    """The handoff the backend accepted; else whether it waits in the outbox (`kept`)."""
+
+    handoff: Handoff | None
+    kept: bool
+
+
+async def file_handoff(tracker: Tracker, reason: str) -> FiledHandoff:
+    """Put the conversation in the social workers' queue, write-ahead."""
     payload: dict[str, Any] = {
         "channel": channel_of(tracker),
         "sender_id": tracker.sender_id,
@@ -31,9 +41,11 @@ async def file_handoff(tracker: Tracker, reason: str) -> Handoff | None:
         payload["phone"] = tracker.get_slot("phone")
     try:
         async with shared_backend_client() as backend:
-            return await backend.create_handoff(payload)
-    except (BackendUnavailableError, BackendRejectedError):
-        return None
+            return FiledHandoff(await backend.create_handoff(payload), kept=False)
+    except BackendUnavailableError as error:
+        return FiledHandoff(None, kept=error.queued)
+    except (BackendRejectedError, OutboxUnavailableError):
+        return FiledHandoff(None, kept=False)
 
 
 def _leave_any_form() -> list[EventType]:
@@ -47,16 +59,20 @@ class ActionRequestHuman(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        handoff = await file_handoff(tracker, "requested")
-        if handoff is None:
+        filed = await file_handoff(tracker, "requested")
+        if filed.handoff is not None:
+            dispatcher.utter_message(
+                text=f"好的，已经帮您转人工，登记编号是 {filed.handoff.number}。"
+                "社工会尽快在这里回复您或者给您打电话。"
+            )
+        elif filed.kept:
             dispatcher.utter_message(
                 text="好的，已经记下您要找人工。系统暂时有点忙，社工会尽快联系您。"
                 "如果着急，可以直接打社区电话。"
             )
         else:
             dispatcher.utter_message(
-                text=f"好的，已经帮您转人工，登记编号是 {handoff.number}。"
-                "社工会尽快在这里回复您或者给您打电话。"
+                text="抱歉，系统出了问题，转人工没有登记上。请直接打社区电话，或者过一会儿再试。"
             )
         return _leave_any_form()
 
@@ -70,11 +86,16 @@ class ActionRaiseEmergency(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        handoff = await file_handoff(tracker, "emergency")
-        if handoff is None:
-            dispatcher.utter_message(text="我正在通知社区工作人员。请先打120或110，别等我们。")
-        else:
+        filed = await file_handoff(tracker, "emergency")
+        if filed.handoff is not None:
             dispatcher.utter_message(text="我已经通知了社区工作人员，他们会马上联系您。")
+        elif filed.kept:
+            dispatcher.utter_message(
+                text="我正在通知社区工作人员，系统暂时还没联系上他们，会一直重试。"
+                "请先打120或110，别等我们。"
+            )
+        else:
+            dispatcher.utter_message(text="我这边没能通知到社区工作人员。请马上自己打120或110。")
         return _leave_any_form()
 
 

@@ -54,6 +54,8 @@ def fresh_settings() -> dict[str, str]:
         "LINLI_ACTIONS_SERVER_TOKEN": secrets.token_urlsafe(32),
         # Fernet key of the action server's outbox payloads (comma-separated, newest first).
         "LINLI_ACTIONS_OUTBOX_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+        # The voice bridge's own outbox (handoffs it files itself), its own key.
+        "LINLI_VOICE_OUTBOX_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
         # The telephony peer's secret: WebSocket media gateways and the Asterisk dialplan send it.
         "LINLI_VOICE_MEDIA_TOKEN": secrets.token_urlsafe(32),
         # Prometheus's secret: every service's /metrics answers only with it (common/metrics.py).

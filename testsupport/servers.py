@@ -206,7 +206,8 @@ def rasa_stack(tmp_dir: Path) -> Iterator[Stack]:
         }
         actions = [str(RASA_PYTHON), "-m", "actions.server"]
         rasa = [
-            str(RASA_PYTHON), "-m", "bot.serve", "run", "--enable-api", "--auth-token", rasa_token, "--model", str(MODEL),
+            str(RASA_PYTHON), "-m", "bot.serve", "run", "--enable-api",
+            "--auth-token", rasa_token, "--model", str(MODEL),
             "--endpoints", str(endpoints),
             "--credentials", str(PROJECT_ROOT / "bot" / "credentials.yml"),
             "--port", str(rasa_port), "--interface", "127.0.0.1",

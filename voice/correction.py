@@ -14,6 +14,9 @@ from common.pinyin_names import SYNONYMS_FILE, PinyinNames, read_synonyms
 # Words every booking needs besides the names in synonyms.yml: a misheard day or time of day
 # (名天 for 明天) fails the whole booking form.
 BOOKING_WORDS = ("今天", "明天", "后天", "上午", "中午", "下午", "晚上", "下周", "周末", "转人工")
+# And the words of a call for help, which the danger-sign lexicon (bot/lexicons/emergency.yml)
+# looks for: Whisper heard 摔倒了起不来了 as 摔倒了起步来的 on a recorded fall.
+DANGER_WORDS = ("起不来", "爬不起来", "站不起来", "快来人", "救命", "喘不上气", "叫不醒", "胸口疼")
 
 # A run of three or more spoken digits is a number read out digit by digit (phone, ID, case
 # number); shorter numerals ("十点", "八十五") are quantities the NLU understands as words.
@@ -34,7 +37,7 @@ class TranscriptCorrector:
         listed form of each sound, so 地保 becomes 低保), and the booking words."""
         listed = read_synonyms(self._synonyms_file)
         simplified = [(self._t2s.convert(form), value) for form, value in listed]
-        return PinyinNames([*simplified, *((word, word) for word in BOOKING_WORDS)])
+        return PinyinNames([*simplified, *((word, word) for word in BOOKING_WORDS + DANGER_WORDS)])
 
     def correct(self, text: str) -> str:
         text = self._t2s.convert(text)

@@ -11,6 +11,7 @@ import sys
 
 from websockets.asyncio.server import Server
 
+from common.outbox import rotate_at_start, run_flusher
 from voice.services import VoiceServices
 from voice.settings import SttEngineName, VoiceSettings, get_settings
 from voice.transports.audiosocket import AudioSocketServer
@@ -18,6 +19,8 @@ from voice.transports.sip import SipServer
 from voice.transports.websocket import WebSocketServer
 
 log = logging.getLogger("voice.serve")
+
+OUTBOX_BATCH = 50
 
 
 async def serve(settings: VoiceSettings, ready: asyncio.Event | None = None) -> None:
@@ -58,12 +61,20 @@ async def serve(settings: VoiceSettings, ready: asyncio.Event | None = None) -> 
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
+    # Handoffs the bridge filed while the backend was away are sent from here until it takes them.
+    rotate_at_start(services.backend.outbox)
+    flusher = asyncio.create_task(
+        run_flusher(services.backend.flush_outbox, interval_s=settings.outbox_flush_interval_s,
+                    batch=OUTBOX_BATCH),
+        name="voice-outbox-flusher",
+    )  # fmt: skip
     if ready is not None:
         ready.set()
     print("linli-voice-serve: ready", flush=True)
     try:
         await stop.wait()
     finally:
+        flusher.cancel()
         for server in servers:
             server.close()
         if sip is not None:

@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass, field
 
+from common.danger_signs import DangerSigns
+from common.outbox import Outbox
 from common.rasa_client import RasaClient
 from voice.backend_client import BackendClient
 from voice.correction import TranscriptCorrector
@@ -18,6 +20,8 @@ class VoiceServices:
     corrector: TranscriptCorrector
     rasa: RasaClient
     backend: BackendClient
+    # The same lexicon that makes the NLU read a message as an emergency.
+    danger_signs: DangerSigns
     _recognizers: dict[str, SpeechRecognizer] = field(default_factory=dict)
 
     @classmethod
@@ -35,7 +39,9 @@ class VoiceServices:
                 settings.backend_url,
                 settings.backend_api_key.get_secret_value(),
                 settings.backend_timeout_s,
+                Outbox(settings.outbox_path, keys=settings.outbox_key.get_secret_value()),
             ),
+            danger_signs=DangerSigns.load(),
         )
 
     def recognizer(self, engine: SttEngineName | None = None) -> SpeechRecognizer:

@@ -18,6 +18,7 @@ import wave
 from collections import deque
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from common.rasa_client import joined_text
@@ -32,13 +33,20 @@ from voice.vad import Endpointer, VadEvent
 
 log = logging.getLogger(__name__)
 
-# Said at any moment, these skip the NLU: a person, a repeat, or help in an emergency.
+
+@cache
+def emergency_guidance() -> str:
+    """The domain's 120 guidance (utter_emergency), which the prompt cache holds as audio."""
+    return next(
+        (t for t in prompts.fixed_responses() if "120" in t and "急救" in t),
+        "请马上拨打120急救电话。",
+    )
+
+
+# Said at any moment, these skip the NLU: a person, a repeat. (Danger signs too: they come from
+# the NLU's own lexicon, `services.danger_signs`.)
 HUMAN = re.compile(r"人工|(找|要|换)(个|一个)?(真)?人(说话|接)?$|接线员|工作人员接")
 REPEAT = re.compile(r"再说一[遍次]|再讲一[遍次]|重复一[遍下]|没听清|没听见|没听到|再说一下")
-EMERGENCY = re.compile(
-    r"摔倒|跌倒|摔了一跤|起不来|晕倒|昏倒|晕过去|喘不上气|喘不过气|胸口疼|心口疼|救命|快来人"
-    r"|着火|失火|煤气|中风|流血|不省人事|没气了"
-)
 CALLBACK_YES = re.compile(r"回电|打回来|好的?|要|行|可以|是的?|嗯")
 # "不需要", "不要", "不好" contain a yes word: a refusal is looked for first.
 CALLBACK_NO = re.compile(r"不|别|没|算了|甭")
@@ -333,9 +341,9 @@ class CallSession:
             or (not keyed and CALLBACK_YES.search(text) and not CALLBACK_NO.search(text))
         ):
             record.intent = "callback"
-            await self._queue_callback(record, since, then=prompts.CALLBACK_GOODBYE)
-            outcome = "callback"
-        elif EMERGENCY.search(text):
+            taken = await self._queue_callback(record, since, then=prompts.CALLBACK_GOODBYE)
+            outcome = "callback" if taken else "error"
+        elif self.services.danger_signs.find(text) is not None:
             await self._emergency(record, since)
         elif HUMAN.search(text):
             outcome = await self._to_a_person(record, since)
@@ -382,17 +390,23 @@ class CallSession:
         return None
 
     async def _emergency(self, record: TurnRecord, since: float) -> None:
-        """Guidance first (from the cache, no round trip), the alert at the same time."""
+        """The 120 guidance at once, from the cache (no round trip before it); then the alert,
+        filed write-ahead, and the caller is told only what is true: notified once the backend
+        took it, otherwise that we keep trying and they should call 120 themselves."""
         record.intent = "emergency"
-        guidance = next(
-            (t for t in prompts.fixed_responses() if "120" in t and "急救" in t),
-            "请马上拨打120急救电话。",
-        )
-        record.bot_text = f"{guidance}\n{prompts.EMERGENCY_ALERTED}"
-        self._say(record.bot_text, record, since)
-        await self.services.backend.create_handoff(
+        guidance = emergency_guidance()
+        self._say(guidance, record, since)
+        filed = await self.services.backend.create_handoff(
             self.conversation_id, "emergency", self.caller_number, record.transcript
         )
+        if filed.accepted:
+            said = prompts.EMERGENCY_ALERTED
+        elif filed.kept:
+            said = prompts.EMERGENCY_PENDING
+        else:
+            said = prompts.EMERGENCY_NOT_FILED
+        record.bot_text = f"{guidance}\n{said}"
+        self._say(said, record)
 
     async def _to_a_person(self, record: TurnRecord, since: float) -> str | None:
         """Transfer to the human line; when there is none or it does not answer, a callback."""
@@ -414,14 +428,25 @@ class CallSession:
         await self._queue_callback(record, since, then=prompts.CALLBACK_FOLLOW_UP)
         return None
 
-    async def _queue_callback(self, record: TurnRecord, since: float, then: str) -> None:
-        number = await self.services.backend.create_handoff(
+    async def _queue_callback(self, record: TurnRecord, since: float, then: str) -> bool:
+        """File a callback write-ahead; say it is registered (with its number), kept, or that
+        it could not be taken, and only promise a call when it is at least kept. Whether it
+        was taken (accepted or kept)."""
+        filed = await self.services.backend.create_handoff(
             self.conversation_id, "callback", self.caller_number, record.transcript
         )
-        said = prompts.CALLBACK_QUEUED.format(number=number) if number else prompts.CALLBACK_NOTED
+        if filed.accepted:
+            said = prompts.CALLBACK_QUEUED.format(number=filed.number or "")
+        elif filed.kept:
+            said = prompts.CALLBACK_KEPT
+        else:
+            said = prompts.CALLBACK_FAILED
+            then = prompts.GOODBYE if then == prompts.CALLBACK_GOODBYE else then
         record.bot_text = "\n".join(filter(None, [record.bot_text, said, then]))
-        self._pending_outcome = "callback"
+        if filed.accepted or filed.kept:
+            self._pending_outcome = "callback"
         self._say("\n".join([said, then]), record, since)
+        return filed.accepted or filed.kept
 
     async def _on_silence(self) -> None:
         self._busy += 1

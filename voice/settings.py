@@ -36,6 +36,13 @@ class VoiceSettings(BaseSettings):
     # `call:` senders, nothing else. Calls are not recorded without it.
     backend_api_key: SecretStr = SecretStr("")
     backend_timeout_s: float = BACKEND_TIMEOUT_S
+    # Handoffs the bridge files itself (an emergency Rasa could not take, a callback) are
+    # written here before they are sent, and sent until the backend accepts them, across
+    # restarts (common/outbox.py). Payloads are encrypted with this key (comma-separated,
+    # newest first; `make run` writes one).
+    outbox_path: Path = PROJECT_ROOT / "var" / "voice" / "outbox.db"
+    outbox_key: SecretStr = SecretStr("")
+    outbox_flush_interval_s: float = Field(default=5.0, gt=0)
 
     # Speech in.
     stt_engine: SttEngineName = "vosk"

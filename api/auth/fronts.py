@@ -6,9 +6,10 @@ calling, and the front decides the rest, never the request:
 - `actions`: the action server speaks for every Rasa conversation. Rasa's REST channel already
   put each sender in its front's namespace (`tg:`, `call:`, …) and set the channel from the
   front's own key (`bot/rest_channel.py`), so its sender ids and channels are the fronts' own.
-- `voice`: the phone bridge records calls and files handoffs for its own `call:`
-  conversations, on the `voice` channel, and reads nothing. (A call record's `call_id` is the
-  telephony peer's reference, not a conversation, and is not checked.)
+- `voice`: the phone bridge records calls, files handoffs for its own `call:` conversations
+  on the `voice` channel and reports its outbox's dead letters; it reads nothing. (A call
+  record's `call_id` is the telephony peer's reference, not a conversation, and is not
+  checked.)
 - `telegram`: livestream follow-ups and phone links, for `tg:` senders only. Linking a chat to
   a resident (`POST /residents/link-channel`) is the Telegram key's alone: only Telegram's
   contact button proves that a chat belongs to the owner of a phone.
@@ -60,6 +61,8 @@ POLICIES: dict[str, FrontPolicy] = {
                 ("POST", "/calls/{call_id}/turns"),
                 ("POST", "/calls/{call_id}/end"),
                 ("POST", "/handoffs"),
+                # What its outbox could never deliver, for the worker console.
+                ("POST", "/dead-letters"),
             }
         ),
     ),

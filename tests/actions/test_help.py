@@ -1,12 +1,17 @@
+from typing import Any
+
 import httpx
 import pytest
 import yaml
 from rasa_sdk.events import ActiveLoop
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.backend import BackendClient
 from actions.core import ActionRepeat
 from actions.help import ActionRaiseEmergency, ActionReportHardship, ActionRequestHuman
+from actions.settings import get_settings
 from tests.actions.support import make_tracker, texts
+from testsupport.servers import Backend, free_port
 
 
 @pytest.mark.asyncio
@@ -33,6 +38,48 @@ async def test_emergency_goes_to_the_top_of_the_queue(staff: httpx.Client) -> No
     assert "通知了社区工作人员" in texts(dispatcher)
     first = staff.get("/handoffs").json()[0]
     assert first["reason"] == "emergency" and first["sender_id"] == "emergency-1"
+
+
+@pytest.mark.asyncio
+async def test_an_emergency_kept_in_the_outbox_is_not_called_notified_and_lands_once(
+    monkeypatch: pytest.MonkeyPatch, staff: httpx.Client, backend: Backend
+) -> None:
+    monkeypatch.setenv("LINLI_ACTIONS_BACKEND_URL", f"http://127.0.0.1:{free_port()}")
+    get_settings.cache_clear()
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker("我爸倒在卫生间了", "emergency", sender_id="emergency-down")
+    await ActionRaiseEmergency().run(dispatcher, tracker, {})
+    said = texts(dispatcher)
+    assert "通知了" not in said and "会一直重试" in said and "120" in said
+
+    monkeypatch.setenv("LINLI_ACTIONS_BACKEND_URL", backend.url)
+    get_settings.cache_clear()
+    async with BackendClient() as client:
+        assert await client.flush_outbox() == 1
+        assert await client.flush_outbox() == 0
+    alerts = [h for h in staff.get("/handoffs").json() if h["sender_id"] == "emergency-down"]
+    assert [h["reason"] for h in alerts] == ["emergency"]
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    ("action", "intent", "refused"),
+    [
+        (ActionRaiseEmergency(), "emergency", "没能通知到"),
+        (ActionRequestHuman(), "request_human", "没有登记上"),
+    ],
+)
+async def test_a_handoff_the_backend_refuses_is_said_to_have_failed(
+    monkeypatch: pytest.MonkeyPatch, action: Any, intent: str, refused: str
+) -> None:
+    """Refused (here: a key the backend does not know) is neither filed nor kept."""
+    monkeypatch.setenv("LINLI_ACTIONS_BACKEND_API_KEY", "lk_not_a_key")
+    get_settings.cache_clear()
+    dispatcher = CollectingDispatcher()
+    await action.run(dispatcher, make_tracker("救命", intent, sender_id="refused-1"), {})
+    said = texts(dispatcher)
+    assert refused in said
+    assert "通知了" not in said and "已经记下" not in said and "登记编号" not in said
 
 
 @pytest.mark.asyncio

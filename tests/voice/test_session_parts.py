@@ -21,10 +21,12 @@ from typing import Any, TypeVar, cast
 
 import pytest
 
+from common.danger_signs import DangerSigns
 from common.rasa_client import RasaMessage
 from tests.voice.support import offline_settings
 from voice import prompts
 from voice.audio import FRAME_BYTES, SAMPLE_RATE, frames, silence
+from voice.backend_client import FiledHandoff
 from voice.services import VoiceServices
 from voice.session import (
     BotAudio,
@@ -41,6 +43,10 @@ from voice.stt.base import CallRecognizer, SpeechRecognizer
 from voice.tts.speaker import SpeechLog
 
 CALL_ID = "call-unit-1"
+ACCEPTED = FiledHandoff(accepted=True, kept=False, number="H0042")
+KEPT = FiledHandoff(accepted=False, kept=True)
+LOST = FiledHandoff(accepted=False, kept=False)
+DANGER_SIGNS = DangerSigns.load()
 CALLER = "13912345678"
 GUARD_S = 5.0  # only against a hang: every wait ends on an event long before this
 
@@ -81,8 +87,8 @@ class StandInBackend:
 
     enabled = True
 
-    def __init__(self, handoff_number: str | None = "H0042") -> None:
-        self.handoff_number = handoff_number
+    def __init__(self, handoff: FiledHandoff = ACCEPTED) -> None:
+        self.handoff = handoff
         self.filed: list[tuple[Any, ...]] = []
 
     async def start_call(self, call_id: str, transport: str, caller_number: str | None) -> None:
@@ -99,9 +105,9 @@ class StandInBackend:
 
     async def create_handoff(
         self, call_id: str, reason: str, phone: str | None, last_message: str
-    ) -> str | None:
+    ) -> FiledHandoff:
         self.filed.append(("create_handoff", call_id, reason, phone, last_message))
-        return self.handoff_number
+        return self.handoff
 
     async def aclose(self) -> None:
         pass
@@ -251,7 +257,7 @@ class Call:
 def make_call(
     replies: dict[str, tuple[str, str | None]] | None = None,
     speaker: StandInSpeaker | None = None,
-    handoff_number: str | None = "H0042",
+    handoff: FiledHandoff = ACCEPTED,
     **settings: object,
 ) -> Call:
     values: dict[str, object] = {
@@ -261,7 +267,7 @@ def make_call(
         "record_audio": False,
     }  # fmt: skip
     values.update(settings)
-    rasa, backend = StandInRasa(replies), StandInBackend(handoff_number)
+    rasa, backend = StandInRasa(replies), StandInBackend(handoff)
     speaker = speaker or StandInSpeaker()
     services = StandInServices(
         settings=offline_settings(**values),
@@ -269,6 +275,7 @@ def make_call(
         corrector=cast(Any, PassThroughCorrector()),
         rasa=cast(Any, rasa),
         backend=cast(Any, backend),
+        danger_signs=DANGER_SIGNS,
     )
     session = CallSession(services, CALL_ID, "unit", caller_number=CALLER)
     return Call(session, rasa, backend, speaker, services.stt)
@@ -472,6 +479,68 @@ def test_pressing_1_after_the_callback_offer_queues_the_callback_and_ends_the_ca
             "1",
         ) in call.backend.filed
         assert call.speaker.said[-1].endswith(prompts.CALLBACK_GOODBYE)
+
+    run(scenario)
+
+
+@pytest.mark.parametrize(
+    ("handoff", "told", "outcome"),
+    [
+        (KEPT, prompts.CALLBACK_KEPT, "callback"),
+        (LOST, prompts.CALLBACK_FAILED, "error"),
+    ],
+)
+def test_a_callback_the_backend_did_not_take_is_never_called_registered(
+    handoff: FiledHandoff, told: str, outcome: str
+) -> None:
+    """Kept in the outbox: the caller hears it is saved and will reach a worker. Neither
+    taken nor kept: the caller hears it failed, and no call back is promised."""
+
+    async def scenario() -> None:
+        call = make_call(handoff=handoff, silence_reprompt_s=0.2, silent_reprompts=0)
+        await call.answered()
+        await call.session.feed_audio(silence(0.2))
+        await call.turn()
+        await call.press("1")
+        _, hangup = await call.events_until(Hangup)
+        assert hangup.outcome == outcome
+        last = call.speaker.said[-1]
+        assert last.startswith(told)
+        assert "登记编号" not in last
+        if handoff is LOST:
+            assert "回电话" not in last.removeprefix(told)
+
+    run(scenario)
+
+
+@pytest.mark.parametrize(
+    ("handoff", "told"),
+    [
+        (ACCEPTED, prompts.EMERGENCY_ALERTED),
+        (KEPT, prompts.EMERGENCY_PENDING),
+        (LOST, prompts.EMERGENCY_NOT_FILED),
+    ],
+)
+def test_an_emergency_hears_120_first_and_notified_only_once_the_backend_took_the_alert(
+    handoff: FiledHandoff, told: str
+) -> None:
+    """A danger sign from the NLU's own lexicon: the guidance is spoken before the alert is
+    filed, Rasa is not waited for, and "notified" is said only for an accepted alert."""
+
+    async def scenario() -> None:
+        call = make_call(handoff=handoff)
+        await call.answered()
+        await call.say("我老伴摔倒了起不来")
+        _, record = await call.turn()
+        assert record.intent == "emergency"
+        guidance, said = call.speaker.said[-2:]
+        assert "120" in guidance and "急救" in guidance
+        assert said == told
+        assert record.bot_text == f"{guidance}\n{told}"
+        assert call.rasa.sent == []
+        assert [f[2] for f in call.backend.filed if f[0] == "create_handoff"] == ["emergency"]
+        if handoff is not ACCEPTED:
+            assert "已经通知" not in record.bot_text
 
     run(scenario)
 
