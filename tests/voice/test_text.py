@@ -3,7 +3,7 @@
 import pytest
 
 from voice.correction import TranscriptCorrector
-from voice.speakable import clauses, speakable
+from voice.speakable import MORE_OFFER, Brief, brief, clauses, speakable
 
 
 @pytest.fixture(scope="module")
@@ -50,3 +50,41 @@ def test_replies_are_cut_into_clauses_with_a_short_first_one() -> None:
     assert "".join(parts) == speakable(
         "好的，已经帮您转人工，登记编号是 H000012。社工会尽快给您打电话。"
     )
+
+
+# As actions/policy.py words a knowledge-base answer (api/policies/data/policies.yml, 低保).
+POLICY_ANSWER = (
+    "最低生活保障（低保）的办理流程：向户籍所在地的乡镇人民政府或街道办事处提出申请，"
+    "也可以请社区（村）居委会代为提交。之后会入户调查、核对家庭经济状况，并在社区公示。"
+    "审核确认一般在30个工作日内完成；情况特殊的可以延长到45个工作日。"
+    "办理时要带上身份证和户口本。具体流程也可以登录民政网站 https://www.mca.gov.cn/ 查看。"
+    "\n（全国，2021年，样例数据；来源：民政部《最低生活保障审核确认办法》（民发〔2021〕57号））"
+)
+
+
+def test_a_long_answer_is_cut_to_what_a_caller_needs_first_and_the_rest_kept() -> None:
+    answer = brief(POLICY_ANSWER, 110)
+    assert answer.now.endswith(MORE_OFFER)
+    said = answer.now.removesuffix(MORE_OFFER)
+    assert len(speakable(answer.now)) <= 110
+    assert said.startswith("最低生活保障（低保）的办理流程")  # the first sentence answers
+    # What to bring and how long it takes come before how the check is done.
+    assert "身份证" in said and "30个工作日" in said and "入户调查" not in said
+    for never in ("来源", "http", "mca", "网站", "民发"):
+        assert never not in answer.now + answer.more
+    # Nothing said is lost: every sentence is now or in the details.
+    for sentence in ("之后会入户调查", "30个工作日", "带上身份证和户口本", "全国、2021年"):
+        assert sentence in answer.now + answer.more
+
+
+def test_a_short_answer_is_said_whole_without_an_offer() -> None:
+    assert brief("好的，已经为您登记，登记编号是B000123。", 60) == Brief(
+        "好的，已经为您登记，登记编号是B000123。"
+    )
+
+
+def test_one_long_sentence_is_cut_at_a_pause() -> None:
+    long = "，".join(["您可以带上身份证到社区服务中心办理"] * 6) + "。"
+    answer = brief(long, 40)
+    assert len(speakable(answer.now)) <= 40
+    assert answer.more and answer.now.endswith(MORE_OFFER)
