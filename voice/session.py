@@ -257,6 +257,7 @@ class CallSession:
         elif REPEAT.search(text):
             record.intent = "repeat"
             self._repeat(record, since)
+            self._details = details  # the offer was said again: it still stands
         else:
             outcome = await self._ask_rasa(record, since)
         self._offering_callback = False

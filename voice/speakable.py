@@ -123,7 +123,7 @@ def brief(text: str, max_chars: int) -> Brief:
     """`text` as a phone answer of at most about `max_chars` spoken characters: the first
     sentence (it answers), then what to bring, where to go and how much, then other figures,
     then the others while there is room, in their own order; the rest kept in `more`, and an offer
-    to hear it said. A reply that fits is said whole."""
+    to hear it said. A reply that fits, or that ends in a question, is said whole."""
     original = text
     note = _SOURCE_NOTE.search(text)
     # Inline notes keep their brackets here: a pause is no place to cut "社区（村）居委会".
@@ -136,7 +136,10 @@ def brief(text: str, max_chars: int) -> Brief:
     # Where the figures are from, in a few words ("这是全国、2021年的标准"), after the rest.
     source = _whose_figures(note.group().strip().lstrip("（(")) if note else ""
     size = [len(speakable(sentence)) for sentence in sentences]
-    if sum(size) + len(source) <= max_chars:
+    # A reply that ends in a question (a read-back to confirm, a choice) is said whole: the
+    # caller answers what they heard.
+    asks = bool(sentences) and sentences[-1].endswith(("？", "?"))
+    if asks or sum(size) + len(source) <= max_chars:
         return Brief(original)  # said as it is: speakable() still drops links and citations
     max_chars -= len(MORE_OFFER)  # the offer is said too
     room = max_chars - size[0]

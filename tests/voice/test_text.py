@@ -88,3 +88,11 @@ def test_one_long_sentence_is_cut_at_a_pause() -> None:
     answer = brief(long, 40)
     assert len(speakable(answer.now)) <= 40
     assert answer.more and answer.now.endswith(MORE_OFFER)
+
+
+def test_a_read_back_that_asks_is_said_whole_however_long() -> None:
+    read_back = (
+        "跟您核对一下：预约助餐，时间是从明天开始每个工作日中午十二点，一共两周，"
+        "地址是幸福小区三号楼二单元二零一室，电话138 0013 8000。对吗？"
+    )
+    assert brief(read_back, 40) == Brief(read_back)
