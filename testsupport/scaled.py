@@ -93,7 +93,7 @@ class ScaledStack:
         )
 
 
-def _env_file(path: Path, ports: dict[str, int]) -> dict[str, str]:
+def _env_file(path: Path, ports: dict[str, int], rasa_replicas: int) -> dict[str, str]:
     action_key = "lk_test_" + secrets.token_urlsafe(16)
     settings = {
         "LINLI_API_SECRET_KEY": secrets.token_urlsafe(32),
@@ -116,6 +116,7 @@ def _env_file(path: Path, ports: dict[str, int]) -> dict[str, str]:
         "LINLI_SCALED_POSTGRES_PORT": str(ports["postgres"]),
         "LINLI_SCALED_REDIS_PORT": str(ports["redis"]),
         "LINLI_SCALED_RASA_REPLICA_PORTS_FROM": str(ports["rasa_replicas"]),
+        "LINLI_SCALED_RASA_REPLICAS": str(rasa_replicas),
         "LINLI_SCALED_ACTION_REPLICA_PORTS_FROM": str(ports["action_replicas"]),
     }  # fmt: skip
     path.touch(mode=0o600)
@@ -144,12 +145,12 @@ def _free(port: int) -> bool:
 
 
 @contextmanager
-def scaled_stack(tmp_dir: Path) -> Iterator[ScaledStack]:
+def scaled_stack(tmp_dir: Path, rasa_replicas: int = 2) -> Iterator[ScaledStack]:
     run_dir, env_file = tmp_dir / "scaled", tmp_dir / "scaled.env"
     ports = {name: free_port() for name in ("rasa", "actions", "backend", "postgres", "redis")}
-    ports["rasa_replicas"] = _consecutive_free_ports(2)
+    ports["rasa_replicas"] = _consecutive_free_ports(rasa_replicas)
     ports["action_replicas"] = _consecutive_free_ports(2)
-    settings = _env_file(env_file, ports)
+    settings = _env_file(env_file, ports, rasa_replicas)
     log = (tmp_dir / "scaled-run.log").open("wb")
     process = subprocess.Popen(
         [str(APP_PYTHON), str(SCALED), "run", "--dir", str(run_dir), "--env-file", str(env_file)],
@@ -164,7 +165,9 @@ def scaled_stack(tmp_dir: Path) -> Iterator[ScaledStack]:
     )
     stack = ScaledStack(
         run_dir=run_dir, env_file=env_file, rasa_url=f"http://127.0.0.1:{ports['rasa']}",
-        replica_urls=[f"http://127.0.0.1:{ports['rasa_replicas'] + i}" for i in range(2)],
+        replica_urls=[
+            f"http://127.0.0.1:{ports['rasa_replicas'] + i}" for i in range(rasa_replicas)
+        ],
         backend=backend, rasa_token=settings["LINLI_RASA_AUTH_TOKEN"],
         metrics_token=settings["LINLI_METRICS_TOKEN"],
         front_keys={

@@ -6,6 +6,9 @@ nothing lost, nothing twice, in order.
 
     make bench-chat                                   # the embedded stack, started here
     python -m bench.chat.run --residents 8 32 --seconds 30
+    # the scaled profile (PostgreSQL, Redis, HAProxy), started here with 1 and then 2 Rasa
+    # replicas:
+    python -m bench.chat.run --profile scaled --replicas 1 2 --residents 8 32
     # a running stack (the scaled profile's load balancer, say):
     python -m bench.chat.run --url http://127.0.0.1:5005 --front-key … --rasa-token …
 """
@@ -19,7 +22,9 @@ import json
 import os
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -30,7 +35,12 @@ from locust.env import Environment
 
 from bench.chat import locustfile
 from common.personal_numbers import redact_personal_numbers
+from testsupport.scaled import scaled_stack
 from testsupport.servers import rasa_stack
+
+
+# Starts a stack and gives its Rasa (or load balancer) URL, REST key and Rasa token.
+StartStack = Callable[[], AbstractContextManager[tuple[str, str, str]]]
 
 
 @contextlib.contextmanager
@@ -38,6 +48,15 @@ def embedded_stack() -> Iterator[tuple[str, str, str]]:
     with (
         tempfile.TemporaryDirectory(prefix="linli-bench-chat-") as tmp,
         rasa_stack(Path(tmp)) as stack,
+    ):
+        yield stack.rasa_url, stack.front_keys["rest"], stack.rasa_token
+
+
+@contextlib.contextmanager
+def scaled(replicas: int) -> Iterator[tuple[str, str, str]]:
+    with (
+        tempfile.TemporaryDirectory(prefix="linli-bench-chat-scaled-") as tmp,
+        scaled_stack(Path(tmp), rasa_replicas=replicas) as stack,
     ):
         yield stack.rasa_url, stack.front_keys["rest"], stack.rasa_token
 
@@ -107,25 +126,36 @@ def main() -> None:
     parser.add_argument("--front-key", default=os.environ.get("LINLI_RASA_REST_KEY", ""))
     parser.add_argument("--rasa-token", default=os.environ.get("LINLI_RASA_AUTH_TOKEN", ""))
     parser.add_argument("--label", default="")
-    args = parser.parse_args()
-    stack = (
-        contextlib.nullcontext((args.url, args.front_key, args.rasa_token))
-        if args.url
-        else embedded_stack()
+    parser.add_argument("--profile", choices=("embedded", "scaled"), default="embedded")
+    parser.add_argument(
+        "--replicas", type=int, nargs="+", default=[1, 2], help="Rasa replicas (scaled profile)"
     )
-    starting = time.monotonic()
-    with stack as (url, front_key, rasa_token):
-        if not args.url:
-            # Processes started to every server answering (Rasa has loaded its model).
-            cold_start_s = round(time.monotonic() - starting, 1)
-            print(json.dumps({"cold_start_s": cold_start_s}), flush=True)
-        os.environ["LINLI_BENCH_FRONT_KEY"] = front_key
-        run_level(url, 2, 2, 3)  # first turns load what loads lazily
-        for residents in args.residents:
-            figures = run_level(url, residents, args.warmup, args.seconds)
-            figures["trackers"] = check_trackers(url, rasa_token)
-            figures["profile"] = args.label or ("running stack" if args.url else "embedded")
-            print(json.dumps(figures, ensure_ascii=False), flush=True)
+    args = parser.parse_args()
+    stacks: list[tuple[str, StartStack]]
+    if args.url:
+        running: tuple[str, str, str] = (args.url, args.front_key, args.rasa_token)
+        stacks = [(args.label or "running stack", lambda: contextlib.nullcontext(running))]
+    elif args.profile == "scaled":
+        stacks = [
+            (f"scaled, {count} Rasa replica{'s' * (count > 1)}", partial(scaled, count))
+            for count in args.replicas
+        ]
+    else:
+        stacks = [("embedded", embedded_stack)]
+    for label, start in stacks:
+        starting = time.monotonic()
+        with start() as (url, front_key, rasa_token):
+            if not args.url:
+                # Processes started to every server answering (Rasa has loaded its model).
+                cold_start_s = round(time.monotonic() - starting, 1)
+                print(json.dumps({"profile": label, "cold_start_s": cold_start_s}), flush=True)
+            os.environ["LINLI_BENCH_FRONT_KEY"] = front_key
+            run_level(url, 2, 2, 3)  # first turns load what loads lazily
+            for residents in args.residents:
+                figures = run_level(url, residents, args.warmup, args.seconds)
+                figures["trackers"] = check_trackers(url, rasa_token)
+                figures["profile"] = label
+                print(json.dumps(figures, ensure_ascii=False), flush=True)
 
 
 if __name__ == "__main__":
