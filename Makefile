@@ -138,6 +138,12 @@ bench-telephony: setup $(MODEL)
 bench-chat: setup $(MODEL)
 	$(APP_PY) -m bench.chat.run
 
+# The same against the scaled profile (PostgreSQL, Redis, HAProxy), with 1 and then 2 Rasa
+# replicas, each stack started here (about 12 minutes).
+.PHONY: bench-chat-scaled
+bench-chat-scaled: setup $(MODEL)
+	$(APP_PY) -m bench.chat.run --profile scaled --replicas 1 2 --residents 8 32
+
 # Faults and ordering (issue 15): the embedded stack stopped and started mid-form, and the scaled
 # profile (scripts/scaled.py) with a Rasa replica, an action server, Redis, PostgreSQL and the
 # backend killed or stopped mid-conversation; two replicas taking one resident's messages at
