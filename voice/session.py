@@ -22,11 +22,8 @@ from common.rasa_client import joined_text
 from voice import prompts
 from voice.audio import FRAME_MS
 from voice.call.events import (
-    BotAudio,
-    BotDone,
     CallEvent,
     Hangup,
-    StopPlayback,
     Transfer,
     TurnRecord,
 )
@@ -39,11 +36,6 @@ from voice.services import VoiceServices
 from voice.settings import SttEngineName
 from voice.speakable import brief
 from voice.stt.base import AsrStats
-
-__all__ = [
-    "BotAudio", "BotDone", "CallEvent", "CallSession", "Hangup", "StopPlayback", "Transfer",
-    "TurnRecord", "emergency_guidance",
-]  # fmt: skip
 
 log = logging.getLogger(__name__)
 

@@ -19,8 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from voice.audio import FRAME_BYTES, FRAME_MS, SAMPLE_RATE, frames, read_audio_file, silence
+from voice.call.events import BotAudio, Hangup, StopPlayback, Transfer, TurnRecord
 from voice.services import VoiceServices
-from voice.session import BotAudio, CallSession, Hangup, StopPlayback, Transfer, TurnRecord
+from voice.session import CallSession
 from voice.settings import SttEngineName, get_settings
 
 ANSWER_TIMEOUT_S = 60.0

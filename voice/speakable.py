@@ -29,10 +29,11 @@ _LONG_NUMBER = re.compile(rf"(?<![\d.])(\d{{3,}})(?![\d.]|\s*[{_QUANTITY_UNITS}]
 _CLAUSE_END = re.compile(r"(?<=[。！？；!?;])")
 _LINK = re.compile(r"(https?://|www\.)[\w./?=&%#:~+-]*", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"(?<=[。！？；!?;\n])")
-# What a caller on the phone must hear first: what to bring, where to go, how much; then
+# What a caller on the phone must hear first: what to bring, where to go, how much, a booking or
+# case number; then
 # other figures (days, ages); then the rest.
 _HEAR_FIRST = re.compile(
-    r"带上|携带|材料|身份证|户口本|证明|申请表|证件"
+    r"带上|携带|材料|身份证|户口本|证明|申请表|证件|编号|(?<![A-Za-z])[A-Z]\s?\d{4,}"
     r"|(到|去|向|找)[^。；]{0,12}(社区|街道|居委会|村委|服务中心|窗口|办事处|乡镇|民政)"
     r"|\d+(\.\d+)?\s*(元|块|%)|[一二三四五六七八九十百千万]+(元|块)"
 )
@@ -41,6 +42,9 @@ _FIGURES = re.compile(r"\d|[一二三四五六七八九十百千万]+(岁|天|�
 _SOURCE_NOTE = re.compile(r"\s*[（(][^（）()]*(来源|样例)[\s\S]*$")
 # A sentence that only sends the reader to a web page says nothing on the phone.
 _POINTS_TO_A_LINK = re.compile(r"网站|网址|链接|点击|扫码|二维码")
+# A reply up to this much over the aim is said whole: a confirmation of 15 s loses more by being
+# cut (its time or its number) than the caller gains; only long answers are shortened.
+WHOLE_UP_TO = 1.4
 MORE_OFFER = "要听详细的，请说“详细”。"
 _SOFT_BREAK = re.compile(r"(?<=[，、：,:])")
 
@@ -123,7 +127,8 @@ def brief(text: str, max_chars: int) -> Brief:
     """`text` as a phone answer of at most about `max_chars` spoken characters: the first
     sentence (it answers), then what to bring, where to go and how much, then other figures,
     then the others while there is room, in their own order; the rest kept in `more`, and an offer
-    to hear it said. A reply that fits, or that ends in a question, is said whole."""
+    to hear it said. A reply that nearly fits (`WHOLE_UP_TO`), or that ends in a question, is
+    said whole."""
     original = text
     note = _SOURCE_NOTE.search(text)
     # Inline notes keep their brackets here: a pause is no place to cut "社区（村）居委会".
@@ -139,7 +144,7 @@ def brief(text: str, max_chars: int) -> Brief:
     # A reply that ends in a question (a read-back to confirm, a choice) is said whole: the
     # caller answers what they heard.
     asks = bool(sentences) and sentences[-1].endswith(("？", "?"))
-    if asks or sum(size) + len(source) <= max_chars:
+    if asks or sum(size) + len(source) <= max_chars * WHOLE_UP_TO:
         return Brief(original)  # said as it is: speakable() still drops links and citations
     max_chars -= len(MORE_OFFER)  # the offer is said too
     room = max_chars - size[0]

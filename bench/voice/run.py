@@ -29,8 +29,9 @@ from typing import Any
 
 from testsupport.servers import MODEL, Stack, rasa_stack
 from voice.audio import FRAME_MS, frames, read_audio_file, silence
+from voice.call.events import BotAudio, BotDone, Hangup, TurnRecord
 from voice.services import VoiceServices
-from voice.session import BotAudio, BotDone, CallSession, Hangup, TurnRecord
+from voice.session import CallSession
 from voice.settings import MODELS_DIR, SttEngineName, VoiceSettings
 
 HOTLINE = Path(__file__).resolve().parents[2].parent / "shared" / "audio" / "zh-hotline"

@@ -27,18 +27,17 @@ from tests.voice.support import offline_settings
 from voice import prompts
 from voice.audio import FRAME_BYTES, SAMPLE_RATE, frames, silence
 from voice.backend_client import FiledHandoff
-from voice.services import VoiceServices
-from voice.session import (
-    SPOKEN_CHARS_PER_S,
+from voice.call.events import (
     BotAudio,
     BotDone,
     CallEvent,
-    CallSession,
     Hangup,
     StopPlayback,
     Transfer,
     TurnRecord,
 )
+from voice.services import VoiceServices
+from voice.session import SPOKEN_CHARS_PER_S, CallSession
 from voice.settings import SttEngineName
 from voice.speakable import MORE_OFFER, speakable
 from voice.stt.base import CallRecognizer, SpeechRecognizer
@@ -609,13 +608,13 @@ def test_a_long_answer_is_shortened_for_the_ear_and_the_rest_said_on_details() -
     )
 
     async def scenario() -> None:
-        call = make_call(replies={"低保怎么办": (answer, "ask_policy")}, spoken_reply_max_s=20)
+        call = make_call(replies={"低保怎么办": (answer, "ask_policy")}, spoken_reply_max_s=16)
         await call.answered()
         await call.say("低保怎么办")
         _, first = await call.turn()
         assert first.bot_text.endswith(MORE_OFFER)
         assert "身份证" in first.bot_text and "入户调查" not in first.bot_text
-        assert len(speakable(first.bot_text)) <= 20 * SPOKEN_CHARS_PER_S
+        assert len(speakable(first.bot_text)) <= 16 * SPOKEN_CHARS_PER_S
         await call.say("详细")
         _, details = await call.turn()
         assert details.intent == "details"

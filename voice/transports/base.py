@@ -10,14 +10,8 @@ from dataclasses import dataclass
 
 from voice.audio import FRAME_MS
 from voice.backend_client import BackendClient
-from voice.session import (
-    BotAudio,
-    BotDone,
-    CallSession,
-    Hangup,
-    StopPlayback,
-    Transfer,
-)
+from voice.call.events import BotAudio, BotDone, Hangup, StopPlayback, Transfer
+from voice.session import CallSession
 
 log = logging.getLogger(__name__)
 
