@@ -8,7 +8,9 @@ background flusher (`voice/serve.py`) sends it once the backend is back, across 
 
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import httpx
@@ -124,19 +126,36 @@ class BackendClient:
             # Never accepted as it is: a dead letter the worker console shows.
             log.error("%s handoff for %s refused: %s", reason, conversation_id, error)
             if row_id is not None:
-                self.outbox.dead_letter(row_id, status_code=error.status_code, detail=error.detail)
+                self._settle(
+                    partial(
+                        self.outbox.dead_letter,
+                        row_id,
+                        status_code=error.status_code,
+                        detail=error.detail,
+                    )
+                )
                 wake_outbox_flusher()  # reports it
             return FiledHandoff(accepted=False, kept=False)
         except BackendUnreachableError as error:
             log.error("%s handoff for %s waits in the outbox: %s", reason, conversation_id, error)
             if row_id is not None:
-                self.outbox.retry_later(row_id, str(error), backoff=False)
+                self._settle(partial(self.outbox.retry_later, row_id, str(error), backoff=False))
             return FiledHandoff(accepted=False, kept=row_id is not None)
         if row_id is not None:
-            self.outbox.delivered(row_id)
+            self._settle(partial(self.outbox.delivered, row_id))
         wake_outbox_flusher()  # the backend answers: what waits may go now
         number = body.get("number") if isinstance(body, dict) else None
         return FiledHandoff(accepted=True, kept=False, number=str(number) if number else None)
+
+    @staticmethod
+    def _settle(step: Callable[[], object]) -> None:
+        """Outbox bookkeeping after the send: if the file fails now, the row stays claimed
+        and the flusher resends it once its lease ends (same key, so never filed twice); the
+        caller is still told what the backend said."""
+        try:
+            step()
+        except OutboxUnavailableError:
+            log.exception("voice outbox bookkeeping failed; the row is resent after its lease")
 
     async def flush_outbox(self, limit: int = 50) -> int:
         """Send what waits in the outbox and report dead letters; how many rows left it."""

@@ -4,15 +4,14 @@ reply kept whole so "再说一遍" can replay it as it was."""
 
 import asyncio
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Coroutine
 from typing import Any
 
 from voice.audio import FRAME_MS, frames
 from voice.call.events import BotAudio, BotDone, CallEvent, StopPlayback, TurnRecord
 from voice.call.record import CallRecording
+from voice.call.tasks import Spawn
 from voice.tts.speaker import Speaker
-
-Spawn = Callable[[Coroutine[Any, Any, Any]], asyncio.Task[Any]]
 
 
 class Playback:

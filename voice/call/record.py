@@ -4,16 +4,14 @@ has been produced (its latency is known then), ended once every turn has landed;
 
 import asyncio
 import wave
-from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
 from voice.audio import SAMPLE_RATE
 from voice.backend_client import BackendClient
 from voice.call.events import CallEvent, TurnRecord
+from voice.call.tasks import Spawn
 from voice.metrics import CALLS, CALLS_IN_PROGRESS, STAGE_SECONDS, TURN_SECONDS, TURNS
-
-Spawn = Callable[[Coroutine[Any, Any, Any]], asyncio.Task[Any]]
 
 
 class CallRecord:

@@ -3,10 +3,13 @@ cancelled together when the call ends."""
 
 import asyncio
 import logging
-from collections.abc import Coroutine, Iterable
+from collections.abc import Callable, Coroutine, Iterable
 from typing import Any
 
 log = logging.getLogger(__name__)
+
+# What the parts of a call are given to start background work: `CallTasks.spawn`.
+Spawn = Callable[[Coroutine[Any, Any, Any]], asyncio.Task[Any]]
 
 
 class CallTasks:
