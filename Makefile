@@ -29,7 +29,7 @@ run-scaled: setup $(MODEL)
 	@$(APP_PY) scripts/make-env.py
 	umask 077 && $(APP_PY) scripts/scaled.py run
 
-test: setup $(MODEL) validate lint test-api fuzz-api test-actions test-nlu test-e2e test-voice test-telegram test-console test-telephony test-security test-faults
+test: setup $(MODEL) validate lint test-api fuzz-api test-actions test-nlu test-e2e test-voice test-telegram test-wechat test-console test-telephony test-security test-faults
 	@echo "==> all tests passed"
 
 setup: .venvs/rasa/.installed .venvs/app/.installed voice-models
@@ -158,6 +158,17 @@ test-faults: setup $(MODEL)
 test-telegram: setup $(MODEL)
 	@echo "==> Telegram front tests (stand-in Bot API, real Rasa stack, Whisper for voice notes)"
 	$(APP_PY) -m pytest -p no:cacheprovider tests/channels/telegram
+
+# WeChat front (issue 17): signed and encrypted callbacks against stand-ins of the WeChat and WeCom
+# APIs and the real Rasa stack, Whisper for voice messages (~2 min).
+.PHONY: test-wechat bench-wechat
+test-wechat: setup $(MODEL)
+	@echo "==> WeChat front tests (stand-in WeChat and WeCom APIs, real Rasa stack)"
+	$(APP_PY) -m pytest -p no:cacheprovider tests/channels/wechat
+
+# Message-to-reply time through the WeChat front: passive reply vs customer-service path.
+bench-wechat: setup $(MODEL)
+	$(APP_PY) -m bench.wechat.run
 
 # Web consoles (issue 8): worker and host consoles in Debian's headless Chromium against the
 # real stack, with an axe-core audit of every page (about 3 minutes, most of it Rasa starting).

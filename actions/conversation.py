@@ -11,7 +11,7 @@ from actions.settings import get_settings
 # Rasa input channel -> backend channel. The voice bridge and livestream tool talk REST and say
 # who they are in the message metadata ({"channel": "voice"}).
 _CHANNELS = {"telegram": "telegram", "rest": "chat", "socketio": "chat"}
-_BACKEND_CHANNELS = {"chat", "telegram", "voice", "livestream", "staff"}
+_BACKEND_CHANNELS = {"chat", "telegram", "wechat", "voice", "livestream", "staff"}
 
 
 def channel_of(tracker: Tracker) -> str:

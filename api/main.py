@@ -25,6 +25,7 @@ from api.http_guards import BoundedBody, SecurityHeaders
 from api.id_numbers import vault_for
 from api.metrics import mount_metrics
 from api.need_reports.router import router as need_reports_router
+from api.notifications.router import router as notifications_router
 from api.phones import keep_phones_with
 from api.policies.router import router as policies_router
 from api.providers.router import router as providers_router
@@ -85,6 +86,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         callbacks_router,
         audit_router,
         dead_letters_router,
+        notifications_router,
     ):
         api.include_router(router)
     app.include_router(api)

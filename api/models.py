@@ -15,6 +15,7 @@ from api.feedback.models import Feedback
 from api.handoffs.models import Handoff
 from api.idempotency.models import IdempotencyBinding
 from api.need_reports.models import NeedReport
+from api.notifications.models import Notification
 from api.providers.models import Provider
 from api.residents.models import Household, Resident
 
@@ -36,6 +37,7 @@ __all__ = [
     "Household",
     "IdempotencyBinding",
     "NeedReport",
+    "Notification",
     "Provider",
     "Resident",
     "ServiceBudget",

@@ -16,6 +16,7 @@ log = logging.getLogger("linli.api.prestart")
 ACTION_SERVER_KEY_NAME = "action-server"
 VOICE_KEY_NAME = "voice"
 TELEGRAM_KEY_NAME = "telegram"
+WECHAT_KEY_NAME = "wechat"
 
 
 def seed_defaults(settings: ApiSettings) -> None:
@@ -32,6 +33,7 @@ def seed_defaults(settings: ApiSettings) -> None:
             (ACTION_SERVER_KEY_NAME, KeyFront.actions, settings.action_server_api_key),
             (VOICE_KEY_NAME, KeyFront.voice, settings.voice_api_key),
             (TELEGRAM_KEY_NAME, KeyFront.telegram, settings.telegram_api_key),
+            (WECHAT_KEY_NAME, KeyFront.wechat, settings.wechat_api_key),
         )
         seen: set[str] = set()
         for name, front, key in front_keys:

@@ -49,6 +49,9 @@ class ApiSettings(BaseSettings):
     action_server_api_key: SecretStr | None = None
     voice_api_key: SecretStr | None = None
     telegram_api_key: SecretStr | None = None
+    wechat_api_key: SecretStr | None = None
+    # A callback still not made this long after it was due alerts the workers on duty.
+    callback_overdue_minutes: int = Field(default=60, ge=1, le=7 * 24 * 60)
     default_region: str = "盐城市"
     # Fernet key (urlsafe base64, 32 bytes) that encrypts ID numbers at rest; `make run` writes
     # one into var/linli.env. Without it the backend refuses to store ID numbers.

@@ -56,6 +56,7 @@ RecordId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 class Channel(StrEnum):
     chat = "chat"
     telegram = "telegram"
+    wechat = "wechat"
     voice = "voice"
     livestream = "livestream"
     staff = "staff"

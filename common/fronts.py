@@ -17,6 +17,7 @@ INTENT_HEADER = "X-Linli-Intent"
 
 class Front(StrEnum):
     telegram = "telegram"
+    wechat = "wechat"
     voice = "voice"
     # The livestream host console of the backend.
     host = "host"
@@ -27,6 +28,7 @@ class Front(StrEnum):
 # Each front's namespace of Rasa conversations (sender ids).
 SENDER_PREFIXES: dict[Front, str] = {
     Front.telegram: "tg:",
+    Front.wechat: "wx:",
     Front.voice: "call:",
     Front.host: "host:",
     Front.rest: "rest:",
@@ -35,6 +37,7 @@ SENDER_PREFIXES: dict[Front, str] = {
 # The backend channel of what a front's residents file (`channel` of cases, bookings …).
 RECORD_CHANNELS: dict[Front, str] = {
     Front.telegram: "telegram",
+    Front.wechat: "wechat",
     Front.voice: "voice",
     Front.host: "livestream",
     Front.rest: "chat",
@@ -44,6 +47,7 @@ RECORD_CHANNELS: dict[Front, str] = {
 # front's own settings read it under its own prefix, the Rasa server reads them all.
 REST_KEY_VARIABLES: dict[Front, str] = {
     Front.telegram: "LINLI_TELEGRAM_RASA_KEY",
+    Front.wechat: "LINLI_WECHAT_RASA_KEY",
     Front.voice: "LINLI_VOICE_RASA_KEY",
     Front.host: "LINLI_API_RASA_KEY",
     Front.rest: "LINLI_RASA_REST_KEY",

@@ -27,6 +27,7 @@ def fresh_settings() -> dict[str, str]:
     action_key = "lk_" + secrets.token_urlsafe(32)
     voice_key = "lk_voice_" + secrets.token_urlsafe(32)
     telegram_key = "lk_tg_" + secrets.token_urlsafe(32)
+    wechat_key = "lk_wx_" + secrets.token_urlsafe(32)
     return {
         "LINLI_API_SECRET_KEY": secrets.token_urlsafe(48),
         "LINLI_API_FIRST_STAFF_USERNAME": "admin",
@@ -42,9 +43,13 @@ def fresh_settings() -> dict[str, str]:
         "LINLI_VOICE_BACKEND_API_KEY": voice_key,
         "LINLI_API_TELEGRAM_API_KEY": telegram_key,
         "LINLI_TELEGRAM_BACKEND_API_KEY": telegram_key,
+        # WeChat: phone links, and the staff alerts and resident notices it sends.
+        "LINLI_API_WECHAT_API_KEY": wechat_key,
+        "LINLI_WECHAT_BACKEND_API_KEY": wechat_key,
         # Each front's key to Rasa's REST channel (bot/rest_channel.py, common/fronts.py):
         # Telegram, the voice bridge, the backend's host console, and plain REST (curl, tests).
         "LINLI_TELEGRAM_RASA_KEY": "rk_tg_" + secrets.token_urlsafe(32),
+        "LINLI_WECHAT_RASA_KEY": "rk_wx_" + secrets.token_urlsafe(32),
         "LINLI_VOICE_RASA_KEY": "rk_voice_" + secrets.token_urlsafe(32),
         "LINLI_API_RASA_KEY": "rk_host_" + secrets.token_urlsafe(32),
         "LINLI_RASA_REST_KEY": "rk_rest_" + secrets.token_urlsafe(32),

@@ -6,6 +6,7 @@ project itself, under supervisord, which restarts a part that dies.
     HAProxy      :5005 in front of N Rasa servers, :5055 in front of M action servers
     backend      uvicorn with several workers on PostgreSQL, :8000
     voice, telegram   the fronts, talking to the load balancer as they talk to Rasa alone
+    wechat            two replicas of the WeChat front (LINLI_SCALED_WECHAT=1), state in Redis
 
 Every address, port and count is a setting in the env file (`LINLI_SCALED_*`, defaults below;
 `make run` writes the secrets). Files live in `--dir` (var/scaled): the generated configuration,
@@ -385,6 +386,28 @@ serverurl=unix://{run / "supervisor.sock"}
                 priority="50",
             )
         )
+    if profile.get("LINLI_SCALED_WECHAT") == "1":
+        # Two replicas on one callback address behind a proxy (HAProxy's `balance url_param
+        # openid` keeps a resident on one); the access token and the callbacks already answered
+        # are shared in Redis.
+        redis_url = (
+            f"redis://:{profile.get('LINLI_SCALED_REDIS_PASSWORD')}@127.0.0.1:"
+            f"{profile.port('REDIS')}/2"
+        )
+        for index in range(2):
+            sections.append(
+                program(
+                    f"wechat-{index + 1}",
+                    f"{APP_BIN / 'python'} -m channels.wechat",
+                    PROJECT,
+                    log_dir,
+                    priority="50",
+                    environment=(
+                        f'LINLI_WECHAT_STATE_URL="{redis_url}",'
+                        f'LINLI_WECHAT_LISTEN_PORT="{8088 + index}"'
+                    ),
+                )
+            )
     return "\n".join(sections)
 
 

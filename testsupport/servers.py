@@ -79,6 +79,7 @@ class Backend:
     # The other fronts' own keys (api/auth/fronts.py).
     voice_api_key: str = ""
     telegram_api_key: str = ""
+    wechat_api_key: str = ""
 
 
 @contextmanager
@@ -117,12 +118,14 @@ def backend_server(
     """A real backend (uvicorn, SQLite in `tmp_dir`), migrated and seeded like `make run`."""
     port = port or free_port()
     keys = _secrets(
-        tmp_dir, ("lk_test", "lk_test_voice", "lk_test_tg", "password", "secret", "id_fernet")
+        tmp_dir,
+        ("lk_test", "lk_test_voice", "lk_test_tg", "lk_test_wx", "password", "secret", "id_fernet"),
     )
-    api_key, voice_api_key, telegram_api_key = (
+    api_key, voice_api_key, telegram_api_key, wechat_api_key = (
         keys["lk_test"],
         keys["lk_test_voice"],
         keys["lk_test_tg"],
+        keys["lk_test_wx"],
     )
     password = keys["password"]
     env = {
@@ -134,6 +137,7 @@ def backend_server(
         "LINLI_API_ACTION_SERVER_API_KEY": api_key,
         "LINLI_API_VOICE_API_KEY": voice_api_key,
         "LINLI_API_TELEGRAM_API_KEY": telegram_api_key,
+        "LINLI_API_WECHAT_API_KEY": wechat_api_key,
         # A Fernet key: url-safe base64 of 32 random bytes.
         "LINLI_API_ID_NUMBER_KEY": keys["id_fernet"],
         **(extra_env or {}),
@@ -148,6 +152,7 @@ def backend_server(
         yield Backend(
             url=url, api_key=api_key, admin_username="admin", admin_password=password,
             voice_api_key=voice_api_key, telegram_api_key=telegram_api_key,
+            wechat_api_key=wechat_api_key,
         )  # fmt: skip
 
 

@@ -61,6 +61,27 @@ def encode_ogg_opus(pcm: bytes, sample_rate: int = SAMPLE_RATE) -> bytes:
     return buffer.getvalue()
 
 
+def encode_mp3(pcm: bytes, sample_rate: int = SAMPLE_RATE) -> bytes:
+    """16-bit mono PCM → MP3 (WeChat takes voice messages as MP3 or AMR)."""
+    buffer = io.BytesIO()
+    with av.open(buffer, mode="w", format="mp3") as container:
+        stream = container.add_stream("libmp3lame", rate=sample_rate)
+        stream.layout = "mono"
+        stream.bit_rate = 32_000
+        resampler = av.audio.resampler.AudioResampler(
+            format="s16p", layout="mono", rate=sample_rate, frame_size=1152
+        )
+        source = av.AudioFrame(format="s16", layout="mono", samples=len(pcm) // 2)
+        source.sample_rate = sample_rate
+        source.planes[0].update(pcm[: (len(pcm) // 2) * 2])
+        for frame in [*resampler.resample(source), *resampler.resample(None)]:
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode(None):
+            container.mux(packet)
+    return buffer.getvalue()
+
+
 class VoiceClips:
     """Speech in and out for a whole channel process, built on the first clip. Engines, models
     and the prompt cache come from the voice settings (`LINLI_VOICE_*`)."""
@@ -112,3 +133,8 @@ class VoiceClips:
         """The reply as OGG/Opus (Telegram's voice message), or None when there is no audio."""
         pcm = await self.synthesize_pcm(text)
         return await asyncio.to_thread(encode_ogg_opus, pcm) if pcm else None
+
+    async def synthesize_mp3(self, text: str) -> bytes | None:
+        """The reply as MP3 (WeChat's voice message), or None when there is no audio."""
+        pcm = await self.synthesize_pcm(text)
+        return await asyncio.to_thread(encode_mp3, pcm) if pcm else None

@@ -10,9 +10,12 @@ calling, and the front decides the rest, never the request:
   on the `voice` channel and reports its outbox's dead letters; it reads nothing. (A call
   record's `call_id` is the telephony peer's reference, not a conversation, and is not
   checked.)
-- `telegram`: livestream follow-ups and phone links, for `tg:` senders only. Linking a chat to
-  a resident (`POST /residents/link-channel`) is the Telegram key's alone: only Telegram's
-  contact button proves that a chat belongs to the owner of a phone.
+- `telegram`: livestream follow-ups and phone links, for `tg:` senders only.
+- `wechat`: phone links for `wx:` senders, and the notices (staff alerts to 企业微信, resident
+  notices by template message) it alone sends: claiming and confirming them.
+  Linking a chat to a resident (`POST /residents/link-channel`) is for these two fronts only:
+  Telegram's contact button proves a chat belongs to the owner of a phone; on WeChat the
+  resident gives the phone and the ID number on file, and the backend checks both.
 
 A key without a known front (none is seeded) may do nothing.
 """
@@ -38,6 +41,7 @@ class KeyFront(StrEnum):
     actions = "actions"
     voice = "voice"
     telegram = "telegram"
+    wechat = "wechat"
 
 
 @dataclass(frozen=True)
@@ -76,11 +80,26 @@ POLICIES: dict[str, FrontPolicy] = {
             }
         ),
     ),
+    KeyFront.wechat: FrontPolicy(
+        sender_prefixes=("wx:",),
+        channel="wechat",
+        routes=frozenset(
+            {
+                ("POST", "/residents/link-channel"),
+                ("POST", "/notifications/claim"),
+                ("POST", "/notifications/{notification_id}/delivered"),
+                ("POST", "/notifications/{notification_id}/failed"),
+            }
+        ),
+    ),
 }
 
 # Routes only these fronts may call, whoever else asks (staff included).
 EXCLUSIVE_ROUTES: dict[tuple[str, str], frozenset[str]] = {
-    ("POST", "/residents/link-channel"): frozenset({KeyFront.telegram}),
+    ("POST", "/residents/link-channel"): frozenset({KeyFront.telegram, KeyFront.wechat}),
+    ("POST", "/notifications/claim"): frozenset({KeyFront.wechat}),
+    ("POST", "/notifications/{notification_id}/delivered"): frozenset({KeyFront.wechat}),
+    ("POST", "/notifications/{notification_id}/failed"): frozenset({KeyFront.wechat}),
 }
 
 # Fields of a request that name the conversation it is for.
@@ -106,7 +125,9 @@ def check_front_policy(
     route = route_of(route)
     allowed_fronts = EXCLUSIVE_ROUTES.get((method, route))
     if allowed_fronts is not None and principal.front not in allowed_fronts:
-        raise PermissionDeniedError("Only the Telegram front's key may link a chat to a resident")
+        raise PermissionDeniedError(
+            f"Only the {', '.join(sorted(allowed_fronts))} front's key may call {method} {route}"
+        )
     if principal.kind != "api_key":
         return
     policy = POLICIES.get(principal.front or "")

@@ -10,9 +10,10 @@ from sqlalchemy.orm import Session
 from api.auth.models import Role, StaffUser
 from api.bookings.models import Booking, BookingStatus
 from api.bookings.schemas import BookingDispatch
-from api.bookings.service import get_booking, require_status
+from api.bookings.service import get_booking, require_status, tell_resident
 from api.db import utcnow
 from api.errors import ConflictError, InvalidInputError
+from api.notifications.models import NotificationKind
 from api.providers.models import Provider
 from api.providers.schemas import TrafficLight
 from api.providers.service import get_provider, list_providers, standing
@@ -93,5 +94,6 @@ def dispatch(session: Session, number: str, data: BookingDispatch) -> Booking:
     booking.status = BookingStatus.dispatched
     booking.dispatched_at = utcnow()
     booking.accepted_at = None
+    tell_resident(session, booking=booking, kind=NotificationKind.worker_assigned)
     session.commit()
     return booking

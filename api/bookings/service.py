@@ -17,10 +17,12 @@ from api.bookings.schemas import (
 )
 from api.budgets.service import affordable_budget, draw, to_fen
 from api.callbacks.models import Callback
-from api.catalogue.service import require_service
+from api.catalogue.service import load_services, require_service
 from api.db import find_by_idempotency_key, get_or_not_found, utcnow
 from api.errors import ConflictError, InvalidInputError, PermissionDeniedError
 from api.feedback.models import Feedback
+from api.notifications.models import NotificationKind
+from api.notifications.service import notify_resident
 from api.residents.models import Resident
 from api.residents.service import find_or_create_by_phone, linked_residents
 from api.validation import parse_number
@@ -152,12 +154,40 @@ def mark_cancelled(booking: Booking, reason: str) -> None:
     booking.cancelled_at = utcnow()
 
 
+RESIDENT_NOTICES = {
+    NotificationKind.worker_assigned: (
+        "您预约的{service}（{number}）已安排服务人员，上门前会和您联系。"
+    ),
+    NotificationKind.booking_confirmed: (
+        "您预约的{service}（{number}）服务人员已接单，会按约定时间上门。"
+    ),
+}
+
+
+def tell_resident(session: Session, *, booking: Booking, kind: NotificationKind) -> None:
+    """A notice to the resident's WeChat (if they are on it) that the booking moved on."""
+    service = load_services().get(booking.service_code)
+    moved_at = booking.accepted_at or booking.dispatched_at or utcnow()
+    notify_resident(
+        session,
+        kind=kind,
+        resident_id=booking.resident_id,
+        sender_id=booking.sender_id,
+        subject=booking.number,
+        text=RESIDENT_NOTICES[kind].format(
+            service=service.name if service else booking.service_code, number=booking.number
+        ),
+        event=moved_at.isoformat(),
+    )
+
+
 def accept(session: Session, number: str, principal: Principal) -> Booking:
     booking = get_booking(session, number)
     require_assigned_worker(booking, principal)
     require_status(booking, BookingStatus.dispatched)
     booking.status = BookingStatus.accepted
     booking.accepted_at = utcnow()
+    tell_resident(session, booking=booking, kind=NotificationKind.booking_confirmed)
     session.commit()
     return booking
 

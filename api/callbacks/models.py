@@ -29,3 +29,5 @@ class Callback(Base):
     recorded_by: Mapped[str | None] = mapped_column(String(128))
     recorded_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When the workers on duty were alerted that it is overdue (once: api/notifications).
+    overdue_alerted_at: Mapped[datetime | None]

@@ -14,7 +14,9 @@ from api.consents.service import has_consent
 from api.db import find_by_idempotency_key, get_or_not_found, utcnow
 from api.errors import ConflictError, InvalidInputError, PermissionDeniedError
 from api.id_numbers import IdNumberVault
-from api.policies.service import require_policy
+from api.notifications.models import NotificationKind
+from api.notifications.service import notify_resident
+from api.policies.service import load_knowledge_base, require_policy
 from api.residents.service import find_or_create_by_phone, linked_residents, set_id_number
 from api.stats import WeeklyCount
 from api.validation import parse_number
@@ -124,6 +126,8 @@ def transition(session: Session, number: str, data: CaseTransition, principal: P
             raise InvalidInputError("A rejection needs a reason")
         case.rejection_reason = data.reason
     case.status = data.status
+    if data.status in (CaseStatus.approved, CaseStatus.rejected):
+        tell_decision(session, case=case)
     comment = (
         data.comment if data.status != CaseStatus.rejected else f"{data.reason} {data.comment}"
     )
@@ -138,6 +142,28 @@ def transition(session: Session, number: str, data: CaseTransition, principal: P
     )
     session.commit()
     return case
+
+
+def tell_decision(session: Session, *, case: Case) -> None:
+    """The applicant hears on WeChat (if they are on it) that the application was decided."""
+    policy = load_knowledge_base()[0].get(case.policy_code)
+    name = policy.name if policy else case.policy_code
+    if case.status == CaseStatus.approved:
+        text = f"您的{name}申请（{case.number}）已审核通过，后续发放请留意社区通知。"
+    else:
+        text = (
+            f"您的{name}申请（{case.number}）未获批准，原因：{case.rejection_reason}。"
+            "有疑问可以说“转人工”。"
+        )
+    notify_resident(
+        session,
+        kind=NotificationKind.application_decided,
+        resident_id=case.resident_id,
+        sender_id=case.sender_id,
+        subject=case.number,
+        text=text,
+        event=case.status,
+    )
 
 
 def case_detail(

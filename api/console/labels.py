@@ -38,6 +38,7 @@ HANDOFF_REASON: dict[str, str] = {
 CHANNEL = {
     "chat": "网页聊天",
     "telegram": "Telegram",
+    "wechat": "微信",
     "voice": "电话",
     "livestream": "直播",
     "staff": "工作人员录入",

@@ -4,6 +4,10 @@ from sqlalchemy.orm import Session
 from api.db import find_by_idempotency_key
 from api.handoffs.models import Handoff, HandoffStatus
 from api.handoffs.schemas import HandoffCreate, HandoffReason
+from api.notifications.models import NotificationKind
+from api.notifications.service import notify_staff
+
+CHANNEL_WORDS = {"voice": "电话", "telegram": "Telegram", "wechat": "微信", "chat": "网页"}
 
 
 def create_handoff(session: Session, data: HandoffCreate, idempotency_key: str | None) -> Handoff:
@@ -12,8 +16,26 @@ def create_handoff(session: Session, data: HandoffCreate, idempotency_key: str |
         return existing
     handoff = Handoff(**data.model_dump(), idempotency_key=idempotency_key)
     session.add(handoff)
+    session.flush()  # the number, for the alert
+    alert_workers(session, handoff=handoff)
     session.commit()
     return handoff
+
+
+def alert_workers(session: Session, *, handoff: Handoff) -> None:
+    """Workers on duty hear of every handoff on 企业微信 (an emergency marked as one), sent
+    from the notifications outbox written in this same transaction."""
+    emergency = handoff.reason == HandoffReason.emergency
+    heading = "【紧急】居民求助" if emergency else "居民请求人工"
+    words = f"：“{handoff.last_message[:120]}”" if handoff.last_message else ""
+    channel = CHANNEL_WORDS.get(handoff.channel, handoff.channel)
+    notify_staff(
+        session,
+        kind=NotificationKind.emergency if emergency else NotificationKind.handoff,
+        subject=handoff.number,
+        text=f"{heading} {handoff.number}（{channel}）{words}",
+        link="/console/",
+    )
 
 
 def list_open_handoffs(session: Session, limit: int = 100) -> list[Handoff]:

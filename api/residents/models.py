@@ -52,6 +52,8 @@ class Resident(PhoneAtRest, Base):
     # `phone` (PhoneAtRest): encrypted with LINLI_API_ID_NUMBER_KEY, one resident per number.
     phone_digest: Mapped[str | None] = mapped_column(PhoneDigest(), unique=True)
     telegram_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # The linked WeChat conversation (`wx:<openid>`), set by the WeChat front (issue 17).
+    wechat_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     address: Mapped[str | None] = mapped_column(String(200))
     household_id: Mapped[int | None] = mapped_column(ForeignKey("households.id"))
     birth_date: Mapped[date | None]

@@ -42,11 +42,11 @@ def create_resident(
 
 @router.post("/link-channel", response_model=ChannelLinkOut)
 def link_channel(
-    data: ChannelLink, session: SessionDep, _caller: IntakePrincipal
+    data: ChannelLink, session: SessionDep, _caller: IntakePrincipal, vault: VaultDep
 ) -> ChannelLinkOut:
     """A chat front links a conversation to the resident who owns the phone number, so status
     questions in that chat find the resident's bookings and applications made elsewhere."""
-    resident = service.link_channel(session, data)
+    resident = service.link_channel(session, data=data, vault=vault)
     return ChannelLinkOut(resident_id=resident.id, channel=data.channel, sender_id=data.sender_id)
 
 

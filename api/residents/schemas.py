@@ -1,7 +1,7 @@
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from api.id_numbers import PersonalNumberKind
 from api.residents.models import AssistanceStatus, DisabilityLevel
@@ -46,6 +46,7 @@ class ResidentOut(BaseModel):
 
 class ResidentDetail(ResidentOut):
     telegram_id: str | None
+    wechat_id: str | None
     household_id: int | None
     birth_date: date | None
     age: int | None
@@ -57,13 +58,24 @@ class ResidentDetail(ResidentOut):
 
 
 class ChannelLink(BaseModel):
-    """A chat front vouches that this conversation belongs to the owner of `phone` (Telegram:
-    the resident shared their own number with the contact button, after consent)."""
+    """A chat front vouches that this conversation belongs to the owner of `phone`.
 
-    channel: Literal["telegram"]
+    Telegram: the resident shared their own number with the contact button, after consent.
+    WeChat: the resident agreed to `consent_text` and typed the phone and the ID number on
+    their record; both must match one resident, who must already be on file."""
+
+    channel: Literal["telegram", "wechat"]
     sender_id: TelegramId
     phone: PhoneNumber
     name: Name | None = None
+    id_number: IdNumber | None = None
+    consent_text: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] = ""
+
+    @model_validator(mode="after")
+    def _proof_for_wechat(self) -> "ChannelLink":
+        if self.channel == "wechat" and (self.id_number is None or not self.consent_text):
+            raise ValueError("a WeChat link needs the resident's id_number and the consent_text")
+        return self
 
 
 class SealRequest(BaseModel):

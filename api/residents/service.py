@@ -1,7 +1,7 @@
 from collections.abc import Collection
 from datetime import date
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from api.audit.service import AuditAction, record
@@ -60,7 +60,9 @@ def seal_number(*, request: SealRequest, vault: IdNumberVault) -> SealedNumber:
 def linked_residents(sender_id: str) -> Select[tuple[int]]:
     """Residents a chat was linked to (POST /residents/link-channel): its status questions
     find their records too."""
-    return select(Resident.id).where(Resident.telegram_id == sender_id)
+    return select(Resident.id).where(
+        or_(Resident.telegram_id == sender_id, Resident.wechat_id == sender_id)
+    )
 
 
 def get_resident(session: Session, resident_id: int) -> Resident:
@@ -188,6 +190,7 @@ def resident_detail(
         address=resident.address,
         created_at=resident.created_at,
         telegram_id=resident.telegram_id,
+        wechat_id=resident.wechat_id,
         household_id=resident.household_id,
         birth_date=resident.birth_date,
         age=resident.age_on(date.today()),
@@ -209,14 +212,39 @@ def list_residents(
     return list(session.scalars(query))
 
 
-def link_channel(session: Session, data: ChannelLink) -> Resident:
-    """Link a Telegram chat to the resident with this phone (created on first contact). A chat
-    speaks for one resident: a link it had to someone else moves here."""
-    resident = find_or_create_by_phone(session, data.phone, data.name)
-    previous = session.scalar(select(Resident).where(Resident.telegram_id == data.sender_id))
+def link_channel(session: Session, *, data: ChannelLink, vault: IdNumberVault) -> Resident:
+    """Link a chat to the resident with this phone. A chat speaks for one resident: a link it
+    had to someone else moves here. Telegram creates the resident on first contact; WeChat
+    links only a resident on file whose ID number matches too (anyone can type a phone)."""
+    column = Resident.telegram_id if data.channel == "telegram" else Resident.wechat_id
+    if data.channel == "wechat":
+        resident = session.scalar(select(Resident).where(Resident.phone == data.phone))
+        if (
+            resident is None
+            or data.id_number is None
+            or resident.id_number_digest is None
+            or resident.id_number_digest != vault.digest(data.id_number)
+        ):
+            # One answer for every mismatch: the caller learns nothing about who is on file.
+            raise PermissionDeniedError(
+                "The phone and ID number do not match a resident on file together"
+            )
+        session.add(
+            Consent(
+                channel="wechat",
+                sender_id=data.sender_id,
+                purpose="channel_link",
+                granted=True,
+                text_shown=data.consent_text,
+                recorded_by="front:wechat",
+            )
+        )
+    else:
+        resident = find_or_create_by_phone(session, data.phone, data.name)
+    previous = session.scalar(select(Resident).where(column == data.sender_id))
     if previous is not None and previous is not resident:
-        previous.telegram_id = None
+        setattr(previous, column.key, None)
         session.flush()  # the column is unique: free the id before giving it to `resident`
-    resident.telegram_id = data.sender_id
+    setattr(resident, column.key, data.sender_id)
     session.commit()
     return resident

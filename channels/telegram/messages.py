@@ -1,6 +1,8 @@
 """What the front says itself (the assistant's answers come from Rasa), and how long answers
 are cut into Telegram messages."""
 
+from common import chat_text
+
 # Telegram's limit per message.
 MAX_MESSAGE_CHARS = 4096
 # Longer text from a resident is more likely a paste by mistake than a question.
@@ -68,20 +70,4 @@ FOLLOW_UP_FAILED = "登记没有成功，请稍后再按一次。"
 
 def split_message(text: str, limit: int = MAX_MESSAGE_CHARS) -> list[str]:
     """Cut at paragraph, line or sentence ends so no message is longer than `limit`."""
-    text = text.strip()
-    parts: list[str] = []
-    while len(text) > limit:
-        window = text[:limit]
-        cut = -1
-        for separator in ("\n\n", "\n", "。", "！", "？", "；", "，", " "):
-            position = window.rfind(separator)
-            if position >= limit // 2:
-                cut = position + len(separator)
-                break
-        if cut <= 0:
-            cut = limit  # one unbroken run of characters: cut anywhere
-        parts.append(text[:cut].strip())
-        text = text[cut:].strip()
-    if text:
-        parts.append(text)
-    return parts
+    return chat_text.split_message(text, limit)

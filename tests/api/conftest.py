@@ -30,6 +30,7 @@ from tests.api.support import (
     POSTGRES_URL,
     TELEGRAM_KEY,
     VOICE_KEY,
+    WECHAT_KEY,
     create_account,
     login,
     postgres_admin_url,
@@ -99,6 +100,7 @@ def settings(database_url: str) -> ApiSettings:
         action_server_api_key=ACTION_KEY,
         voice_api_key=VOICE_KEY,
         telegram_api_key=TELEGRAM_KEY,
+        wechat_api_key=WECHAT_KEY,
         id_number_key=ID_NUMBER_KEY,
     )
 
@@ -129,6 +131,11 @@ def channel_headers() -> dict[str, str]:
 @pytest.fixture
 def telegram_headers() -> dict[str, str]:
     return {"X-API-Key": TELEGRAM_KEY}
+
+
+@pytest.fixture
+def wechat_headers() -> dict[str, str]:
+    return {"X-API-Key": WECHAT_KEY}
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ ACTION_KEY = "lk_test_action_server_key"
 # The other fronts' own keys (api/auth/fronts.py).
 VOICE_KEY = "lk_test_voice_key"
 TELEGRAM_KEY = "lk_test_telegram_key"
+WECHAT_KEY = "lk_test_wechat_key"
 ADMIN_PASSWORD = "correct horse battery"
 # A fixed Fernet key for tests only.
 ID_NUMBER_KEY = "3q2-7wXnYt6h0pQ1a5cS8m9dLkJvZr4uBfEgHiTyUoA="
