@@ -4,7 +4,8 @@
 - One resident's messages are answered in the order they came (a lock per OpenID); different
   residents' run side by side.
 - A callback WeChat sends again (it retries up to three times) is answered once: its MsgId, or
-  sender and CreateTime for events, is claimed in the shared state.
+  sender and CreateTime for events, is claimed in the shared state, and a retry gets the same
+  passive reply again (WeChat did not get the first) or "success", never a second turn.
 - Never silent: whatever fails behind it, the resident gets a text saying what happened."""
 
 import asyncio
@@ -12,6 +13,7 @@ import functools
 import json
 import logging
 import weakref
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -32,6 +34,8 @@ CHOICES_TTL_S = 24 * 3600
 # The passive reply is in the callback's HTTP answer; the rest of an answer follows once that
 # answer has gone out (or after this long, if the response never completes).
 PASSIVE_SENT_TIMEOUT_S = 10
+# Callbacks whose passive reply is kept for a retry (WeChat retries within seconds).
+RECENT_KEPT = 10_000
 SEND_ATTEMPTS = 3
 FIRST_RETRY_S = 1.0
 
@@ -76,6 +80,8 @@ class Conversations:
         self.binding = Binding(services)
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         self._tasks: set[asyncio.Task[None]] = set()
+        # Recent callbacks' passive replies, for WeChat's retries of them.
+        self._recent: OrderedDict[str, _Passive] = OrderedDict()
 
     # --- the callback's side
 
@@ -83,12 +89,17 @@ class Conversations:
         """The passive reply (None: answer "success", the reply follows by the customer-service
         API or there is none) and an event to set once the HTTP answer has been sent."""
         if not self.services.state.claim(f"seen:{incoming.key}", SEEN_TTL_S):
-            log.info("callback %s delivered again: answered already", incoming.key)
-            return None, None
+            return await self._again(incoming)
         passive = _Passive()
+        self._recent[incoming.key] = passive
+        while len(self._recent) > RECENT_KEPT:
+            self._recent.popitem(last=False)
         task = asyncio.create_task(self._turn(incoming, passive))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        return await self._passive_reply(passive)
+
+    async def _passive_reply(self, passive: _Passive) -> tuple[str | None, asyncio.Event | None]:
         try:
             reply = await asyncio.wait_for(
                 asyncio.shield(passive.reply), self.services.settings.passive_window_s
@@ -99,7 +110,22 @@ class Conversations:
             else:
                 passive.reply.cancel()  # the turn sends everything by the customer-service API
                 return None, None
+        except asyncio.CancelledError:
+            if passive.reply.cancelled():
+                return None, None  # the answer went by the customer-service API
+            raise
         return reply, passive.sent
+
+    async def _again(self, incoming: Incoming) -> tuple[str | None, asyncio.Event | None]:
+        """A callback WeChat sent again: it did not get our answer. The same passive reply
+        again, if this replica gave one (no second turn); otherwise nothing ("success")."""
+        passive = self._recent.get(incoming.key)
+        if passive is None or passive.reply.cancelled():
+            log.info("callback %s delivered again: answered already", incoming.key)
+            return None, None
+        log.info("callback %s delivered again: the same reply again", incoming.key)
+        reply, _ = await self._passive_reply(passive)
+        return reply, None
 
     async def drain(self) -> None:
         """Wait for the turns still running (at shutdown)."""

@@ -16,6 +16,8 @@ log = logging.getLogger(__name__)
 # WeChat's error for a customer-service message outside the 48 hours after the resident's
 # last message (or to someone who unfollowed).
 OUT_OF_WINDOW = 45015
+# A voice message is at most 60 s of AMR (about 100 KB); anything far larger is not one.
+MAX_MEDIA_BYTES = 2 * 1024 * 1024
 
 
 class WechatApiError(Exception):
@@ -54,6 +56,8 @@ class OfficialAccount:
         response = await _call(self._client.media.download, media_id)
         if isinstance(response, dict):  # an error answer is JSON
             raise WechatApiError(f"media {media_id}: {response}")
+        if len(response.content) > MAX_MEDIA_BYTES:
+            raise WechatApiError(f"media {media_id}: {len(response.content)} bytes, over the cap")
         return bytes(response.content)
 
     async def send_template(self, openid: str, template_id: str, data: dict[str, Any]) -> None:

