@@ -226,6 +226,30 @@ def test_the_telegram_key_opens_only_what_telegram_needs(
     assert backend.post(url, json=[stray], headers=telegram).status_code == 403
 
 
+def test_the_wechat_key_opens_only_what_wechat_needs(stack: Stack, backend: httpx.Client) -> None:
+    wechat = keyed(stack.backend.wechat_api_key)
+    chat = f"wx:o-{uuid.uuid4().hex[:12]}"
+    assert backend.get("/cases", params={"sender_id": chat}, headers=wechat).status_code == 403
+    assert backend.get("/bookings", params={"sender_id": chat}, headers=wechat).status_code == 403
+    assert (
+        backend.post("/bookings", json=booking(chat, "wechat"), headers=wechat).status_code == 403
+    )
+    assert backend.get("/notifications", headers=wechat).status_code == 403
+    # Linking: only its own (wx:) chats, on its own channel, and only with the ID number.
+    link = {"channel": "wechat", "sender_id": chat, "phone": "13912345678",
+            "id_number": "320902195001011238", "consent_text": "同意"}  # fmt: skip
+    for stray in ({"sender_id": "tg:1"}, {"channel": "telegram"}):
+        refused = backend.post("/residents/link-channel", json={**link, **stray}, headers=wechat)
+        assert refused.status_code == 403, refused.text
+    telegram = keyed(stack.backend.telegram_api_key)
+    assert backend.post("/residents/link-channel", json=link, headers=telegram).status_code == 403
+    # Notices are the WeChat key's alone to claim (they carry staff alerts).
+    claim = {"audiences": ["staff", "resident"], "limit": 1, "lease_s": 5}
+    for other in (telegram, keyed(stack.backend.api_key), keyed(stack.backend.voice_api_key)):
+        assert backend.post("/notifications/claim", json=claim, headers=other).status_code == 403
+    assert backend.post("/notifications/claim", json=claim, headers=wechat).status_code == 200
+
+
 def test_the_voice_key_records_calls_and_files_voice_handoffs_only(
     stack: Stack, backend: httpx.Client
 ) -> None:
