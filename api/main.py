@@ -8,6 +8,8 @@ from api.auth.throttle import LoginThrottle
 from api.booking_plans.router import router as booking_plans_router
 from api.bookings.router import router as bookings_router
 from api.budgets.router import router as budgets_router
+from api.call_plans.router import calls as outbound_calls_router
+from api.call_plans.router import plans as call_plans_router
 from api.callbacks.router import router as callbacks_router
 from api.calls.router import router as calls_router
 from api.cases.router import router as cases_router
@@ -87,6 +89,8 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         audit_router,
         dead_letters_router,
         notifications_router,
+        call_plans_router,
+        outbound_calls_router,
     ):
         api.include_router(router)
     app.include_router(api)

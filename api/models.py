@@ -5,6 +5,7 @@ from api.auth.models import ApiKey, StaffUser
 from api.booking_plans.models import BookingPlan
 from api.bookings.models import Booking
 from api.budgets.models import ServiceBudget
+from api.call_plans.models import CallPlan, OutboundCall
 from api.callbacks.models import Callback
 from api.calls.models import Call, CallTurn
 from api.cases.models import Case, CaseEvent
@@ -27,6 +28,7 @@ __all__ = [
     "BookingPlan",
     "Call",
     "CallTurn",
+    "CallPlan",
     "Callback",
     "Case",
     "CaseEvent",
@@ -37,6 +39,7 @@ __all__ = [
     "Household",
     "IdempotencyBinding",
     "NeedReport",
+    "OutboundCall",
     "Notification",
     "Provider",
     "Resident",

@@ -52,6 +52,8 @@ class ApiSettings(BaseSettings):
     wechat_api_key: SecretStr | None = None
     # A callback still not made this long after it was due alerts the workers on duty.
     callback_overdue_minutes: int = Field(default=60, ge=1, le=7 * 24 * 60)
+    # An outbound call no voice bridge placed this long into its calling hours is reported.
+    outbound_late_minutes: int = Field(default=30, ge=1, le=24 * 60)
     default_region: str = "盐城市"
     # Fernet key (urlsafe base64, 32 bytes) that encrypts ID numbers at rest; `make run` writes
     # one into var/linli.env. Without it the backend refuses to store ID numbers.

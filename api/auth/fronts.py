@@ -67,6 +67,9 @@ POLICIES: dict[str, FrontPolicy] = {
                 ("POST", "/handoffs"),
                 # What its outbox could never deliver, for the worker console.
                 ("POST", "/dead-letters"),
+                # Outbound calls (issue 18): taking the calls to place, reporting each.
+                ("POST", "/outbound-calls/claim"),
+                ("POST", "/outbound-calls/{call_id}/result"),
             }
         ),
     ),
@@ -100,6 +103,8 @@ EXCLUSIVE_ROUTES: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/notifications/claim"): frozenset({KeyFront.wechat}),
     ("POST", "/notifications/{notification_id}/delivered"): frozenset({KeyFront.wechat}),
     ("POST", "/notifications/{notification_id}/failed"): frozenset({KeyFront.wechat}),
+    ("POST", "/outbound-calls/claim"): frozenset({KeyFront.voice}),
+    ("POST", "/outbound-calls/{call_id}/result"): frozenset({KeyFront.voice}),
 }
 
 # Fields of a request that name the conversation it is for.

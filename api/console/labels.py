@@ -34,6 +34,8 @@ HANDOFF_REASON: dict[str, str] = {
     HandoffReason.callback: "请求回电",
     HandoffReason.hardship: "困难求助",
     HandoffReason.fallback: "助手无法回答",
+    HandoffReason.no_answer: "回访无人接听",
+    HandoffReason.distress: "回访发现不适",
 }
 CHANNEL = {
     "chat": "网页聊天",

@@ -14,6 +14,8 @@ class HandoffReason(StrEnum):
     callback = "callback"  # a caller asked for a person and no line was free: call them back
     hardship = "hardship"  # the resident described a hardship; a social worker follows up
     fallback = "fallback"  # the assistant could not help
+    no_answer = "no_answer"  # an outbound call was not answered after its last try
+    distress = "distress"  # an outbound call found the resident unwell
 
 
 class HandoffCreate(BaseModel):

@@ -11,6 +11,13 @@ CHANNEL_WORDS = {"voice": "电话", "telegram": "Telegram", "wechat": "微信", 
 
 
 def create_handoff(session: Session, data: HandoffCreate, idempotency_key: str | None) -> Handoff:
+    handoff = open_handoff(session, data=data, idempotency_key=idempotency_key)
+    session.commit()
+    return handoff
+
+
+def open_handoff(session: Session, *, data: HandoffCreate, idempotency_key: str | None) -> Handoff:
+    """A handoff and its alert to the workers, in the caller's transaction (once per key)."""
     existing: Handoff | None = find_by_idempotency_key(session, Handoff, idempotency_key)
     if existing is not None:
         return existing
@@ -18,7 +25,6 @@ def create_handoff(session: Session, data: HandoffCreate, idempotency_key: str |
     session.add(handoff)
     session.flush()  # the number, for the alert
     alert_workers(session, handoff=handoff)
-    session.commit()
     return handoff
 
 

@@ -19,6 +19,7 @@ class NotificationKind(StrEnum):
     worker_assigned = "worker_assigned"
     booking_confirmed = "booking_confirmed"
     application_decided = "application_decided"
+    call_late = "call_late"  # an outbound call not placed in time
 
 
 class Notification(Base):

@@ -4,9 +4,10 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query
 
+from api.call_plans import service as call_plans
 from api.deps import IntakePrincipal, SessionDep, SettingsDep, StaffPrincipal
 from api.notifications import service
-from api.notifications.models import Notification
+from api.notifications.models import Audience, Notification
 from api.notifications.schemas import ClaimRequest, FailureReport, NotificationOut
 from api.validation import RecordId
 
@@ -18,7 +19,13 @@ def claim_notifications(
     data: ClaimRequest, session: SessionDep, settings: SettingsDep, _sender: IntakePrincipal
 ) -> list[Notification]:
     """The WeChat front takes notices to send (leased for `lease_s`), oldest first. Callbacks
-    overdue by the configured grace become staff alerts here."""
+    overdue and outbound calls late by the configured grace become staff alerts here."""
+    if Audience.staff in data.audiences:
+        call_plans.note_late_calls(
+            session,
+            grace=timedelta(minutes=settings.outbound_late_minutes),
+            tz=ZoneInfo(settings.console_timezone),
+        )
     return service.claim(
         session,
         audiences=data.audiences,

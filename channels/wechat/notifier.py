@@ -24,6 +24,7 @@ STAFF_TITLES = {
     "emergency": "🚨 紧急求助",
     "handoff": "转人工",
     "callback_overdue": "回访逾期",
+    "call_late": "外呼未拨出",
 }
 
 
