@@ -51,6 +51,23 @@ LIGHT = {
     TrafficLight.yellow: ("黄灯", "▲", "警告，需整改"),
     TrafficLight.red: ("红灯", "■", "暂停派单"),
 }
+# Outbound calls (issue 18).
+OUTBOUND_PURPOSE = {"wellbeing": "关爱回访", "callback": "服务回访", "outreach": "政策告知"}
+OUTBOUND_STATUS = {
+    "due": "等待拨打",
+    "dialling": "正在拨打",
+    "answered": "已接通",
+    "unanswered": "未接通",
+    "cancelled": "已取消",
+}
+OUTBOUND_OUTCOME = {
+    "fine": "一切都好",
+    "needs_help": "有需要，已登记",
+    "unwell": "身体不适",
+    "emergency": "紧急求助",
+    "stop": "不要再打",
+    "rated": "已评分",
+}
 TIMELINE_KIND = {
     "case": "提交申请",
     "case_status": "申请进度",
@@ -62,6 +79,7 @@ TIMELINE_KIND = {
     "callback": "回访",
     "need_report": "需求上报",
     "handoff": "转人工",
+    "outbound_call": "外呼回访",
 }
 
 

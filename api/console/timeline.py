@@ -7,7 +7,16 @@ from collections.abc import Callable
 from datetime import datetime
 
 from api.catalogue.service import load_services
-from api.console.labels import CALLBACK_STATUS, CASE_STATUS, CHANNEL, HANDOFF_REASON, NEED_STATUS
+from api.console.labels import (
+    CALLBACK_STATUS,
+    CASE_STATUS,
+    CHANNEL,
+    HANDOFF_REASON,
+    NEED_STATUS,
+    OUTBOUND_OUTCOME,
+    OUTBOUND_PURPOSE,
+    OUTBOUND_STATUS,
+)
 from api.console.labels import label as name_of
 from api.policies.service import load_knowledge_base
 from api.residents.schemas import TimelineItem
@@ -69,6 +78,13 @@ def chinese_summaries(
         ],
         "handoff": [
             (r"(\w+): (.*)", lambda m: f"{name_of(HANDOFF_REASON, m[1])}{comment(m[2])}"),
+        ],
+        "outbound_call": [
+            (r"(\w+) try (\d+)/(\d+): (\w+)(?: (\w+))?(?: — (.*))?",
+             lambda m: f"{name_of(OUTBOUND_PURPOSE, m[1])}第{m[2]}/{m[3]}次："
+                       f"{name_of(OUTBOUND_STATUS, m[4])}"
+                       + (f"，{name_of(OUTBOUND_OUTCOME, m[5])}" if m[5] else "")
+                       + comment(m[6])),
         ],
     }  # fmt: skip
 

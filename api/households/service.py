@@ -6,6 +6,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from api.bookings.models import Booking
+from api.call_plans.models import CallPlan, OutboundCall
 from api.callbacks.models import Callback
 from api.cases.models import Case, CaseEvent
 from api.db import get_or_not_found
@@ -135,6 +136,26 @@ def members_timeline(session: Session, members: Sequence[Resident]) -> list[Time
                 resident_id=report.resident_id,
                 reference=report.number,
                 summary=f"[{report.status}] {report.text}",
+            )
+        )
+    ended_calls = session.scalars(
+        select(OutboundCall)
+        .join(CallPlan)
+        .where(CallPlan.resident_id.in_(member_ids), OutboundCall.ended_at.is_not(None))
+    )
+    for call in ended_calls:
+        outcome = f" {call.outcome}" if call.outcome else ""
+        note = f" — {call.note}" if call.note else ""
+        items.append(
+            TimelineItem(
+                at=call.ended_at or call.due_at,
+                kind="outbound_call",
+                resident_id=call.plan.resident_id,
+                reference=call.number,
+                summary=(
+                    f"{call.plan.purpose} try {call.try_number}/{call.plan.max_tries}: "
+                    f"{call.status}{outcome}{note}"
+                ),
             )
         )
     if phones:

@@ -296,3 +296,78 @@ def test_only_the_voice_key_places_calls(
         assert refused.status_code == 403, refused.text
     assert client.post("/api/v1/call-plans", json={}, headers=voice_headers).status_code == 403
     assert client.get("/api/v1/outbound-calls", headers=voice_headers).status_code == 403
+
+
+def test_the_console_shows_todays_calls_escalated_first_and_pauses_a_plan(
+    client: TestClient,
+    staff_headers: dict[str, str],
+    voice_headers: dict[str, str],
+    db_session: Session,
+    settings: ApiSettings,
+) -> None:
+    from tests.api.support import console_login
+
+    hours = hours_around_now(settings)
+    first = plan(client, staff_headers, resident_id=resident(client, staff_headers), **hours)
+    second = plan(
+        client, staff_headers, resident_id=resident(client, staff_headers, "13900001111"),
+        **hours, max_tries=1,
+    )  # fmt: skip
+    for made in (first, second):
+        due_now(db_session, made["id"])
+    # Today's calls: move both to today's occurrence as the claim would see them.
+    db_session.expire_all()
+    today = local_now(settings).date().isoformat()
+    for call in db_session.scalars(select(OutboundCall)):
+        call.occurrence = today
+    db_session.commit()
+    calls = claim(client, voice_headers)
+    by_plan = {call["plan_id"]: call for call in calls}
+    report(client, voice_headers, by_plan[first["id"]]["id"], answered=True, outcome="fine")
+    report(client, voice_headers, by_plan[second["id"]]["id"], answered=False)
+
+    console_login(client)
+    page = client.get("/console/outbound")
+    assert page.status_code == 200, page.text
+    text = page.text
+    assert "已转社工 H" in text and "一切都好" in text
+    assert text.index("已转社工") < text.index("一切都好")  # the escalated call first
+    paused = client.post(
+        f"/console/outbound/plans/{first['id']}/pause", data={"reason": "去女儿家住"}
+    )
+    assert paused.status_code == 200 and "已暂停" in paused.text, paused.text
+    plans = {p["id"]: p for p in client.get("/api/v1/call-plans", headers=staff_headers).json()}
+    assert plans[first["id"]]["status"] == "paused"
+
+
+def test_call_results_land_on_the_household_file_in_chinese(
+    client: TestClient,
+    staff_headers: dict[str, str],
+    voice_headers: dict[str, str],
+    db_session: Session,
+    settings: ApiSettings,
+) -> None:
+    from api.console.timeline import chinese_summaries
+    from api.residents.schemas import TimelineItem
+
+    household = client.post(
+        "/api/v1/households", json={"name": "王家", "address": "幸福小区3号楼201"},
+        headers=staff_headers,
+    ).json()  # fmt: skip
+    resident_id = resident(client, staff_headers)
+    client.patch(
+        f"/api/v1/residents/{resident_id}",
+        json={"household_id": household["id"]},
+        headers=staff_headers,
+    )
+    made = plan(client, staff_headers, resident_id=resident_id, **hours_around_now(settings))
+    due_now(db_session, made["id"])
+    [call] = claim(client, voice_headers)
+    report(client, voice_headers, call["id"], answered=True, outcome="fine", note="刚买完菜")
+    timeline = client.get(
+        f"/api/v1/households/{household['id']}/timeline", headers=staff_headers
+    ).json()
+    [item] = [i for i in timeline["items"] if i["kind"] == "outbound_call"]
+    assert item["reference"] == call["number"]
+    [chinese] = chinese_summaries([TimelineItem(**item)], lambda at: at.isoformat())
+    assert chinese == "关爱回访第1/3次：已接通，一切都好：刚买完菜"

@@ -5,6 +5,7 @@ from enum import StrEnum
 import pytest
 
 from api.bookings.models import BookingStatus
+from api.call_plans.models import CallOutcome, CallPurpose, CallStatus
 from api.callbacks.models import CallbackStatus
 from api.cases.models import CaseStatus
 from api.console import labels as console_labels
@@ -21,6 +22,9 @@ from common import labels
         (NeedReportStatus, labels.NEED_REPORT_STATUS),
         (CallbackStatus, console_labels.CALLBACK_STATUS),
         (HandoffReason, console_labels.HANDOFF_REASON),
+        (CallPurpose, console_labels.OUTBOUND_PURPOSE),
+        (CallStatus, console_labels.OUTBOUND_STATUS),
+        (CallOutcome, console_labels.OUTBOUND_OUTCOME),
     ],
     ids=lambda value: getattr(value, "__name__", ""),
 )

@@ -22,6 +22,7 @@ PAGES = {
     "case": ("/console/cases/A000001", "救助申请 A000001"),
     "bookings": ("/console/bookings", "派单"),
     "callbacks": ("/console/callbacks", "今日回访"),
+    "outbound": ("/console/outbound", "外呼回访"),
     "needs": ("/console/needs", "需求上报"),
     "providers": ("/console/providers", "服务商红黄绿灯"),
     "charts": ("/console/charts", "统计图表"),

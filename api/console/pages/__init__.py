@@ -13,6 +13,7 @@ from api.console.pages import (
     host,
     login,
     needs,
+    outbound,
     providers,
     queue,
 )
@@ -22,5 +23,18 @@ from api.console.web import check_form_post
 router = APIRouter(
     prefix="/console", include_in_schema=False, dependencies=[Depends(check_form_post)]
 )
-for page in (login, queue, case, bookings, callbacks, needs, providers, charts, host, dead_letters):
+PAGES = (
+    login,
+    queue,
+    case,
+    bookings,
+    callbacks,
+    outbound,
+    needs,
+    providers,
+    charts,
+    host,
+    dead_letters,
+)
+for page in PAGES:
     router.include_router(page.router)
