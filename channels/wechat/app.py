@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Sequence
 
 import httpx
 import uvicorn
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
 from pydantic import ValidationError
 
 from channels.wechat import callback
@@ -23,6 +23,7 @@ from channels.wechat.settings import WechatSettings
 from channels.wechat.state import open_state
 from channels.wechat.tokens import WorkWechatClient
 from channels.wechat.wechat_api import WechatApiError, WorkWechat
+from common.metrics import exposition, may_scrape
 from voice.clips import VoiceClips
 
 log = logging.getLogger("channels.wechat")
@@ -89,6 +90,13 @@ def build_app(settings: WechatSettings, voice: VoiceClips | None = None) -> Fast
             "safe_mode": settings.safe_mode,
             "staff_alerts": settings.staff_alerts,
         }
+
+    @app.get("/metrics")
+    async def metrics(request: Request) -> Response:
+        if not may_scrape(request.headers.get("authorization")):
+            return Response("metrics token required\n", status_code=401, media_type="text/plain")
+        body, content_type = exposition()
+        return Response(body, media_type=content_type)
 
     if settings.official_account:
         callback.mount(app, callback.Callback(settings, conversations), settings.callback_path)

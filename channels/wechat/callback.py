@@ -18,6 +18,7 @@ from wechatpy.replies import TextReply
 from wechatpy.utils import check_signature
 
 from channels.wechat.conversation import Conversations, Incoming
+from channels.wechat.metrics import CALLBACKS
 from channels.wechat.settings import WechatSettings
 
 log = logging.getLogger(__name__)
@@ -32,6 +33,7 @@ XML = "application/xml; charset=utf-8"
 
 
 def _refused(reason: str) -> Response:
+    CALLBACKS.labels("refused").inc()
     return Response(f"{reason}\n", status_code=403, media_type=TEXT)
 
 

@@ -12,6 +12,7 @@ import asyncio
 import functools
 import json
 import logging
+import time
 import weakref
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -22,6 +23,7 @@ import httpx
 
 from channels.wechat import messages
 from channels.wechat.binding import Binding
+from channels.wechat.metrics import CALLBACKS, REPLY_SECONDS
 from channels.wechat.services import Services, sender_id
 from channels.wechat.wechat_api import OUT_OF_WINDOW, WechatApiError
 
@@ -69,6 +71,7 @@ class _Passive:
 
     reply: asyncio.Future[str | None] = field(default_factory=asyncio.Future)
     sent: asyncio.Event = field(default_factory=asyncio.Event)
+    started: float = field(default_factory=time.perf_counter)
 
 
 Sender = Callable[[], Awaitable[None]]
@@ -89,6 +92,7 @@ class Conversations:
         """The passive reply (None: answer "success", the reply follows by the customer-service
         API or there is none) and an event to set once the HTTP answer has been sent."""
         if not self.services.state.claim(f"seen:{incoming.key}", SEEN_TTL_S):
+            CALLBACKS.labels("again").inc()
             return await self._again(incoming)
         passive = _Passive()
         self._recent[incoming.key] = passive
@@ -97,7 +101,9 @@ class Conversations:
         task = asyncio.create_task(self._turn(incoming, passive))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
-        return await self._passive_reply(passive)
+        reply, sent = await self._passive_reply(passive)
+        CALLBACKS.labels("passive" if reply is not None else "customer_service").inc()
+        return reply, sent
 
     async def _passive_reply(self, passive: _Passive) -> tuple[str | None, asyncio.Event | None]:
         try:
@@ -152,6 +158,7 @@ class Conversations:
     async def _deliver(self, openid: str, answer: Answer, passive: _Passive) -> None:
         texts = list(answer.texts)
         if texts and not passive.reply.done():
+            REPLY_SECONDS.labels("passive").observe(time.perf_counter() - passive.started)
             passive.reply.set_result(texts.pop(0))
             try:  # the rest after the passive reply, so the resident reads them in order
                 await asyncio.wait_for(passive.sent.wait(), PASSIVE_SENT_TIMEOUT_S)
@@ -159,6 +166,8 @@ class Conversations:
                 log.warning("the callback's answer to %s did not complete", openid)
         elif not passive.reply.done():
             passive.reply.set_result(None)
+        elif texts:
+            REPLY_SECONDS.labels("customer_service").observe(time.perf_counter() - passive.started)
         for text in texts:
             await self._send(
                 openid, functools.partial(self.services.account.send_text, openid, text)

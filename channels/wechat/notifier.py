@@ -11,6 +11,7 @@ import asyncio
 import logging
 
 from channels.wechat.backend_client import BackendClient, BackendError, Notice
+from channels.wechat.metrics import NOTICES
 from channels.wechat.settings import WechatSettings
 from channels.wechat.wechat_api import OfficialAccount, WechatApiError, WorkWechat
 
@@ -76,11 +77,13 @@ class Notifier:
                 await self._send(notice)
             except WechatApiError as error:
                 log.warning("notice %s (%s) not sent: %s", notice.id, notice.kind, error)
+                NOTICES.labels(notice.audience, "failed").inc()
                 await self.backend.notice_failed(
                     notice.id, error=str(error), retry_in_s=self._retry_in(notice)
                 )
                 continue
             self._taken.pop(notice.id, None)
+            NOTICES.labels(notice.audience, "sent").inc()
             await self.backend.notice_delivered(notice.id)
             delivered += 1
         return delivered

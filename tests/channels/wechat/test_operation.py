@@ -75,7 +75,10 @@ def test_with_credentials_it_serves_the_callback_and_says_where(
         token=CALLBACK_TOKEN,
         api_base_url=api.mp_base_url,
         listen_port=str(port),
+        # Nothing listens there: Rasa is down.
+        rasa_url=f"http://127.0.0.1:{free_port()}",
     )
+    env["LINLI_METRICS_TOKEN"] = "scrape-secret"
     with front(env) as process:
         assert process.stdout is not None
         line = process.stdout.readline()
@@ -87,9 +90,16 @@ def test_with_credentials_it_serves_the_callback_and_says_where(
         server = WechatServer(f"http://127.0.0.1:{port}/wechat", safe_mode=False)
         try:
             assert server.verify("ok-1").text == "ok-1"
+            # Rasa down: the resident is still answered, truthfully.
+            posted = server.post(server.text_xml("o-op-1", "低保怎么申请", server.new_msg_id()))
+            assert "没能处理" in posted.reply and "再发一次" in posted.reply, posted.raw
         finally:
             server.close()
-        assert httpx.get(f"http://127.0.0.1:{port}/health").json()["official_account"] is True
+        url = f"http://127.0.0.1:{port}"
+        assert httpx.get(f"{url}/health").json()["official_account"] is True
+        assert httpx.get(f"{url}/metrics").status_code == 401
+        scraped = httpx.get(f"{url}/metrics", headers={"Authorization": "Bearer scrape-secret"})
+        assert 'linli_wechat_callbacks_total{answered_by="passive"} 1.0' in scraped.text
 
 
 def test_the_menu_is_pushed_from_its_file(tmp_path: Path, api: WechatStandIn) -> None:
