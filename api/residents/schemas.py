@@ -8,6 +8,8 @@ from api.residents.models import AssistanceStatus, DisabilityLevel
 from api.validation import IdNumber, Name, PhoneNumber, ShortText
 
 TelegramId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+# A chat linked to a resident (`tg:…`, `wx:…`): as long as the residents' columns hold.
+LinkedChatId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 PastDate = Annotated[date, Field(ge=date(1890, 1, 1), le=date(2100, 1, 1))]
 
 
@@ -65,7 +67,7 @@ class ChannelLink(BaseModel):
     their record; both must match one resident, who must already be on file."""
 
     channel: Literal["telegram", "wechat"]
-    sender_id: TelegramId
+    sender_id: LinkedChatId
     phone: PhoneNumber
     name: Name | None = None
     id_number: IdNumber | None = None
