@@ -5,7 +5,8 @@
   residents' run side by side.
 - A callback WeChat sends again (it retries up to three times) is answered once: its MsgId, or
   sender and CreateTime for events, is claimed in the shared state, and a retry gets the same
-  passive reply again (WeChat did not get the first) or "success", never a second turn.
+  passive reply again (WeChat did not get the first) or "success", never a second turn; only
+  a retry of a callback whose process died before answering it is answered anew.
 - Never silent: whatever fails behind it, the resident gets a text saying what happened."""
 
 import asyncio
@@ -13,6 +14,7 @@ import functools
 import json
 import logging
 import time
+import uuid
 import weakref
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -31,6 +33,9 @@ log = logging.getLogger(__name__)
 
 # WeChat retries a callback three times within about 15 seconds.
 SEEN_TTL_S = 600
+# A callback being answered is claimed this long; longer than any turn (Rasa's timeout, a
+# voice message, the customer-service retries).
+WORKING_TTL_S = 180
 # A resident's numbered choices are kept this long.
 CHOICES_TTL_S = 24 * 3600
 # The passive reply is in the callback's HTTP answer; the rest of an answer follows once that
@@ -85,13 +90,15 @@ class Conversations:
         self._tasks: set[asyncio.Task[None]] = set()
         # Recent callbacks' passive replies, for WeChat's retries of them.
         self._recent: OrderedDict[str, _Passive] = OrderedDict()
+        # This process, in the claims of the callbacks it is answering.
+        self._owner = uuid.uuid4().hex[:12]
 
     # --- the callback's side
 
     async def answer(self, incoming: Incoming) -> tuple[str | None, asyncio.Event | None]:
         """The passive reply (None: answer "success", the reply follows by the customer-service
         API or there is none) and an event to set once the HTTP answer has been sent."""
-        if not self.services.state.claim(f"seen:{incoming.key}", SEEN_TTL_S):
+        if not self._claim(incoming):
             CALLBACKS.labels("again").inc()
             return await self._again(incoming)
         passive = _Passive()
@@ -104,6 +111,23 @@ class Conversations:
         reply, sent = await self._passive_reply(passive)
         CALLBACKS.labels("passive" if reply is not None else "customer_service").inc()
         return reply, sent
+
+    def _claim(self, incoming: Incoming) -> bool:
+        """Whether this process answers the callback: the first delivery, or a retry of one
+        whose process claimed it and never finished (it died mid-turn: WeChat retries only
+        what it got no answer to, and silence is worse than a second turn)."""
+        state, key = self.services.state, f"seen:{incoming.key}"
+        if state.claim(key, WORKING_TTL_S, f"{self._owner}:working"):
+            return True
+        holder = state.get(key) or ""
+        owner, _, stage = holder.partition(":")
+        if stage == "working" and owner != self._owner:
+            log.warning(
+                "callback %s: its first process never answered; answering it here", incoming.key
+            )
+            state.set(key, f"{self._owner}:working", WORKING_TTL_S)
+            return True
+        return False
 
     async def _passive_reply(self, passive: _Passive) -> tuple[str | None, asyncio.Event | None]:
         try:
@@ -154,6 +178,7 @@ class Conversations:
                 log.exception("answering %s failed", incoming.key)
                 answer = Answer([messages.SORRY])
             await self._deliver(incoming.openid, answer, passive)
+            self.services.state.set(f"seen:{incoming.key}", f"{self._owner}:done", SEEN_TTL_S)
 
     async def _deliver(self, openid: str, answer: Answer, passive: _Passive) -> None:
         texts = list(answer.texts)

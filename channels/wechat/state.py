@@ -27,8 +27,9 @@ class SharedState(Protocol):
 
     def delete(self, key: str) -> None: ...
 
-    def claim(self, key: str, ttl_s: float) -> bool:
-        """True for the first caller in `ttl_s` (across replicas), False for every later one."""
+    def claim(self, key: str, ttl_s: float, value: str = "1") -> bool:
+        """True for the first caller in `ttl_s` (across replicas), False for every later one;
+        the first caller's `value` is stored."""
         ...
 
     def lock(self, name: str) -> AbstractContextManager[None]:
@@ -79,7 +80,7 @@ class SqliteState:
         with self._connection() as db:
             db.execute("DELETE FROM shared WHERE key = ?", (key,))
 
-    def claim(self, key: str, ttl_s: float) -> bool:
+    def claim(self, key: str, ttl_s: float, value: str = "1") -> bool:
         now = time.time()
         with self._connection() as db:
             db.execute("BEGIN IMMEDIATE")
@@ -89,8 +90,8 @@ class SqliteState:
                     (key, now),
                 )
                 inserted = db.execute(
-                    "INSERT OR IGNORE INTO shared (key, value, expires_at) VALUES (?, '1', ?)",
-                    (key, now + ttl_s),
+                    "INSERT OR IGNORE INTO shared (key, value, expires_at) VALUES (?, ?, ?)",
+                    (key, value, now + ttl_s),
                 ).rowcount
                 db.execute("COMMIT")
             except BaseException:
@@ -130,8 +131,8 @@ class RedisState:
     def delete(self, key: str) -> None:
         self._redis.delete(self._prefix + key)
 
-    def claim(self, key: str, ttl_s: float) -> bool:
-        return bool(self._redis.set(self._prefix + key, "1", nx=True, px=int(ttl_s * 1000)))
+    def claim(self, key: str, ttl_s: float, value: str = "1") -> bool:
+        return bool(self._redis.set(self._prefix + key, value, nx=True, px=int(ttl_s * 1000)))
 
     @contextmanager
     def lock(self, name: str) -> Iterator[None]:

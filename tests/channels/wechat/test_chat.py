@@ -1,8 +1,11 @@
 """Residents chatting on the 公众号: signed and encrypted callbacks, passive replies within the
 window, customer-service messages after it, retries answered once, numbered choices."""
 
+from pathlib import Path
+
 import httpx
 
+from channels.wechat.state import SqliteState
 from tests.channels.wechat.support import Resident
 from testsupport.servers import Stack
 from testsupport.wechat_channel import RunningChannel
@@ -151,3 +154,18 @@ def test_unfollowing_ends_the_conversation(
     # Rasa shows a tracker from its last restart on: the booking begun before is gone.
     assert [e for e in tracker["events"] if e["event"] == "user"] == []
     assert not (tracker.get("active_loop") or {}).get("name")
+
+
+def test_a_retry_of_a_message_whose_process_died_mid_turn_is_answered(
+    wechat: WechatServer, standin: WechatStandIn, channel: RunningChannel
+) -> None:
+    resident = Resident(wechat, standin)
+    msg_id = wechat.new_msg_id()
+    # Another process claimed this message and died before answering it.
+    state = SqliteState(Path(channel.settings.state_url.removeprefix("sqlite:///")))
+    state.set(f"seen:{msg_id}", "deadprocess1:working", 180)
+    posted = wechat.post(wechat.text_xml(resident.openid, "低保怎么申请", msg_id))
+    assert "低保" in posted.reply, posted.raw
+    # Answered once here: a further retry gets the same reply, not a third turn.
+    again = wechat.post(wechat.text_xml(resident.openid, "低保怎么申请", msg_id))
+    assert again.reply == posted.reply
