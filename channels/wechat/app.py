@@ -8,6 +8,7 @@ import json
 import logging
 import signal
 import sys
+import threading
 from collections.abc import AsyncIterator, Sequence
 
 import httpx
@@ -112,11 +113,14 @@ async def push_menu(settings: WechatSettings) -> None:
         await services.account.create_menu(menu)
 
 
-def _idle() -> None:
-    """Stay up (honcho would stop every process with this one) until told to stop."""
-    stop = {signal.SIGINT, signal.SIGTERM}
-    signal.pthread_sigmask(signal.SIG_BLOCK, stop)
-    signal.sigwait(stop)
+def _idle(message: str) -> None:
+    """Say why, then stay up (honcho would stop every process with this one) until told to
+    stop. The handlers are in place before saying it: a stop right after is a clean exit."""
+    stopped = threading.Event()
+    for stop in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stop, lambda *_: stopped.set())
+    print(message, flush=True)
+    stopped.wait()
 
 
 def main(argv: Sequence[str] = ()) -> int:
@@ -146,12 +150,10 @@ def main(argv: Sequence[str] = ()) -> int:
         print("usage: python -m channels.wechat [menu]", file=sys.stderr)
         return BAD_SETTINGS
     if not settings.official_account and not settings.staff_alerts:
-        print(
+        _idle(
             "wechat disabled: set LINLI_WECHAT_APP_ID, LINLI_WECHAT_APP_SECRET and "
-            "LINLI_WECHAT_TOKEN (公众号) and/or LINLI_WECHAT_WECOM_* (企业微信) in var/linli.env",
-            flush=True,
+            "LINLI_WECHAT_TOKEN (公众号) and/or LINLI_WECHAT_WECOM_* (企业微信) in var/linli.env"
         )
-        _idle()
         return 0
     where = f"http://{settings.listen_host}:{settings.listen_port}"
     if settings.official_account:
