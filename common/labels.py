@@ -9,6 +9,15 @@ import the backend. `tests/api/test_labels.py` checks that every enum value has 
 
 from collections.abc import Mapping
 
+# The channel a record came in by, as residents and workers say it.
+CHANNEL: Mapping[str, str] = {
+    "chat": "网页聊天",
+    "telegram": "Telegram",
+    "wechat": "微信",
+    "voice": "电话",
+    "livestream": "直播",
+    "staff": "工作人员录入",
+}
 BOOKING_STATUS: Mapping[str, str] = {
     "requested": "待派单",
     "dispatched": "已派单",

@@ -39,47 +39,57 @@ def decode_to_pcm(data: bytes, max_seconds: float) -> bytes:
     return bytes(pcm[:limit])
 
 
-def encode_ogg_opus(pcm: bytes, sample_rate: int = SAMPLE_RATE) -> bytes:
-    """16-bit mono PCM → OGG/Opus, the only format Telegram shows as a voice message."""
+def _encode(
+    pcm: bytes,
+    sample_rate: int,
+    *,
+    container_format: str,
+    codec: str,
+    rate: int,
+    frame: tuple[str, int],
+) -> bytes:
+    """16-bit mono PCM → one audio file: resampled to `rate` in frames of the sample format and
+    size the codec takes (`frame`), encoded and muxed."""
     buffer = io.BytesIO()
-    with av.open(buffer, mode="w", format="ogg") as container:
-        stream = container.add_stream("libopus", rate=48_000)
+    with av.open(buffer, mode="w", format=container_format) as container:
+        stream = container.add_stream(codec, rate=rate)
+        assert isinstance(stream, av.audio.stream.AudioStream)  # an audio codec's stream
         stream.layout = "mono"
         stream.bit_rate = 32_000
-        # Opus takes fixed 20 ms frames at 48 kHz: the resampler cuts them to size.
+        sample_format, frame_size = frame
         resampler = av.audio.resampler.AudioResampler(
-            format="s16", layout="mono", rate=48_000, frame_size=960
+            format=sample_format, layout="mono", rate=rate, frame_size=frame_size
         )
         source = av.AudioFrame(format="s16", layout="mono", samples=len(pcm) // 2)
         source.sample_rate = sample_rate
         source.planes[0].update(pcm[: (len(pcm) // 2) * 2])
-        for frame in [*resampler.resample(source), *resampler.resample(None)]:
-            for packet in stream.encode(frame):
+        for resampled in [*resampler.resample(source), *resampler.resample(None)]:
+            for packet in stream.encode(resampled):
                 container.mux(packet)
         for packet in stream.encode(None):
             container.mux(packet)
     return buffer.getvalue()
+
+
+def encode_ogg_opus(pcm: bytes, sample_rate: int = SAMPLE_RATE) -> bytes:
+    """16-bit mono PCM → OGG/Opus, the only format Telegram shows as a voice message. Opus
+    takes fixed 20 ms frames at 48 kHz."""
+    return _encode(
+        pcm, sample_rate, container_format="ogg", codec="libopus", rate=48_000, frame=("s16", 960)
+    )
 
 
 def encode_mp3(pcm: bytes, sample_rate: int = SAMPLE_RATE) -> bytes:
-    """16-bit mono PCM → MP3 (WeChat takes voice messages as MP3 or AMR)."""
-    buffer = io.BytesIO()
-    with av.open(buffer, mode="w", format="mp3") as container:
-        stream = container.add_stream("libmp3lame", rate=sample_rate)
-        stream.layout = "mono"
-        stream.bit_rate = 32_000
-        resampler = av.audio.resampler.AudioResampler(
-            format="s16p", layout="mono", rate=sample_rate, frame_size=1152
-        )
-        source = av.AudioFrame(format="s16", layout="mono", samples=len(pcm) // 2)
-        source.sample_rate = sample_rate
-        source.planes[0].update(pcm[: (len(pcm) // 2) * 2])
-        for frame in [*resampler.resample(source), *resampler.resample(None)]:
-            for packet in stream.encode(frame):
-                container.mux(packet)
-        for packet in stream.encode(None):
-            container.mux(packet)
-    return buffer.getvalue()
+    """16-bit mono PCM → MP3 (WeChat takes voice messages as MP3 or AMR): LAME's planar
+    frames of 1,152 samples."""
+    return _encode(
+        pcm,
+        sample_rate,
+        container_format="mp3",
+        codec="libmp3lame",
+        rate=sample_rate,
+        frame=("s16p", 1152),
+    )
 
 
 class VoiceClips:

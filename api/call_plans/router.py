@@ -1,5 +1,6 @@
 from datetime import date, timedelta
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, status
 
@@ -27,7 +28,7 @@ def create_plan(
 ) -> CallPlan:
     """Schedule calls to a resident (staff), with the consent they gave: a daily or weekly
     wellbeing call, a service callback, or a policy outreach call."""
-    tz = service.require_time_zone(settings.console_timezone)
+    tz = ZoneInfo(settings.console_timezone)
     return service.create_plan(session, data=data, principal=staff, tz=tz)
 
 
@@ -53,7 +54,7 @@ def pause_plan(
 def resume_plan(
     plan_id: RecordId, session: SessionDep, settings: SettingsDep, _staff: StaffPrincipal
 ) -> CallPlan:
-    tz = service.require_time_zone(settings.console_timezone)
+    tz = ZoneInfo(settings.console_timezone)
     return service.resume_plan(session, plan_id=plan_id, tz=tz)
 
 
@@ -63,7 +64,7 @@ def claim_calls(
 ) -> list[CallOut]:
     """A voice bridge takes calls to place now (leased for `lease_s`): due, of active plans,
     within their calling hours. Calls late by the configured grace are reported first."""
-    tz = service.require_time_zone(settings.console_timezone)
+    tz = ZoneInfo(settings.console_timezone)
     service.note_late_calls(session, grace=timedelta(minutes=settings.outbound_late_minutes), tz=tz)
     claimed = service.claim_calls(
         session, claimer=data.claimer, limit=data.limit, lease_s=data.lease_s, tz=tz
@@ -81,7 +82,7 @@ def record_result(
 ) -> CallOut:
     """What the call found. No answer schedules the next try; the last unanswered try or an
     answer in distress opens a handoff (the queue and the 企业微信 alert) once."""
-    tz = service.require_time_zone(settings.console_timezone)
+    tz = ZoneInfo(settings.console_timezone)
     return service.call_out(service.record_result(session, call_id=call_id, result=data, tz=tz))
 
 
@@ -90,6 +91,6 @@ def calls_of_day(
     session: SessionDep, settings: SettingsDep, _staff: StaffPrincipal, day: date | None = None
 ) -> list[CallOut]:
     """A local day's calls (today by default), escalated first."""
-    tz = service.require_time_zone(settings.console_timezone)
+    tz = ZoneInfo(settings.console_timezone)
     chosen = day or utcnow().astimezone(tz).date()
     return [service.call_out(call) for call in service.calls_of_day(session, day=chosen, tz=tz)]

@@ -26,7 +26,7 @@ from api.call_plans.models import (
 from api.call_plans.schemas import CallOut, CallResult, PlanCreate
 from api.callbacks.models import Callback, CallbackStatus
 from api.db import get_or_not_found, utcnow
-from api.errors import ConflictError, InvalidInputError
+from api.errors import ConflictError
 from api.handoffs.schemas import HandoffCreate, HandoffReason
 from api.handoffs.service import open_handoff
 from api.notifications.models import NotificationKind
@@ -35,7 +35,7 @@ from api.policies.service import require_policy
 from api.residents.service import get_resident
 from api.validation import Channel
 
-PURPOSE_WORDS = {
+PURPOSE_WORDS: dict[str, str] = {
     CallPurpose.wellbeing: "关爱回访",
     CallPurpose.callback: "服务回访",
     CallPurpose.outreach: "政策告知",
@@ -353,10 +353,3 @@ def calls_of_day(session: Session, *, day: date, tz: ZoneInfo) -> list[OutboundC
         )
     )
     return sorted(calls, key=lambda call: call.escalated_to is None)
-
-
-def require_time_zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (KeyError, ValueError) as error:
-        raise InvalidInputError(f"Unknown time zone {name}") from error

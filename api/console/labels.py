@@ -6,6 +6,7 @@ the rest only the consoles show.
 
 from collections.abc import Mapping
 
+from api.call_plans.service import PURPOSE_WORDS
 from api.callbacks.models import CallbackStatus
 from api.cases.models import CaseStatus
 from api.handoffs.schemas import HandoffReason
@@ -37,14 +38,7 @@ HANDOFF_REASON: dict[str, str] = {
     HandoffReason.no_answer: "回访无人接听",
     HandoffReason.distress: "回访发现不适",
 }
-CHANNEL = {
-    "chat": "网页聊天",
-    "telegram": "Telegram",
-    "wechat": "微信",
-    "voice": "电话",
-    "livestream": "直播",
-    "staff": "工作人员录入",
-}
+CHANNEL = common_labels.CHANNEL
 # Colour is never the only cue: each light also has its own word and symbol.
 LIGHT = {
     TrafficLight.green: ("绿灯", "●", "正常派单"),
@@ -52,7 +46,7 @@ LIGHT = {
     TrafficLight.red: ("红灯", "■", "暂停派单"),
 }
 # Outbound calls (issue 18).
-OUTBOUND_PURPOSE = {"wellbeing": "关爱回访", "callback": "服务回访", "outreach": "政策告知"}
+OUTBOUND_PURPOSE = PURPOSE_WORDS
 OUTBOUND_STATUS = {
     "due": "等待拨打",
     "dialling": "正在拨打",

@@ -6,8 +6,7 @@ from api.handoffs.models import Handoff, HandoffStatus
 from api.handoffs.schemas import HandoffCreate, HandoffReason
 from api.notifications.models import NotificationKind
 from api.notifications.service import notify_staff
-
-CHANNEL_WORDS = {"voice": "电话", "telegram": "Telegram", "wechat": "微信", "chat": "网页"}
+from common import labels
 
 
 def create_handoff(session: Session, data: HandoffCreate, idempotency_key: str | None) -> Handoff:
@@ -34,7 +33,7 @@ def alert_workers(session: Session, *, handoff: Handoff) -> None:
     emergency = handoff.reason == HandoffReason.emergency
     heading = "【紧急】居民求助" if emergency else "居民请求人工"
     words = f"：“{handoff.last_message[:120]}”" if handoff.last_message else ""
-    channel = CHANNEL_WORDS.get(handoff.channel, handoff.channel)
+    channel = labels.CHANNEL.get(handoff.channel, handoff.channel)
     notify_staff(
         session,
         kind=NotificationKind.emergency if emergency else NotificationKind.handoff,

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from api.call_plans import service as call_plans
+from api.console import labels
 from api.console.web import Worker, back, refused, render
 from api.db import utcnow
 from api.deps import SessionDep, SettingsDep
@@ -30,7 +31,9 @@ def outbound_page(
         today=today,
         calls=call_plans.calls_of_day(session, day=today, tz=zone),
         plans=call_plans.list_plans(session, resident_id=None, limit=PLANS_SHOWN),
-        purposes=call_plans.PURPOSE_WORDS,
+        purposes=labels.OUTBOUND_PURPOSE,
+        statuses=labels.OUTBOUND_STATUS,
+        outcomes=labels.OUTBOUND_OUTCOME,
     )
 
 
