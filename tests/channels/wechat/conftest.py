@@ -11,6 +11,8 @@ from testsupport.servers import Stack, staff_client
 from testsupport.wechat_channel import RunningChannel, channel_settings, wecom_settings
 from testsupport.wechat_standin import WechatServer, WechatStandIn, wechat_standin
 
+TEMPLATE_WORKER_ASSIGNED = "tmpl-worker-assigned"
+
 
 @pytest.fixture(scope="session")
 def standin() -> Iterator[WechatStandIn]:
@@ -27,7 +29,7 @@ def channel(
         standin,
         stack,
         tmp_path_factory.mktemp("wechat"),
-        template_worker_assigned="tmpl-worker-assigned",
+        template_worker_assigned=TEMPLATE_WORKER_ASSIGNED,
         **wecom_settings(standin),
     )
     running = RunningChannel(settings)
@@ -47,6 +49,9 @@ def hurried_channel(
         tmp_path_factory.mktemp("wechat-hurried"),
         encoding_aes_key=None,
         passive_window_s=0.01,
+        # Configured like the other replica of the same account: its notifier claims resident
+        # notices too, and sends them the same way.
+        template_worker_assigned=TEMPLATE_WORKER_ASSIGNED,
     )
     running = RunningChannel(settings)
     running.start()
