@@ -73,6 +73,7 @@ NEEDS = frozenset(
     }
 )  # fmt: skip
 MIN_NEED_CHARS = 4
+OUTBOUND_FIELD_CHARS = 32
 
 # Scraped at /webhooks/rest/metrics with the metrics token (issue 15). `outcome`: answered,
 # apology (the turn produced no text), failed (the turn raised: lock store, tracker store or
@@ -123,6 +124,18 @@ def with_reply_guarantees(messages: list[dict[str, Any]], cut: bool) -> list[dic
     if cut:
         replies.insert(0, {"text": TOO_LONG_NOTE.format(limit=MAX_MESSAGE_CHARS)})
     return replies
+
+
+def outbound_plan(given: Any) -> dict[str, str] | None:
+    """The call plan the voice bridge sends with `/outbound_call`, as short strings."""
+    plan = given.get("outbound") if isinstance(given, dict) else None
+    if not isinstance(plan, dict):
+        return None
+    return {
+        key: str(plan[key])[:OUTBOUND_FIELD_CHARS]
+        for key in ("purpose", "call", "salutation", "policy")
+        if isinstance(plan.get(key), str | int)
+    }
 
 
 def front_of(keys: Mapping[Front, str], given: str) -> Front | None:
@@ -215,8 +228,11 @@ class LinliRestInput(RestInput):
             sender_id = namespaced(front, str(body.get("sender") or "default")[:MAX_SENDER_CHARS])
             raw = body.get("message")
             text, cut = capped(raw if isinstance(raw, str) else None)
-            # Only what the key vouches for: a client's own metadata is not passed on.
-            metadata = {"channel": RECORD_CHANNELS[front], "front": front.value}
+            # Only what the key vouches for: a client's own metadata is not passed on, except
+            # the plan of a call the voice bridge placed (actions/outbound.py checks it).
+            metadata: dict[str, Any] = {"channel": RECORD_CHANNELS[front], "front": front.value}
+            if front == Front.voice and (plan := outbound_plan(body.get("metadata"))):
+                metadata["outbound"] = plan
             agent: Any = getattr(request.app.ctx, "agent", None)
             collector = CollectingOutputChannel()
             started = time.perf_counter()

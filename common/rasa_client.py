@@ -27,6 +27,8 @@ class RasaMessage:
     text: str = ""
     image: str | None = None
     buttons: list[Button] = field(default_factory=list)
+    # A custom message (`json_message` of an action): for the front, never shown or said.
+    custom: dict[str, Any] | None = None
 
 
 def joined_text(messages: list[RasaMessage]) -> str:
@@ -56,10 +58,15 @@ class RasaClient:
         self._http = http or httpx.AsyncClient()
         self._intents: OrderedDict[str, str | None] = OrderedDict()
 
-    async def send(self, sender_id: str, text: str) -> list[RasaMessage]:
+    async def send(
+        self, sender_id: str, text: str, metadata: dict[str, Any] | None = None
+    ) -> list[RasaMessage]:
+        body: dict[str, Any] = {"sender": sender_id, "message": text}
+        if metadata:
+            body["metadata"] = metadata
         response = await self._http.post(
             f"{self._base_url}/webhooks/rest/webhook",
-            json={"sender": sender_id, "message": text},
+            json=body,
             headers=self._headers,
             timeout=self._timeout_s,
         )
@@ -92,8 +99,10 @@ def _message(raw: dict[str, Any]) -> RasaMessage:
         if isinstance(button, dict) and button.get("payload")
     ]
     image = raw.get("image")
+    custom = raw.get("custom")
     return RasaMessage(
         text=str(raw.get("text") or ""),
         image=str(image) if image else None,
         buttons=buttons,
+        custom=custom if isinstance(custom, dict) else None,
     )

@@ -80,6 +80,8 @@ class Backend:
     voice_api_key: str = ""
     telegram_api_key: str = ""
     wechat_api_key: str = ""
+    # Its database, for tests that move time (a call falls due) as a clock would.
+    database_url: str = ""
 
 
 @contextmanager
@@ -128,9 +130,10 @@ def backend_server(
         keys["lk_test_wx"],
     )
     password = keys["password"]
+    database_url = f"sqlite:///{tmp_dir / 'linli.db'}"
     env = {
         **os.environ,
-        "LINLI_API_DATABASE_URL": f"sqlite:///{tmp_dir / 'linli.db'}",
+        "LINLI_API_DATABASE_URL": database_url,
         "LINLI_API_SECRET_KEY": keys["secret"],
         "LINLI_API_FIRST_STAFF_USERNAME": "admin",
         "LINLI_API_FIRST_STAFF_PASSWORD": password,
@@ -152,7 +155,7 @@ def backend_server(
         yield Backend(
             url=url, api_key=api_key, admin_username="admin", admin_password=password,
             voice_api_key=voice_api_key, telegram_api_key=telegram_api_key,
-            wechat_api_key=wechat_api_key,
+            wechat_api_key=wechat_api_key, database_url=database_url,
         )  # fmt: skip
 
 

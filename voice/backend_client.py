@@ -115,16 +115,35 @@ class BackendClient:
             payload["phone"] = phone
         # One key per handoff, kept with the row: every resend of it is the same request.
         key = f"voice-handoff:{uuid.uuid4()}"
+        what = f"{reason} handoff for {conversation_id}"
+        return await self._write_ahead("/handoffs", payload, key, what)
+
+    async def claim_outbound_calls(self, *, claimer: str, limit: int, lease_s: int) -> list[Any]:
+        """Calls of the backend's call plans to place now, leased to this bridge."""
+        body = await self.send(
+            "/outbound-calls/claim", {"claimer": claimer, "limit": limit, "lease_s": lease_s}, None
+        )
+        return list(body) if isinstance(body, list) else []
+
+    async def report_outbound_call(self, call_id: int, result: dict[str, Any]) -> FiledHandoff:
+        """What a placed call found, write-ahead: a result the backend did not take waits in the
+        outbox (the backend escalates from it, so it must not be lost) and is sent once."""
+        path = f"/outbound-calls/{call_id}/result"
+        return await self._write_ahead(path, result, f"outbound-result:{call_id}", path)
+
+    async def _write_ahead(
+        self, path: str, payload: dict[str, Any], key: str, what: str
+    ) -> FiledHandoff:
         try:
-            row_id: int | None = self.outbox.add("/handoffs", payload, key, lease_s=self.lease_s)
+            row_id: int | None = self.outbox.add(path, payload, key, lease_s=self.lease_s)
         except OutboxUnavailableError:
-            log.exception("voice outbox unavailable: sending a %s handoff without a copy", reason)
+            log.exception("voice outbox unavailable: sending the %s without a copy", what)
             row_id = None
         try:
-            body = await self.send("/handoffs", payload, key)
+            body = await self.send(path, payload, key)
         except RejectedWriteError as error:
             # Never accepted as it is: a dead letter the worker console shows.
-            log.error("%s handoff for %s refused: %s", reason, conversation_id, error)
+            log.error("%s refused: %s", what, error)
             if row_id is not None:
                 self._settle(
                     partial(
@@ -137,7 +156,7 @@ class BackendClient:
                 wake_outbox_flusher()  # reports it
             return FiledHandoff(accepted=False, kept=False)
         except BackendUnreachableError as error:
-            log.error("%s handoff for %s waits in the outbox: %s", reason, conversation_id, error)
+            log.error("%s waits in the outbox: %s", what, error)
             if row_id is not None:
                 self._settle(partial(self.outbox.retry_later, row_id, str(error), backoff=False))
             return FiledHandoff(accepted=False, kept=row_id is not None)

@@ -1,6 +1,7 @@
 """`linli-voice-serve`: the telephony servers enabled in the voice settings, in one process
 sharing the speech models (AudioSocket :9092 + control :9093, WebSocket :8765 by default, all
-on 127.0.0.1; the SIP user agent when `LINLI_VOICE_SIP_ENABLED`). WebSocket calls and control
+on 127.0.0.1; the SIP user agent when `LINLI_VOICE_SIP_ENABLED`, and with it the calls of the
+backend's call plans when `LINLI_VOICE_OUTBOUND_ENABLED`). WebSocket calls and control
 answers need `LINLI_VOICE_MEDIA_TOKEN`."""
 
 import argparse
@@ -12,6 +13,7 @@ import sys
 from websockets.asyncio.server import Server
 
 from common.outbox import rotate_at_start, run_flusher
+from voice.outbound import Dialer, OutboundCaller
 from voice.services import VoiceServices
 from voice.settings import SttEngineName, VoiceSettings, get_settings
 from voice.transports.audiosocket import AudioSocketServer
@@ -51,10 +53,24 @@ async def serve(settings: VoiceSettings, ready: asyncio.Event | None = None) -> 
     ):
         log.error("LINLI_VOICE_MEDIA_TOKEN is not set (`make run` writes it to var/linli.env): "
                   "no WebSocket calls, and the control port answers no call")  # fmt: skip
+    websocket: WebSocketServer | None = None
     if settings.websocket_enabled and settings.media_token.get_secret_value():
-        servers.append(await WebSocketServer(services).start())
+        websocket = WebSocketServer(services)
+        servers.append(await websocket.start())
         log.warning("WebSocket media streams on %s:%d", settings.websocket_host,
                     settings.websocket_port)  # fmt: skip
+    outbound: asyncio.Task[None] | None = None
+    caller: OutboundCaller | None = None
+    if settings.outbound_enabled:
+        dialer: Dialer | None = sip if settings.outbound_transport == "sip" else websocket
+        if dialer is None:
+            log.error("LINLI_VOICE_OUTBOUND_ENABLED: the %s transport is not on, so no calls "
+                      "are placed", settings.outbound_transport)  # fmt: skip
+        else:
+            caller = OutboundCaller(services, dialer)
+            outbound = asyncio.create_task(caller.run(), name="voice-outbound")
+            log.warning("placing the calls of the call plans over %s as %s",
+                        settings.outbound_transport, settings.outbound_claimer)  # fmt: skip
     if not servers and sip is None:
         log.warning("no telephony transport is enabled (LINLI_VOICE_*_ENABLED)")
     stop = asyncio.Event()
@@ -75,6 +91,9 @@ async def serve(settings: VoiceSettings, ready: asyncio.Event | None = None) -> 
         await stop.wait()
     finally:
         flusher.cancel()
+        if outbound is not None and caller is not None:
+            outbound.cancel()
+            await caller.stop()
         for server in servers:
             server.close()
         if sip is not None:

@@ -29,6 +29,7 @@ from voice.call.events import (
 )
 from voice.call.keypad import Keypad
 from voice.call.listening import Listener
+from voice.call.plan import MACHINE_WORDS, NEED_INTENTS, CallFindings, PlannedCall
 from voice.call.playback import Playback
 from voice.call.record import CallRecord, CallRecording
 from voice.call.tasks import CallTasks
@@ -74,6 +75,7 @@ class CallSession:
         transport: str,
         caller_number: str | None = None,
         stt_engine: SttEngineName | None = None,
+        plan: PlannedCall | None = None,
     ) -> None:
         self.services = services
         self.settings = settings = services.settings
@@ -86,6 +88,9 @@ class CallSession:
         self.conversation_id = f"call:{transport}-{uuid.uuid4().hex}"
         self.transport = transport
         self.caller_number = caller_number
+        # A call Linli placed: Rasa opens it with the plan, and nobody speaking is no answer.
+        self.plan = plan
+        self.findings = CallFindings()
         self.events: asyncio.Queue[CallEvent] = asyncio.Queue()
         self.outcome: str | None = None  # set once the call has ended
         self._tasks = CallTasks(call_id)
@@ -118,7 +123,21 @@ class CallSession:
 
     async def start(self) -> None:
         await self._record.start()
-        self._playback.say(prompts.GREETING, record=None)
+        if self.plan is None:
+            self._playback.say(prompts.GREETING, record=None)
+        else:
+            self._busy += 1  # no silence counts before the opening is said
+            self._tasks.spawn(self._open_outbound(self.plan))
+
+    async def _open_outbound(self, plan: PlannedCall) -> None:
+        """Who is calling and why, from Rasa's outbound dialogue for the plan."""
+        try:
+            async with self._turn_lock:
+                record = TurnRecord(self._record.next_turn, "", "outbound_call", "", None)
+                await self._ask_rasa(record, time.monotonic(), opening=plan)
+                self._record.add(record, self._playback.unfinished())
+        finally:
+            self._busy -= 1
 
     async def feed_audio(self, pcm: bytes) -> None:
         """Caller audio, 16 kHz 16-bit mono, any length."""
@@ -190,6 +209,13 @@ class CallSession:
             self._silence_ms = 0
             return
         self._silence_ms += FRAME_MS
+        if self.plan is not None and not self.findings.answered:
+            # A call Linli placed: nobody has spoken since the opening.
+            if self._silence_ms >= self.settings.outbound_no_answer_s * 1000:
+                self._silence_ms = 0
+                self.findings.notes.append("接通后没有人说话")
+                self._tasks.spawn(self.close("no_answer", caller_gone=True))
+            return
         if self._silence_ms >= self.settings.silence_reprompt_s * 1000:
             self._silence_ms = 0
             self._tasks.spawn(self._on_silence())
@@ -228,6 +254,15 @@ class CallSession:
 
     async def _answer(self, record: TurnRecord, since: float, keyed: bool = False) -> None:
         text = record.transcript
+        if self.plan is not None and not self.findings.answered:
+            if not keyed and MACHINE_WORDS.search(text):
+                # Voicemail or the network's announcement: never talked at; no answer.
+                record.intent = "answering_machine"
+                self._record.add(record, self._playback.unfinished())
+                self.findings.notes.append(f"答录机或运营商提示：{text[:100]}")
+                await self.close("no_answer", caller_gone=True)
+                return
+            self.findings.answered = True
         self._silent_reprompts = 0
         details, self._details = self._details, ""
         outcome: str | None = None  # set when this turn ends the call
@@ -252,6 +287,8 @@ class CallSession:
             self._details = details  # the offer was said again: it still stands
         else:
             outcome = await self._ask_rasa(record, since)
+        if record.intent in NEED_INTENTS:
+            self.findings.needs = True
         self._offering_callback = False
         self._record.add(record, self._playback.unfinished())
         if outcome is not None:
@@ -268,12 +305,23 @@ class CallSession:
         else:
             self._playback.say(self._playback.last_text, record, since)
 
-    async def _ask_rasa(self, record: TurnRecord, since: float) -> str | None:
+    async def _ask_rasa(
+        self, record: TurnRecord, since: float, opening: PlannedCall | None = None
+    ) -> str | None:
         started = time.monotonic()
+        ends = False
         try:
             # Buttons are for screens; on the phone the text already names the choices.
-            reply = await self.services.rasa.send(self.conversation_id, record.transcript)
+            if opening is not None:
+                reply = await self.services.rasa.send(
+                    self.conversation_id, "/outbound_call", opening.rasa_metadata()
+                )
+            else:
+                reply = await self.services.rasa.send(self.conversation_id, record.transcript)
             record.bot_text = joined_text(reply)
+            for message in reply:
+                if message.custom and isinstance(message.custom.get("linli_call"), dict):
+                    ends = self.findings.take(message.custom["linli_call"]) or ends
         except Exception as error:  # the caller must hear something whatever broke
             log.error("call %s: Rasa failed: %r", self.call_id, error)
             record.bot_text = prompts.TECHNICAL_TROUBLE
@@ -288,7 +336,7 @@ class CallSession:
             record.intent = await self.services.rasa.latest_intent(self.conversation_id)
         except Exception as error:
             log.warning("call %s: no intent from Rasa: %r", self.call_id, error)
-        if record.intent == "goodbye":
+        if record.intent == "goodbye" or ends:
             return self._pending_outcome or "completed"
         return None
 
@@ -297,6 +345,7 @@ class CallSession:
         filed write-ahead, and the caller is told only what is true: notified once the backend
         took it, otherwise that we keep trying and they should call 120 themselves."""
         record.intent = "emergency"
+        self.findings.emergency = True
         guidance = emergency_guidance()
         self._playback.say(guidance, record, since)
         filed = await self.services.backend.create_handoff(

@@ -122,6 +122,20 @@ class VoiceSettings(BaseSettings):
     sip_local_port: int = 5070
     sip_rtp_port_low: int = 10_000
     sip_rtp_port_high: int = 20_000
+    # Calls Linli places (issue 18): claimed from the backend's call plans and dialled through
+    # the SIP user agent, or a WebSocket gateway that registered to place calls. Off unless
+    # configured.
+    outbound_enabled: bool = False
+    outbound_transport: Literal["sip", "websocket"] = "sip"
+    # Names this bridge in the backend's claims (several bridges may share the table).
+    outbound_claimer: str = "voice-bridge"
+    outbound_poll_s: float = Field(default=15.0, gt=0)
+    outbound_max_calls: int = Field(default=2, ge=1, le=50)  # placed at once by this bridge
+    outbound_ring_s: float = Field(default=40.0, gt=0)  # ringing this long is no answer
+    # Nobody speaking this long after the opening is said is no answer.
+    outbound_no_answer_s: float = Field(default=8.0, gt=0)
+    # What the backend's lease gives this bridge to place and report a call.
+    outbound_lease_s: int = Field(default=300, ge=30, le=3600)
 
 
 @lru_cache

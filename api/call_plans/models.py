@@ -43,6 +43,7 @@ class CallOutcome(StrEnum):
     emergency = "emergency"  # the emergency path ran during the call
     stop = "stop"  # the resident asked not to be called again
     rated = "rated"  # a post-service callback got its rating
+    unclear = "unclear"  # answered, but the call ended before an answer
 
 
 class CallPlan(Base):
@@ -63,6 +64,8 @@ class CallPlan(Base):
     calls_until: Mapped[str] = mapped_column(String(5), default="20:00")
     max_tries: Mapped[int] = mapped_column(default=3)
     retry_minutes: Mapped[int] = mapped_column(default=20)
+    # How the resident likes to be addressed on the phone ("王阿姨"); "" for a plain 您好.
+    salutation: Mapped[str] = mapped_column(String(16), default="", server_default="")
     status: Mapped[str] = mapped_column(String(16), default=PlanStatus.active)
     stop_reason: Mapped[str] = mapped_column(String(200), default="")
     # The resident's consent, as it was recorded (who, and what they were told).

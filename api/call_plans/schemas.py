@@ -21,6 +21,8 @@ class PlanCreate(BaseModel):
     calls_until: LocalTime = "20:00"
     max_tries: Annotated[int, Field(ge=1, le=10)] = 3
     retry_minutes: Annotated[int, Field(ge=5, le=24 * 60)] = 20
+    # How the resident likes to be addressed on the phone ("王阿姨", "李老师").
+    salutation: Annotated[str, StringConstraints(strip_whitespace=True, max_length=16)] = ""
     # What the resident agreed to, in the words they were told (required: no plan without it).
     consent_text: Annotated[
         str, StringConstraints(strip_whitespace=True, min_length=4, max_length=500)
@@ -60,6 +62,7 @@ class PlanOut(BaseModel):
     calls_until: str
     max_tries: int
     retry_minutes: int
+    salutation: str
     status: str
     stop_reason: str
     consent_text: str
@@ -98,6 +101,7 @@ class CallOut(BaseModel):
     purpose: str
     resident_id: int
     resident_name: str | None
+    salutation: str
     phone: str | None
     policy_code: str | None
     occurrence: str

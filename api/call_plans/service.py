@@ -329,6 +329,7 @@ def call_out(call: OutboundCall) -> CallOut:
         purpose=plan.purpose,
         resident_id=plan.resident_id,
         resident_name=plan.resident.name,
+        salutation=plan.salutation,
         phone=plan.resident.phone,
         policy_code=plan.policy_code,
         occurrence=call.occurrence,

@@ -15,6 +15,7 @@ class CallOutcome(StrEnum):
     silence = "silence"  # the caller said nothing after the reprompts
     hangup = "hangup"  # the caller hung up mid-conversation
     error = "error"  # the call broke on our side
+    no_answer = "no_answer"  # a call Linli placed: nobody spoke, or an answering machine
 
 
 class Call(Base):

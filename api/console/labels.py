@@ -61,6 +61,7 @@ OUTBOUND_OUTCOME = {
     "emergency": "紧急求助",
     "stop": "不要再打",
     "rated": "已评分",
+    "unclear": "接通了，没说完",
 }
 TIMELINE_KIND = {
     "case": "提交申请",

@@ -9,10 +9,16 @@ Only the gateway opens calls: a handshake with an `Origin` header (what a browse
 web page open on the host cannot reach this port) is refused unless that origin is listed in
 `WEBSOCKET_ALLOWED_ORIGINS`, and the media token must come with the handshake or in the start
 message (`voice.transports.auth`). A refused peer is logged, not recorded as a call.
+
+A gateway that can dial out registers a control socket; `WebSocketServer.dial` asks it to place
+a call of the backend's call plans and takes the media stream it opens when the callee answers
+(issue 18; the messages are in `websocket_protocol`).
 """
 
 import asyncio
+import contextlib
 import logging
+import uuid
 from collections.abc import AsyncIterator
 from http import HTTPStatus
 
@@ -22,6 +28,7 @@ from websockets.http11 import Request, Response
 from websockets.typing import Origin
 
 from voice.audio import SAMPLE_RATE, RateConverter
+from voice.call.plan import PlannedCall, dial_string
 from voice.services import VoiceServices
 from voice.session import CallSession
 from voice.settings import VoiceSettings
@@ -41,6 +48,12 @@ log = logging.getLogger(__name__)
 TRANSFER_ANSWER_TIMEOUT_S = 25.0
 # websockets closes with these codes when the peer broke the protocol or sent too much.
 BROKEN_STREAM_CODES = {1002, 1003, 1007, 1009}
+# After the ring time, the gateway has this long to say what became of a dial.
+DIAL_ANSWER_GRACE_S = 5.0
+
+
+class NoGatewayError(RuntimeError):
+    """No gateway has registered a control socket: no call can be placed."""
 
 
 class WebSocketLine(Transport):
@@ -58,6 +71,8 @@ class WebSocketLine(Transport):
         self._outbound = RateConverter(SAMPLE_RATE, self.stream.sample_rate)
         self._replies = 0
         self._transfer_answer: asyncio.Future[bool] | None = None
+        # Set once the call is over, for the handler of a stream it handed to a dialler.
+        self.finished = asyncio.Event()
 
     async def serve(self, session: CallSession) -> str:
         self._session = session
@@ -108,7 +123,7 @@ class WebSocketLine(Transport):
         elif isinstance(event, wire.TransferResult):
             if self._transfer_answer is not None and not self._transfer_answer.done():
                 self._transfer_answer.set_result(event.connected)
-        else:
+        elif isinstance(event, wire.Unknown):
             log.info("websocket: skipped unknown event %r", event.event)
         return None
 
@@ -118,6 +133,7 @@ class WebSocketLine(Transport):
         if notify:
             await self._send(wire.error_message(reason))
         self._closed = True
+        self.finished.set()
         if self._session is not None:
             await self._session.close("error", caller_gone=True)
 
@@ -163,6 +179,7 @@ class WebSocketLine(Transport):
         outcome = self._session.outcome if self._session is not None else None
         await self._send(wire.hangup_message(outcome or "completed"))
         self._closed = True
+        self.finished.set()
         await self.socket.close()
 
 
@@ -170,6 +187,29 @@ class WebSocketServer:
     def __init__(self, services: VoiceServices) -> None:
         self.services = services
         self.settings = services.settings
+        # Gateways' control sockets (by the name each registered with), and dials in progress.
+        self.gateways: dict[ServerConnection, str] = {}
+        self._dials: dict[str, asyncio.Future[WebSocketLine | str]] = {}
+
+    async def dial(self, planned: PlannedCall) -> Transport | str:
+        """Asks a registered gateway to place the call; the answered stream, or why not."""
+        if not self.gateways:
+            raise NoGatewayError("no WebSocket gateway has registered to place calls")
+        gateway = next(iter(self.gateways))
+        dial_id = uuid.uuid4().hex
+        answer: asyncio.Future[WebSocketLine | str] = asyncio.get_running_loop().create_future()
+        self._dials[dial_id] = answer
+        ring_s = self.settings.outbound_ring_s
+        try:
+            await gateway.send(wire.dial_message(dial_id, dial_string(planned.phone), ring_s))
+            async with asyncio.timeout(ring_s + DIAL_ANSWER_GRACE_S):
+                return await answer
+        except TimeoutError:
+            with contextlib.suppress(ConnectionClosed):
+                await gateway.send(wire.cancel_message(dial_id))
+            return "响铃无人接听"
+        finally:
+            self._dials.pop(dial_id, None)
 
     async def start(self) -> Server:
         settings = self.settings
@@ -206,9 +246,15 @@ class WebSocketServer:
                 if problem is not None:
                     await self._close_with_error(socket, problem)
                 return
-            if not self._authenticated(socket, start):
+            if not self._authenticated(socket, start.token):
                 log.warning("websocket: %s: no valid media token: refused", _peer(socket))
                 await self._close_with_error(socket, "no valid media token")
+                return
+            if isinstance(start, wire.Register):
+                await self._serve_gateway(socket, start.gateway)
+                return
+            if start.dial_id is not None:
+                await self._answered(socket, start)
                 return
             line = WebSocketLine(socket, start, self.settings)
             session = CallSession(self.services, start.call_id, line.name, start.caller_number)
@@ -220,9 +266,43 @@ class WebSocketServer:
         except Exception:  # one broken call must never take the server down
             log.exception("websocket: call failed")
 
+    async def _serve_gateway(self, socket: ServerConnection, name: str) -> None:
+        """A gateway's control socket, open until it closes: dial results come in here."""
+        self.gateways[socket] = name
+        log.warning("websocket: gateway %s registered to place calls", name)
+        try:
+            async for message in socket:
+                if isinstance(message, bytes):
+                    continue
+                try:
+                    event = wire.parse_event(message)
+                except wire.ProtocolError as error:
+                    log.warning("websocket: gateway %s: %s", name, error)
+                    continue
+                if isinstance(event, wire.DialResult) and not event.answered:
+                    answer = self._dials.get(event.dial_id)
+                    if answer is not None and not answer.done():
+                        answer.set_result(event.reason)
+        except ConnectionClosed:
+            pass
+        finally:
+            del self.gateways[socket]
+            log.warning("websocket: gateway %s gone", name)
+
+    async def _answered(self, socket: ServerConnection, start: wire.Start) -> None:
+        """The stream of a call a gateway placed for `dial`: handed to it, kept open until
+        the call is over."""
+        answer = self._dials.get(start.dial_id or "")
+        if answer is None or answer.done():
+            await self._close_with_error(socket, "no call is being placed with that dial_id")
+            return
+        line = WebSocketLine(socket, start, self.settings)
+        answer.set_result(line)
+        await line.finished.wait()
+
     async def _start_message(
         self, socket: ServerConnection
-    ) -> tuple[wire.Start | None, str | None]:
+    ) -> tuple[wire.Start | wire.Register | None, str | None]:
         try:
             async with asyncio.timeout(self.settings.telephony_start_timeout_s):
                 first = await socket.recv()
@@ -234,7 +314,7 @@ class WebSocketServer:
         if isinstance(first, bytes):
             return None, "the first message must be the JSON start message, not audio"
         try:
-            return wire.parse_start(first), None
+            return wire.parse_first(first), None
         except wire.ProtocolError as error:
             return None, str(error)
 
@@ -243,12 +323,12 @@ class WebSocketServer:
         request = socket.request
         return presented_tokens(request.path, request.headers) if request is not None else []
 
-    def _authenticated(self, socket: ServerConnection, start: wire.Start) -> bool:
-        """The handshake's tokens (already checked) and the start message's: at least one,
+    def _authenticated(self, socket: ServerConnection, token: str | None) -> bool:
+        """The handshake's tokens (already checked) and the first message's: at least one,
         every one right."""
         tokens = self._handshake_tokens(socket)
-        if start.token is not None:
-            tokens.append(start.token)
+        if token is not None:
+            tokens.append(token)
         return all_match(tokens, self.settings.media_token)
 
     async def _close_with_error(self, socket: ServerConnection, problem: str) -> None:

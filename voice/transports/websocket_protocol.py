@@ -23,6 +23,18 @@ Linli sends binary audio in the same format, 20 ms per message at real time, and
 `{"event": "clear"}` (drop queued bot audio: the caller barged in), `{"event": "mark", "name":
 "reply-N"}` after each reply, `{"event": "transfer", "target": "..."}`, `{"event": "hangup",
 "reason": "..."}` and `{"event": "error", "message": "..."}` before closing on a broken stream.
+
+Calls Linli places (issue 18). A gateway that can dial out keeps one control socket open, whose
+first message is
+
+    {"event": "register", "gateway": "gw-1", "token": "..."}
+
+Linli asks it to place a call with `{"event": "dial", "dial_id": "...", "to": "13800138000",
+"ring_timeout_s": 40}` and may take it back with `{"event": "cancel", "dial_id": "..."}`. When
+the callee answers, the gateway opens a media stream as for any call, with the `dial_id` in its
+start message (`{"event": "start", "call_id": "...", "dial_id": "...", "format": {...}}`); when
+the call cannot be made it answers on the control socket `{"event": "dial_result", "dial_id":
+"...", "answered": false, "reason": "busy"}` (any short reason: "busy", "no answer", "failed").
 """
 
 import json
@@ -61,6 +73,22 @@ class Start:
     caller_number: str | None  # claimed by the gateway, not verified
     format: StreamFormat
     token: str | None = field(default=None, repr=False)  # never in a log line
+    dial_id: str | None = None  # the answered call Linli asked the gateway to place
+
+
+@dataclass(frozen=True)
+class Register:
+    """A gateway's control socket: it places the calls Linli asks for."""
+
+    gateway: str
+    token: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
+class DialResult:
+    dial_id: str
+    answered: bool
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -88,7 +116,7 @@ class Unknown:
     event: str
 
 
-Event = Dtmf | Mark | Hangup | TransferResult | Unknown
+Event = Dtmf | Mark | Hangup | TransferResult | DialResult | Unknown
 
 
 def _json_object(text: str) -> dict[str, Any]:
@@ -110,6 +138,21 @@ def _short_text(value: Any, field: str, limit: int = 64) -> str:
     if not text or len(text) > limit or not text.isprintable():
         raise ProtocolError(f"{field} must be 1-{limit} printable characters")
     return text
+
+
+def _token(message: dict[str, Any]) -> str | None:
+    raw_token = message.get("token")
+    if raw_token is not None and not isinstance(raw_token, str):
+        raise ProtocolError("token must be a string")
+    return raw_token
+
+
+def parse_first(text: str) -> Start | Register:
+    """A media stream's start message, or a gateway's register message."""
+    message = _json_object(text)
+    if message.get("event") == "register":
+        return Register(_short_text(message.get("gateway"), "gateway"), _token(message))
+    return parse_start(text)
 
 
 def parse_start(text: str) -> Start:
@@ -134,10 +177,9 @@ def parse_start(text: str) -> Start:
     call_id = _short_text(raw_id, "call_id")
     caller = fields.get("from")
     caller_number = _short_text(caller, "from", 32) if caller not in (None, "") else None
-    raw_token = fields.get("token")
-    if raw_token is not None and not isinstance(raw_token, str):
-        raise ProtocolError("token must be a string")
-    return Start(call_id, caller_number, StreamFormat(encoding, rate), raw_token)
+    dial = fields.get("dial_id")
+    dial_id = _short_text(dial, "dial_id") if dial is not None else None
+    return Start(call_id, caller_number, StreamFormat(encoding, rate), _token(fields), dial_id)
 
 
 def parse_event(text: str) -> Event:
@@ -159,6 +201,16 @@ def parse_event(text: str) -> Event:
         if not isinstance(connected, bool):
             raise ProtocolError("transfer_result needs a boolean `connected`")
         return TransferResult(connected)
+    if event == "dial_result":
+        answered = message.get("answered")
+        if not isinstance(answered, bool):
+            raise ProtocolError("dial_result needs a boolean `answered`")
+        reason = message.get("reason") or ("answered" if answered else "not answered")
+        return DialResult(
+            _short_text(message.get("dial_id"), "dial_id"),
+            answered,
+            _short_text(reason, "reason"),
+        )
     return Unknown(event[:32])
 
 
@@ -182,7 +234,7 @@ def _event(event: str, **fields: Any) -> str:
 
 def start_message(
     call_id: str, stream: StreamFormat, caller_number: str | None = None,
-    token: str | None = None,
+    token: str | None = None, dial_id: str | None = None,
 ) -> str:  # fmt: skip
     """What a gateway sends first (the bench and the tests play the gateway)."""
     fields: dict[str, Any] = {
@@ -193,7 +245,22 @@ def start_message(
         fields["from"] = caller_number
     if token is not None:
         fields["token"] = token
+    if dial_id is not None:
+        fields["dial_id"] = dial_id
     return _event("start", **fields)
+
+
+def register_message(gateway: str, token: str | None = None) -> str:
+    """What a gateway that dials out sends first on its control socket."""
+    return _event("register", gateway=gateway, **({"token": token} if token is not None else {}))
+
+
+def dial_message(dial_id: str, to: str, ring_timeout_s: float) -> str:
+    return _event("dial", dial_id=dial_id, to=to, ring_timeout_s=ring_timeout_s)
+
+
+def cancel_message(dial_id: str) -> str:
+    return _event("cancel", dial_id=dial_id)
 
 
 def clear_message() -> str:
