@@ -71,16 +71,22 @@ class OutboundCaller:
             await self._report(int(str(data["id"])), {"answered": False, "note": "没有电话号码"})
             return
         result = await self.call(call)
+        if result is None:
+            # Our side failed, not the resident: nothing is reported (that would spend one of
+            # their tries); the lease runs out, the call is offered again, and the backend
+            # tells the workers if it gets late.
+            return
         await self._report(call.id, result)
 
-    async def call(self, call: PlannedCall) -> dict[str, object]:
-        """Dials and runs the call; what it found, as the backend takes it."""
+    async def call(self, call: PlannedCall) -> dict[str, object] | None:
+        """Dials and runs the call; what it found, as the backend takes it (None: the call
+        could not be placed on our side)."""
         log.warning("outbound: placing %s (%s, try %d)", call.number, call.purpose, call.try_number)
         try:
             line = await self.dialer.dial(call)
-        except Exception as error:  # our side failed: the backend retries like no answer
-            log.exception("outbound: dialling %s failed", call.number)
-            return {"answered": False, "note": f"拨号失败：{type(error).__name__}"}
+        except Exception:
+            log.exception("outbound: dialling %s failed on our side", call.number)
+            return None
         if isinstance(line, str):
             return {"answered": False, "note": line}
         session = CallSession(self.services, f"out-{call.number}", line.name, plan=call)

@@ -17,6 +17,7 @@ from voice.outbound import Dialer, OutboundCaller
 from voice.services import VoiceServices
 from voice.settings import SttEngineName, VoiceSettings, get_settings
 from voice.transports.audiosocket import AudioSocketServer
+from voice.transports.originate import AmiOriginator
 from voice.transports.sip import SipServer
 from voice.transports.websocket import WebSocketServer
 
@@ -59,10 +60,16 @@ async def serve(settings: VoiceSettings, ready: asyncio.Event | None = None) -> 
         servers.append(await websocket.start())
         log.warning("WebSocket media streams on %s:%d", settings.websocket_host,
                     settings.websocket_port)  # fmt: skip
+    originator: AmiOriginator | None = None
+    if settings.outbound_enabled and settings.outbound_transport == "audiosocket" and audiosocket:
+        originator = AmiOriginator(settings, audiosocket)
+        await originator.start()
     outbound: asyncio.Task[None] | None = None
     caller: OutboundCaller | None = None
     if settings.outbound_enabled:
-        dialer: Dialer | None = sip if settings.outbound_transport == "sip" else websocket
+        dialer: Dialer | None = {"sip": sip, "websocket": websocket}.get(
+            settings.outbound_transport, originator
+        )
         if dialer is None:
             log.error("LINLI_VOICE_OUTBOUND_ENABLED: the %s transport is not on, so no calls "
                       "are placed", settings.outbound_transport)  # fmt: skip
@@ -94,6 +101,8 @@ async def serve(settings: VoiceSettings, ready: asyncio.Event | None = None) -> 
         if outbound is not None and caller is not None:
             outbound.cancel()
             await caller.stop()
+        if originator is not None:
+            originator.close()
         for server in servers:
             server.close()
         if sip is not None:

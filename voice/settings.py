@@ -126,7 +126,7 @@ class VoiceSettings(BaseSettings):
     # the SIP user agent, or a WebSocket gateway that registered to place calls. Off unless
     # configured.
     outbound_enabled: bool = False
-    outbound_transport: Literal["sip", "websocket"] = "sip"
+    outbound_transport: Literal["sip", "websocket", "audiosocket"] = "sip"
     # Names this bridge in the backend's claims (several bridges may share the table).
     outbound_claimer: str = "voice-bridge"
     outbound_poll_s: float = Field(default=15.0, gt=0)
@@ -136,6 +136,15 @@ class VoiceSettings(BaseSettings):
     outbound_no_answer_s: float = Field(default=8.0, gt=0)
     # What the backend's lease gives this bridge to place and report a call.
     outbound_lease_s: int = Field(default=300, ge=30, le=3600)
+    # Asterisk's manager interface, for calls placed into the AudioSocket (outbound_transport
+    # "audiosocket"): Originate `ami_channel` (with the number) into `ami_context`.
+    ami_host: str = "127.0.0.1"
+    ami_port: int = 5038
+    ami_username: str = "linli"
+    ami_secret: SecretStr = SecretStr("")
+    ami_channel: str = "PJSIP/{number}@linli-trunk"
+    ami_context: str = "linli-outbound"
+    ami_caller_id: str = ""  # e.g. "社区邻里通 <02512345>"; the trunk's own when empty
 
 
 @lru_cache

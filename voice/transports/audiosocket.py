@@ -12,6 +12,12 @@ other id), only to a request with the media token (401), until `DISPOSITION_TTL_
 call ended; `GET /health` needs no token and tells nothing about calls. AudioSocket carries no
 credential of its own (nor a caller number): its port stays on loopback, where only Asterisk
 reaches it (a browser cannot forge its binary UUID message).
+
+Calls Linli places (issue 18): AudioSocket cannot originate, so Asterisk does (AMI `Originate`,
+`voice/transports/originate.py`) into a dialplan context that connects the answered callee to
+this socket with the UUID Linli chose. The control port answers that dialplan which plan the
+call belongs to (`GET /outbound/<uuid>`: "OC000012,wellbeing"), and the connection with that
+UUID is handed to the call's dialler instead of starting a hotline call.
 """
 
 import asyncio
@@ -29,6 +35,7 @@ from websockets.http11 import Request, Response
 
 from common.metrics import exposition, may_scrape
 from voice.audio import SAMPLE_RATE, RateConverter
+from voice.call.plan import PlannedCall
 from voice.services import VoiceServices
 from voice.session import CallSession
 from voice.settings import VoiceSettings
@@ -64,6 +71,8 @@ class AudioSocketLine(Transport):
         self._early = early  # messages that came in the same read as the UUID
         self._session: CallSession | None = None
         self._closed = False
+        # Set once the call is over, for the handler of a call it handed to a dialler.
+        self.finished = asyncio.Event()
         self.line_rate = 8_000  # follows the audio kind the peer sends
         self._inbound = RateConverter(self.line_rate, SAMPLE_RATE)
         self._outbound = RateConverter(SAMPLE_RATE, self.line_rate)
@@ -132,6 +141,7 @@ class AudioSocketLine(Transport):
         """End a call the wire broke: recorded with outcome "error"."""
         log.warning("audiosocket: dropping the call: %s", reason)
         self._closed = True
+        self.finished.set()
         if self._session is not None:
             await self._session.close("error", caller_gone=True)
 
@@ -164,6 +174,7 @@ class AudioSocketLine(Transport):
     async def hang_up(self) -> None:
         await self._send(wire.encode_hangup())
         self._closed = True
+        self.finished.set()
 
 
 def limit_send_buffers(transport: asyncio.BaseTransport) -> None:
@@ -218,6 +229,18 @@ class AudioSocketServer:
         self.settings = services.settings
         self.dialplan_calls = DialplanCalls()
         self.calls: set[asyncio.Task[None]] = set()
+        # Calls being placed (issue 18), by the UUID the dialplan will connect them with.
+        self._placing: dict[str, tuple[PlannedCall, asyncio.Future[AudioSocketLine]]] = {}
+
+    def expect(self, call_uuid: str, planned: PlannedCall) -> asyncio.Future[AudioSocketLine]:
+        """The line of a call being placed, once its callee answers and the dialplan connects
+        it here with `call_uuid`."""
+        answered: asyncio.Future[AudioSocketLine] = asyncio.get_running_loop().create_future()
+        self._placing[call_uuid] = (planned, answered)
+        return answered
+
+    def forget(self, call_uuid: str) -> None:
+        self._placing.pop(call_uuid, None)
 
     async def start(self) -> list[asyncio.Server | Server]:
         settings = self.settings
@@ -264,6 +287,14 @@ class AudioSocketServer:
         line = AudioSocketLine(
             reader, writer, decoder, early, self.settings, self.dialplan_calls, call_id
         )
+        placing = self._placing.pop(call_id, None)
+        if placing is not None:
+            _, answered = placing
+            if not answered.done():  # the dialler serves it; the socket stays open till then
+                answered.set_result(line)
+                await line.finished.wait()
+                self.dialplan_calls.finish(call_id)
+                return
         session = CallSession(self.services, call_id, AudioSocketLine.name)
         try:
             await line.serve(session)
@@ -314,7 +345,8 @@ class AudioSocketServer:
             answer = socket.respond(HTTPStatus.OK, body.decode())
             answer.headers["Content-Type"] = content_type
             return answer
-        if not path.startswith(prefix):
+        outbound = path.startswith("/outbound/")
+        if not path.startswith(prefix) and not outbound:
             return socket.respond(HTTPStatus.NOT_FOUND, "")
         # Refusals have empty bodies: Asterisk's CURL() hands the dialplan the body whatever
         # the status, and a non-empty one would be taken for a queue name.
@@ -323,14 +355,26 @@ class AudioSocketServer:
             log.warning("audiosocket control: %s: no valid media token", socket.remote_address)
             return socket.respond(HTTPStatus.UNAUTHORIZED, "")
         try:
-            call_uuid = str(uuid.UUID(path[len(prefix) :]))
+            call_uuid = str(uuid.UUID(path.rsplit("/", 1)[1]))
         except ValueError:
             return socket.respond(HTTPStatus.NOT_FOUND, "")
+        if outbound:
+            return self._plan_of(socket, call_uuid)
         target = self.dialplan_calls.target(call_uuid)
         if target is None:
             log.warning("audiosocket control: asked about %s, not a call of this server", call_uuid)
             return socket.respond(HTTPStatus.NOT_FOUND, "")
         return socket.respond(HTTPStatus.OK, target)
+
+    def _plan_of(self, socket: ServerConnection, call_uuid: str) -> Response:
+        """Which plan a call being placed belongs to, for the dialplan (CDR, caller id): the
+        backend's call number and purpose, as "OC000012,wellbeing"; 404 for any other UUID."""
+        placing = self._placing.get(call_uuid)
+        if placing is None:
+            log.warning("audiosocket control: asked about %s, not a call being placed", call_uuid)
+            return socket.respond(HTTPStatus.NOT_FOUND, "")
+        planned, _ = placing
+        return socket.respond(HTTPStatus.OK, f"{planned.number},{planned.purpose}")
 
 
 async def _never_upgraded(socket: ServerConnection) -> None:
