@@ -158,9 +158,9 @@ class ActionOutboundFine(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        if not in_call(tracker):
+        if tracker.get_slot("outbound_stage") != "asked_wellbeing":
             dispatcher.utter_message(text="那就好！有需要随时找我。")
-            return []
+            return [SlotSet("outbound_stage", None)]
         dispatcher.utter_message(
             text="那就好！最近有没有什么要帮忙的？比如送饭、打扫、陪着去医院，都可以跟我说。"
         )

@@ -23,6 +23,9 @@ log = logging.getLogger(__name__)
 
 
 class Dialer(Protocol):
+    def ready(self) -> bool:
+        """Whether a call can be placed now (registered, a gateway connected, logged in)."""
+
     async def dial(self, call: PlannedCall) -> Transport | str:
         """The answered line, or why nobody answered ("rang out", "busy" …)."""
 
@@ -50,8 +53,8 @@ class OutboundCaller:
     async def poll_once(self) -> int:
         """Claims what this bridge has room for and starts placing it; how many."""
         room = self.settings.outbound_max_calls - len(self.calls)
-        if room <= 0:
-            return 0
+        if room <= 0 or not self.dialer.ready():
+            return 0  # a call claimed now could not be placed: it stays for another bridge
         claimed = await self.services.backend.claim_outbound_calls(
             claimer=self.settings.outbound_claimer,
             limit=room,

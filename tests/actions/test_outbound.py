@@ -8,6 +8,7 @@ import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.outbound import (
+    ActionOutboundFine,
     ActionOutboundOpen,
     ActionOutboundRated,
     ActionOutboundStop,
@@ -66,6 +67,21 @@ async def test_outbound_call_typed_by_a_resident_is_only_a_greeting() -> None:
     tracker = make_tracker("/outbound_call", "outbound_call", metadata=metadata)
     assert await ActionOutboundOpen().run(dispatcher, tracker, {}) == []
     assert dispatcher.messages[0]["response"] == "utter_greet"
+
+
+@pytest.mark.asyncio
+async def test_feeling_fine_on_a_wellbeing_call_asks_what_is_needed() -> None:
+    dispatcher = CollectingDispatcher()
+    asked = {**IN_CALL, "outbound_stage": "asked_wellbeing"}
+    events = await ActionOutboundFine().run(
+        dispatcher, make_tracker("挺好的", "feel_fine", slots=asked), {}
+    )
+    assert "有没有什么要帮忙" in texts(dispatcher)
+    assert slot_values(events) == {"outbound_stage": "asked_need"}
+    dispatcher = CollectingDispatcher()
+    events = await ActionOutboundFine().run(dispatcher, make_tracker("我挺好的", "feel_fine"), {})
+    assert texts(dispatcher) == "那就好！有需要随时找我。"
+    assert slot_values(events) == {"outbound_stage": None}
 
 
 @pytest.mark.asyncio

@@ -61,6 +61,9 @@ class AmiOriginator:
         if self.manager is not None:
             self.manager.close()
 
+    def ready(self) -> bool:
+        return self.manager is not None and bool(self.manager.authenticated)
+
     async def dial(self, planned: PlannedCall) -> Transport | str:
         if self.manager is None or not self.manager.authenticated:
             raise AsteriskRefusedError("not logged in to Asterisk's manager interface")

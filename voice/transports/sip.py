@@ -14,8 +14,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import numpy as np
-from pyVoIP.SIP import SIPMessage
-from pyVoIP.VoIP import CallState, InvalidStateError, VoIPCall, VoIPPhone
+from pyVoIP.VoIP import CallState, InvalidStateError, PhoneStatus, VoIPCall, VoIPPhone
 
 from voice.audio import FRAME_MS, SAMPLE_RATE, RateConverter
 from voice.call.plan import PlannedCall, dial_string
@@ -77,11 +76,12 @@ def uri_of(name_addr: str) -> str:
     return (match.group(1) if match else name_addr.split(";", 1)[0]).strip()
 
 
-def ack_for_answer(ok: SIPMessage, via: str) -> tuple[str, list[str]]:
+def ack_for_answer(ok: Any, via: str) -> tuple[str, list[str]]:
     """The ACK to a 2xx answer to our INVITE, sent along the dialog's route set (the answer's
     Record-Route, reversed: RFC 3261 12.1.2), and that route set. pyVoIP's own ACK goes to
     the registrar without Route headers, which a record-routing proxy drops, so the callee
-    never sees it and ends the call after 32 s."""
+    never sees it and ends the call after 32 s. (`ok` is a pyVoIP `SIPMessage`, not imported:
+    importing pyVoIP.SIP before pyVoIP.VoIP fails on their circular import.)"""
     routes = list(reversed(route_set(ok.headers.get("Record-Route"))))
     lines = [
         f"ACK {uri_of(str(ok.headers['Contact']))} SIP/2.0",
@@ -119,7 +119,7 @@ class LinliPhone(VoIPPhone):
         super().__init__(*args, **kwargs)
         self.route_sets: dict[str, list[str]] = {}
 
-    def _callback_RESP_OK(self, request: SIPMessage) -> None:
+    def _callback_RESP_OK(self, request: Any) -> None:
         call_id = request.headers["Call-ID"]
         call = self.calls.get(call_id)
         if call is None or request.headers["CSeq"]["method"] != "INVITE":
@@ -232,6 +232,9 @@ class SipServer:
     async def stop(self) -> None:
         if self.phone is not None:
             await asyncio.to_thread(self.phone.stop)
+
+    def ready(self) -> bool:
+        return self.phone is not None and self.phone.get_status() == PhoneStatus.REGISTERED
 
     async def dial(self, planned: PlannedCall) -> Transport | str:
         """Places the call through the registrar; the answered line, or why nobody answered."""

@@ -191,6 +191,9 @@ class WebSocketServer:
         self.gateways: dict[ServerConnection, str] = {}
         self._dials: dict[str, asyncio.Future[WebSocketLine | str]] = {}
 
+    def ready(self) -> bool:
+        return bool(self.gateways)
+
     async def dial(self, planned: PlannedCall) -> Transport | str:
         """Asks a registered gateway to place the call; the answered stream, or why not."""
         if not self.gateways:

@@ -189,3 +189,68 @@ def test_pyvoip_8_bit_audio_round_trip() -> None:
     assert sip.unsigned8_to_pcm16(bytes([0, 128, 255])) == (
         np.array([-32768, 0, 32512], dtype="<i2").tobytes()
     )
+
+
+def test_a_gateway_registers_to_place_calls_and_answers_dials() -> None:
+    first = wswire.parse_first(wswire.register_message("gw-1", "tok"))
+    assert first == wswire.Register("gw-1", "tok")
+    start = wswire.parse_first(
+        wswire.start_message("c-1", wswire.StreamFormat("L16", 8000), dial_id="d-1")
+    )
+    assert isinstance(start, wswire.Start) and start.dial_id == "d-1"
+    dial = json.loads(wswire.dial_message("d-1", "13800138000", 40))
+    assert dial == {"event": "dial", "dial_id": "d-1", "to": "13800138000", "ring_timeout_s": 40}
+    result = wswire.parse_event(
+        json.dumps({"event": "dial_result", "dial_id": "d-1", "answered": False, "reason": "busy"})
+    )
+    assert result == wswire.DialResult("d-1", False, "busy")
+    with pytest.raises(wswire.ProtocolError):
+        wswire.parse_event(json.dumps({"event": "dial_result", "dial_id": "d-1"}))
+    with pytest.raises(wswire.ProtocolError):
+        wswire.parse_first(json.dumps({"event": "register", "gateway": ""}))
+
+
+INVITE = (
+    "INVITE sip:13800000001@10.77.0.1 SIP/2.0\r\n"
+    "Via: SIP/2.0/UDP 10.77.0.1:5070;branch=z9hG4bKabc\r\n"
+    "Max-Forwards: 70\r\n"
+    "Contact: <sip:linli@10.77.0.1:5070>\r\n"
+    "To: <sip:13800000001@10.77.0.1>\r\n"
+    "From: <sip:linli@10.77.0.1>;tag=ours\r\n"
+    "Call-ID: call-1\r\n"
+    "CSeq: 3 INVITE\r\n"
+    "Content-Type: application/sdp\r\n"
+    "Content-Length: 4\r\n\r\nv=0\n"
+)
+
+
+def test_a_ringing_invite_is_cancelled_on_its_own_transaction() -> None:
+    cancel = sip.cancel_for_invite(INVITE)
+    lines = cancel.split("\r\n")
+    assert lines[0] == "CANCEL sip:13800000001@10.77.0.1 SIP/2.0"
+    assert "Via: SIP/2.0/UDP 10.77.0.1:5070;branch=z9hG4bKabc" in lines  # same branch
+    assert "CSeq: 3 CANCEL" in lines and "Call-ID: call-1" in lines
+    assert not any(line.startswith(("Contact", "Content-Type")) for line in lines)
+    assert cancel.endswith("Content-Length: 0\r\n\r\n")
+
+
+def test_the_answer_is_acknowledged_along_the_recorded_route() -> None:
+    from pyVoIP.SIP import SIPMessage
+
+    ok = SIPMessage(
+        b"SIP/2.0 200 OK\r\n"
+        b"Via: SIP/2.0/UDP 10.77.0.1:5070;branch=z9hG4bKabc\r\n"
+        b"Record-Route: <sip:10.77.0.1;lr>\r\n"
+        b"Contact: <sip:13800000001@10.77.0.2:5060;transport=udp>;expires=3600\r\n"
+        b"To: <sip:13800000001@10.77.0.1>;tag=theirs\r\n"
+        b"From: <sip:linli@10.77.0.1>;tag=ours\r\n"
+        b"Call-ID: call-1\r\n"
+        b"CSeq: 3 INVITE\r\n"
+        b"Content-Length: 0\r\n\r\n"
+    )
+    ack, routes = sip.ack_for_answer(ok, "SIP/2.0/UDP 10.77.0.1:5070")
+    lines = ack.split("\r\n")
+    assert lines[0] == "ACK sip:13800000001@10.77.0.2:5060;transport=udp SIP/2.0"
+    assert routes == ["<sip:10.77.0.1;lr>"] and "Route: <sip:10.77.0.1;lr>" in lines
+    assert "To: <sip:13800000001@10.77.0.1>;tag=theirs" in lines and "CSeq: 3 ACK" in lines
+    assert sip.next_hop(routes, ("127.0.0.1", 5060)) == ("10.77.0.1", 5060)

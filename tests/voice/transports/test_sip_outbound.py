@@ -93,6 +93,7 @@ def phones(
 @contextmanager
 def bridge(stack: Stack, backend: Backend, work: Path) -> Iterator[Path]:
     """`linli-voice-serve` with SIP and the call plans on; ready once registered."""
+    work.mkdir(parents=True, exist_ok=True)
     control_port = any_free_port()
     rtp_low = 33_000 + secrets.randbelow(500) * 20
     env = serve_env(
@@ -114,8 +115,8 @@ def bridge(stack: Stack, backend: Backend, work: Path) -> Iterator[Path]:
 
 
 def incoming_calls(baresip_log: Path, number: str) -> int:
-    """INVITEs baresip got for one of its lines."""
-    line = rf"{number}@{re.escape(HOST_IP)}: Incoming call"
+    """Calls that reached one of baresip's lines: rung (manual answer) or answered (auto)."""
+    line = rf"{number}@{re.escape(HOST_IP)}: (?:Incoming call|Call established)"
     return len(re.findall(line, baresip_log.read_text()))
 
 
