@@ -371,3 +371,60 @@ def test_call_results_land_on_the_household_file_in_chinese(
     assert item["reference"] == call["number"]
     [chinese] = chinese_summaries([TimelineItem(**item)], lambda at: at.isoformat())
     assert chinese == "关爱回访第1/3次：已接通，一切都好：刚买完菜"
+
+
+def test_staff_schedule_a_plan_from_the_console_only_with_consent(
+    client: TestClient, staff_headers: dict[str, str], settings: ApiSettings
+) -> None:
+    from tests.api.support import console_login
+
+    resident_id = resident(client, staff_headers)
+    console_login(client)
+    page = client.get("/console/outbound")
+    assert "安排外呼" in page.text and "居民同意的内容" in page.text
+    form = {
+        "resident_id": str(resident_id), "purpose": "wellbeing", "salutation": "王阿姨",
+        "cadence": "weekly", "weekday": "2", "local_time": "09:30", "calls_from": "08:00",
+        "calls_until": "20:00", "max_tries": "3", "retry_minutes": "20", "policy_code": "",
+    }  # fmt: skip
+    refused = client.post("/console/outbound/plans", data={**form, "consent_text": ""})
+    assert refused.status_code == 409 and "填写的内容有误" in refused.text
+    made = client.post(
+        "/console/outbound/plans", data={**form, "consent_text": "王秀英同意每周三上午来电问候"}
+    )
+    assert made.status_code == 200 and "外呼计划已安排" in made.text, made.text
+    (created,) = client.get("/api/v1/call-plans", headers=staff_headers).json()
+    assert (created["cadence"], created["weekday"], created["salutation"]) == (
+        "weekly",
+        2,
+        "王阿姨",
+    )
+    assert created["consent_recorded_by"].endswith("admin")
+
+
+def test_a_service_callback_is_handed_to_linli_from_the_callbacks_page(
+    client: TestClient, staff_headers: dict[str, str], settings: ApiSettings
+) -> None:
+    from api.console.pages.callbacks import soon_within_calling_hours
+    from tests.api.support import console_login
+
+    resident_id = resident(client, staff_headers)
+    due = (utcnow() + timedelta(hours=1)).isoformat()
+    callback = client.post(
+        "/api/v1/callbacks", headers=staff_headers,
+        json={"resident_id": resident_id, "due_at": due, "purpose": "助浴回访"},
+    )  # fmt: skip
+    assert callback.status_code == 201, callback.text
+    console_login(client)
+    page = client.get("/console/callbacks")
+    assert "让邻里通打电话回访" in page.text
+    hour = soon_within_calling_hours(local_now(settings))
+    made = client.post(
+        "/console/outbound/plans",
+        data={"resident_id": str(resident_id), "purpose": "callback", "cadence": "once",
+              "callback_id": str(callback.json()["id"]), "local_time": hour,
+              "consent_text": "王秀英同意邻里通来电回访"},
+    )  # fmt: skip
+    assert made.status_code == 200 and "外呼计划已安排" in made.text, made.text
+    (created,) = client.get("/api/v1/call-plans", headers=staff_headers).json()
+    assert (created["purpose"], created["callback_id"]) == ("callback", callback.json()["id"])

@@ -21,6 +21,17 @@ router = APIRouter()
 MAX_DUE = 500
 
 
+def soon_within_calling_hours(now: datetime) -> str:
+    """When a callback handed to Linli is placed: in a few minutes, within 08:00–20:00 (the
+    plan's default calling hours), else the next morning."""
+    minutes = (now.hour * 60 + now.minute) // 5 * 5 + 10
+    if minutes < 8 * 60:
+        return "08:00"
+    if minutes >= 20 * 60:
+        return "10:00"
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
 @router.get("/callbacks", response_class=HTMLResponse)
 def callbacks_page(
     request: Request, session: SessionDep, settings: SettingsDep, worker: Worker
@@ -38,6 +49,7 @@ def callbacks_page(
         residents=residents_by_id(session, ids={callback.resident_id for callback in due}),
         start_of_today=start_of_today,
         today=today,
+        callback_hour=soon_within_calling_hours(utcnow().astimezone(zone)),
     )
 
 
