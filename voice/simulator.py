@@ -78,6 +78,10 @@ class SimulatedCall:
     async def start(self) -> None:
         self._listener = asyncio.get_running_loop().create_task(self._listen())
         await self.session.start()
+        if self.session.plan is not None:
+            # A call Linli placed opens with Rasa's turn, recorded like any other.
+            await self._wait_for_answer(0)
+            return
         await self._bot_finished()
         # Each turn's record follows its reply's audio: from here on, one bucket per turn.
         self.log.audio.append(bytearray())

@@ -11,6 +11,7 @@ from bot.rest_channel import (
     NO_ANSWER_APOLOGY,
     capped,
     front_of,
+    outbound_plan,
     split_needs,
     with_reply_guarantees,
 )
@@ -81,3 +82,14 @@ def test_only_a_configured_front_key_names_a_front() -> None:
     assert front_of(keys, "") is None
     assert front_of(keys, "tg-key ") is None
     assert front_of({Front.voice: ""}, "") is None
+
+
+def test_the_plan_of_a_placed_call_is_passed_on_as_short_strings() -> None:
+    given = {"outbound": {"purpose": "wellbeing", "call": "OC000001", "salutation": "王阿姨",
+                          "policy": "", "extra": "dropped", "resident": {"id": 1}}}  # fmt: skip
+    assert outbound_plan(given) == {
+        "purpose": "wellbeing", "call": "OC000001", "salutation": "王阿姨", "policy": "",
+    }  # fmt: skip
+    assert outbound_plan({"outbound": {"salutation": "x" * 500}}) == {"salutation": "x" * 32}
+    assert outbound_plan({"outbound": "wellbeing"}) is None
+    assert outbound_plan(None) is None

@@ -192,6 +192,21 @@ def test_the_channel_of_a_message_comes_from_the_key_not_the_client(stack: Stack
     assert user["metadata"]["channel"] == "voice"
 
 
+def test_only_the_voice_front_opens_a_call_linli_places(stack: Stack) -> None:
+    """`/outbound_call` with a plan, typed into a chat, is only a greeting: the plan metadata
+    is passed on from the voice front's key alone."""
+    plan = {"outbound": {"purpose": "wellbeing", "call": "OC999999", "salutation": "王阿姨"}}
+    sender = f"outbound-{uuid.uuid4().hex[:8]}"
+    typed = reply_text(
+        say(stack, stack.front_headers(Front.telegram), sender, "/outbound_call", metadata=plan)
+    )
+    assert "关爱电话" not in typed and "邻里通社区助手" in typed
+    placed = reply_text(
+        say(stack, stack.front_headers(Front.voice), sender, "/outbound_call", metadata=plan)
+    )
+    assert placed.startswith("王阿姨您好") and "关爱电话" in placed
+
+
 # -- finding 4: one backend key per front ---------------------------------------------------
 
 
