@@ -417,6 +417,13 @@ class CallSession:
                         min(self._silent_reprompts, len(prompts.REPROMPTS) - 1)
                     ]
                     self._silent_reprompts += 1
+                elif self.plan is not None:
+                    # We called them: no callback to offer; the call ends kindly.
+                    record.bot_text = prompts.SILENCE_GOODBYE
+                    self._playback.say(record.bot_text, record, time.monotonic())
+                    self._record.add(record, self._playback.unfinished())
+                    await self.close("silence")
+                    return
                 else:
                     record.bot_text = prompts.CALLBACK_OFFER
                     self._offering_callback = True

@@ -12,6 +12,7 @@ import pytest
 from tests.voice.support import stack_settings
 from tests.voice.test_calls import spoken
 from testsupport.servers import Stack
+from voice import prompts
 from voice.call.plan import PlannedCall
 from voice.services import VoiceServices
 from voice.session import CallSession
@@ -32,7 +33,9 @@ def loop() -> Iterator[asyncio.AbstractEventLoop]:
 
 @pytest.fixture(scope="module")
 def services(stack: Stack, loop: asyncio.AbstractEventLoop) -> Iterator[VoiceServices]:
-    services = VoiceServices.create(stack_settings(stack, outbound_no_answer_s=4.0))
+    services = VoiceServices.create(
+        stack_settings(stack, outbound_no_answer_s=4.0, silence_reprompt_s=3.0)
+    )
     loop.run_until_complete(services.warm_up())
     yield services
     loop.run_until_complete(services.aclose())
@@ -89,3 +92,15 @@ def test_fine_and_nothing_needed_is_reported_fine(
     assert "有没有什么要帮忙" in log.records[1].bot_text
     assert log.outcome == "completed", [r.summary() for r in log.records]
     assert session.findings.result() == {"answered": True, "outcome": "fine", "note": ""}
+
+
+def test_an_answer_then_silence_ends_kindly_without_a_callback_offer(
+    loop: asyncio.AbstractEventLoop, services: VoiceServices, tmp_path: Path
+) -> None:
+    hello = spoken("喂，哪位？", tmp_path / "hello.wav")
+    session, log = place(loop, services, [hello, "silence:30"])
+    silences = [record for record in log.records if record.intent == "silence"]
+    assert [record.bot_text for record in silences][-1] == prompts.SILENCE_GOODBYE
+    assert not any("回电话" in record.bot_text for record in silences)
+    assert log.outcome == "silence"
+    assert session.findings.result() == {"answered": True, "outcome": "unclear", "note": ""}
