@@ -4,12 +4,13 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, status
 
-from api.call_plans import service
+from api.call_plans import outreach, service
 from api.call_plans.models import CallPlan
 from api.call_plans.schemas import (
     CallOut,
     CallResult,
     ClaimRequest,
+    OutreachCandidateOut,
     PlanCreate,
     PlanOut,
     PlanStatusChange,
@@ -30,6 +31,33 @@ def create_plan(
     wellbeing call, a service callback, or a policy outreach call."""
     tz = ZoneInfo(settings.console_timezone)
     return service.create_plan(session, data=data, principal=staff, tz=tz)
+
+
+@plans.get("/outreach-candidates", response_model=list[OutreachCandidateOut])
+def outreach_candidates(
+    session: SessionDep,
+    settings: SettingsDep,
+    staff: StaffPrincipal,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> list[OutreachCandidateOut]:
+    """Residents the eligibility rules find likely eligible, on the facts on file, for a policy
+    they neither receive nor applied for (政策找人): whom to ask for consent to an outreach call.
+    Reading their facts is audited."""
+    today = utcnow().astimezone(ZoneInfo(settings.console_timezone)).date()
+    found = outreach.outreach_candidates(
+        session, principal=staff, today=today, default_region=settings.default_region,
+        limit=limit,
+    )  # fmt: skip
+    return [
+        OutreachCandidateOut(
+            resident_id=c.resident.id,
+            resident_name=c.resident.name,
+            policy_code=c.policy,
+            policy_name=c.policy_name,
+            reason=c.reason,
+        )  # fmt: skip
+        for c in found
+    ]
 
 
 @plans.get("", response_model=list[PlanOut])

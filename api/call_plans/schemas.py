@@ -43,6 +43,14 @@ class PlanCreate(BaseModel):
         return self
 
 
+class OutreachCandidateOut(BaseModel):
+    resident_id: int
+    resident_name: str | None
+    policy_code: str
+    policy_name: str
+    reason: str
+
+
 class PlanStatusChange(BaseModel):
     reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
 

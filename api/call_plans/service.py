@@ -47,6 +47,17 @@ def _clock(value: str) -> time:
     return time(int(hours), int(minutes))
 
 
+def soon_within_calling_hours(now: datetime) -> str:
+    """A local time for a call placed by hand now: in a few minutes, within the default
+    calling hours (08:00–20:00), else the next morning."""
+    minutes = (now.hour * 60 + now.minute) // 5 * 5 + 10
+    if minutes < 8 * 60:
+        return "08:00"
+    if minutes >= 20 * 60:
+        return "10:00"
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
 def within_calling_hours(plan: CallPlan, moment: datetime, tz: ZoneInfo) -> bool:
     local = moment.astimezone(tz).time()
     return _clock(plan.calls_from) <= local < _clock(plan.calls_until)

@@ -405,7 +405,7 @@ def test_staff_schedule_a_plan_from_the_console_only_with_consent(
 def test_a_service_callback_is_handed_to_linli_from_the_callbacks_page(
     client: TestClient, staff_headers: dict[str, str], settings: ApiSettings
 ) -> None:
-    from api.console.pages.callbacks import soon_within_calling_hours
+    from api.call_plans.service import soon_within_calling_hours
     from tests.api.support import console_login
 
     resident_id = resident(client, staff_headers)
@@ -428,3 +428,44 @@ def test_a_service_callback_is_handed_to_linli_from_the_callbacks_page(
     assert made.status_code == 200 and "外呼计划已安排" in made.text, made.text
     (created,) = client.get("/api/v1/call-plans", headers=staff_headers).json()
     assert (created["purpose"], created["callback_id"]) == ("callback", callback.json()["id"])
+
+
+def test_outreach_candidates_are_residents_likely_eligible_who_neither_receive_nor_applied(
+    client: TestClient, staff_headers: dict[str, str], settings: ApiSettings
+) -> None:
+    from tests.api.support import console_login
+
+    born = local_now(settings).date().replace(year=local_now(settings).year - 85)
+    made = client.post(
+        "/api/v1/residents", headers=staff_headers,
+        json={"name": "赵桂芝", "phone": "13600136000", "birth_date": born.isoformat()},
+    )  # fmt: skip
+    assert made.status_code == 201, made.text
+    resident_id = made.json()["id"]
+    young = client.post(
+        "/api/v1/residents", headers=staff_headers,
+        json={"name": "钱小明", "phone": "13600136001", "birth_date": "1990-05-01"},
+    )  # fmt: skip
+    assert young.status_code == 201, young.text
+
+    def candidates() -> list[tuple[int, str]]:
+        found = client.get("/api/v1/call-plans/outreach-candidates", headers=staff_headers)
+        assert found.status_code == 200, found.text
+        return [(c["resident_id"], c["policy_code"]) for c in found.json()]
+
+    found = candidates()
+    assert (resident_id, "gaoling_jintie") in found
+    assert {r for r, _ in found} == {resident_id}  # the 36-year-old is not a candidate
+    audit = client.get(
+        "/api/v1/audit", params={"subject": f"resident:{resident_id}"}, headers=staff_headers
+    )
+    assert audit.status_code == 200 and audit.json(), audit.text
+    console_login(client)
+    page = client.get("/console/outbound").text
+    assert "赵桂芝：高龄津贴" in page and "安排政策找人电话" in page, page
+    plan(
+        client, staff_headers, resident_id=resident_id, purpose="outreach", cadence="once",
+        policy_code="gaoling_jintie", **hours_around_now(settings),
+    )  # fmt: skip
+    # An outreach plan about it exists: that policy is no longer suggested for her.
+    assert (resident_id, "gaoling_jintie") not in candidates()

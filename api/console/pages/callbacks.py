@@ -8,6 +8,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
+from api.call_plans.service import soon_within_calling_hours
 from api.callbacks import service as callbacks
 from api.callbacks.schemas import CallbackRecord
 from api.console.web import Worker, back, refused, render
@@ -19,17 +20,6 @@ from api.residents.service import residents_by_id
 router = APIRouter()
 # More than a street's social workers call back in a day; the rest show up tomorrow.
 MAX_DUE = 500
-
-
-def soon_within_calling_hours(now: datetime) -> str:
-    """When a callback handed to Linli is placed: in a few minutes, within 08:00–20:00 (the
-    plan's default calling hours), else the next morning."""
-    minutes = (now.hour * 60 + now.minute) // 5 * 5 + 10
-    if minutes < 8 * 60:
-        return "08:00"
-    if minutes >= 20 * 60:
-        return "10:00"
-    return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 @router.get("/callbacks", response_class=HTMLResponse)

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from api.call_plans import service as call_plans
+from api.call_plans.outreach import outreach_candidates
 from api.call_plans.schemas import PlanCreate
 from api.console import labels
 from api.console.web import Worker, back, refused, render
@@ -20,6 +21,7 @@ from api.policies.service import load_knowledge_base
 
 router = APIRouter()
 PLANS_SHOWN = 200
+CANDIDATES_SHOWN = 30
 
 
 @router.get("/outbound", response_class=HTMLResponse)
@@ -39,6 +41,14 @@ def outbound_page(
         statuses=labels.OUTBOUND_STATUS,
         outcomes=labels.OUTBOUND_OUTCOME,
         policies=sorted((code, policy.name) for code, policy in load_knowledge_base()[0].items()),
+        candidates=outreach_candidates(
+            session,
+            principal=worker,
+            today=today,
+            default_region=settings.default_region,
+            limit=CANDIDATES_SHOWN,
+        ),  # fmt: skip
+        soon=call_plans.soon_within_calling_hours(utcnow().astimezone(zone)),
     )
 
 
