@@ -36,8 +36,13 @@ def wait_until(condition: Any, timeout: float, log: Path | None = None) -> Any:
     pytest.fail(f"not within {timeout} s\n{detail}")
 
 
+# The backends the tests start keep the default console timezone (no settings file is read
+# here: a fresh clone has no var/linli.env).
+CONSOLE_TIMEZONE = ZoneInfo(ApiSettings.model_fields["console_timezone"].default)
+
+
 def local_today() -> date:
-    return utcnow().astimezone(ZoneInfo(ApiSettings().console_timezone)).date()
+    return utcnow().astimezone(CONSOLE_TIMEZONE).date()
 
 
 def resident(staff: httpx.Client, name: str, phone: str) -> int:
@@ -47,7 +52,7 @@ def resident(staff: httpx.Client, name: str, phone: str) -> int:
 
 
 def plan(staff: httpx.Client, resident_id: int, *, open_now: bool, **fields: Any) -> int:
-    hour = utcnow().astimezone(ZoneInfo(ApiSettings().console_timezone)).hour
+    hour = utcnow().astimezone(CONSOLE_TIMEZONE).hour
     if open_now:
         hours = {"calls_from": "00:00", "calls_until": "23:59", "local_time": "00:00"}
     else:  # two hours that do not hold now
