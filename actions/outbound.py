@@ -192,7 +192,11 @@ class ActionOutboundUnwell(Action):
         try:
             async with shared_backend_client() as backend:
                 await backend.create_need_report(report)
-            told = "我已经告诉社区工作人员了，他们会尽快给您打电话，或者上门看看您。"
+            told = (
+                "我已经告诉社区工作人员了，他们会尽快给您打电话，或者上门看看您。"
+                if call
+                else "我已经告诉社区工作人员了，他们会尽快联系您。"
+            )
         except BackendUnavailableError as error:
             told = (
                 "您说的我记下了，系统正在转给社区工作人员，他们会尽快联系您。"
