@@ -4,7 +4,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from api.call_plans.models import Cadence, CallOutcome, CallPurpose
-from api.validation import LongText
+from api.calls.schemas import Spoken
 
 LocalTime = Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
 
@@ -91,7 +91,8 @@ class CallResult(BaseModel):
     outcome: CallOutcome | None = None
     # A post-service callback's rating, 1–5, by voice or key.
     rating: Annotated[int, Field(ge=1, le=5)] | None = None
-    note: LongText = ""
+    # The resident's words, as said on the call: numbers masked before they are stored.
+    note: Spoken = ""
 
     @model_validator(mode="after")
     def _outcome_when_answered(self) -> "CallResult":

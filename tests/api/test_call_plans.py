@@ -418,6 +418,7 @@ def test_a_service_callback_is_handed_to_linli_from_the_callbacks_page(
     console_login(client)
     page = client.get("/console/callbacks")
     assert "让邻里通打电话回访" in page.text
+    assert f'name="callback_id" value="{callback.json()["id"]}"' in page.text
     hour = soon_within_calling_hours(local_now(settings))
     made = client.post(
         "/console/outbound/plans",
@@ -463,9 +464,30 @@ def test_outreach_candidates_are_residents_likely_eligible_who_neither_receive_n
     console_login(client)
     page = client.get("/console/outbound").text
     assert "赵桂芝：高龄津贴" in page and "安排政策找人电话" in page, page
+    assert 'name="policy_code" value="gaoling_jintie"' in page
     plan(
         client, staff_headers, resident_id=resident_id, purpose="outreach", cadence="once",
         policy_code="gaoling_jintie", **hours_around_now(settings),
     )  # fmt: skip
     # An outreach plan about it exists: that policy is no longer suggested for her.
     assert (resident_id, "gaoling_jintie") not in candidates()
+
+
+def test_a_call_note_is_stored_with_its_numbers_masked(
+    client: TestClient,
+    staff_headers: dict[str, str],
+    voice_headers: dict[str, str],
+    db_session: Session,
+    settings: ApiSettings,
+) -> None:
+    made = plan(
+        client,
+        staff_headers,
+        resident_id=resident(client, staff_headers),
+        **hours_around_now(settings),
+    )
+    due_now(db_session, made["id"])
+    (call,) = claim(client, voice_headers)
+    said = "我不舒服，打我儿子电话13912345678"
+    reported = report(client, voice_headers, call["id"], answered=True, outcome="unwell", note=said)
+    assert "13912345678" not in reported["note"] and "139****5678" in reported["note"]
