@@ -93,6 +93,18 @@ def rating_in(text: str) -> int | None:
     return None
 
 
+async def file_need_report(report: dict[str, Any]) -> str:
+    """ "accepted" by the backend, "kept" in the outbox until it is, or "failed"."""
+    try:
+        async with shared_backend_client() as backend:
+            await backend.create_need_report(report)
+    except BackendUnavailableError as error:
+        return "kept" if error.queued else "failed"
+    except (BackendRejectedError, OutboxUnavailableError):
+        return "failed"
+    return "accepted"
+
+
 def first_sentences(text: str, count: int) -> str:
     parts = re.findall(r"[^。！？!?]+[。！？!?]?", text.strip())
     return "".join(parts[:count]).strip()
@@ -189,23 +201,16 @@ class ActionOutboundUnwell(Action):
         if call:
             who = tracker.get_slot("call_salutation") or "居民"
             report["source_detail"] = f"关爱回访电话 {call}（{who}）"
-        try:
-            async with shared_backend_client() as backend:
-                await backend.create_need_report(report)
+        filed_as = await file_need_report(report)
+        if filed_as == "accepted":
             told = (
                 "我已经告诉社区工作人员了，他们会尽快给您打电话，或者上门看看您。"
                 if call
                 else "我已经告诉社区工作人员了，他们会尽快联系您。"
             )
-        except BackendUnavailableError as error:
-            told = (
-                "您说的我记下了，系统正在转给社区工作人员，他们会尽快联系您。"
-                if error.queued
-                else ""
-            )
-        except (BackendRejectedError, OutboxUnavailableError):
-            told = ""
-        if not told:
+        elif filed_as == "kept":
+            told = "您说的我记下了，系统正在转给社区工作人员，他们会尽快联系您。"
+        else:
             filed = await file_handoff(tracker, "distress")
             told = (
                 "您说的我已经转给社区工作人员了，他们会尽快联系您。"
@@ -277,18 +282,11 @@ class ActionOutboundVisit(Action):
             "needs_home_visit": True,
             "source_detail": f"外呼 {call}（{tracker.get_slot('call_salutation') or '居民'}）",
         }
-        try:
-            async with shared_backend_client() as backend:
-                await backend.create_need_report(report)
-            told = "好的，上门的事已经登记了，社区工作人员会先打电话跟您约时间。"
-        except BackendUnavailableError as error:
-            told = (
-                "好的，上门的事我记下了，系统正在转给社区，工作人员会打电话跟您约时间。"
-                if error.queued
-                else "抱歉，上门的事没能登记上，请您打社区电话说一声。"
-            )
-        except (BackendRejectedError, OutboxUnavailableError):
-            told = "抱歉，上门的事没能登记上，请您打社区电话说一声。"
+        told = {
+            "accepted": "好的，上门的事已经登记了，社区工作人员会先打电话跟您约时间。",
+            "kept": "好的，上门的事我记下了，系统正在转给社区，工作人员会打电话跟您约时间。",
+            "failed": "抱歉，上门的事没能登记上，请您打社区电话说一声。",
+        }[await file_need_report(report)]
         dispatcher.utter_message(text=f"{told}谢谢您，再见！")
         if call:
             call_result(dispatcher, "needs_help", note=f"同意上门（{policy}）")

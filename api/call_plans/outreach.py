@@ -45,7 +45,7 @@ def facts_of(resident: Resident, today: date) -> ResidentFacts:
         age=resident.age_on(today),
         living_alone=resident.living_alone,
         disability_level=disability if disability in set(DisabilityLevel) else None,
-        has_dibao=None if status is None else status in (AssistanceStatus.dibao,),
+        has_dibao=None if status is None else status == AssistanceStatus.dibao,
     )
 
 

@@ -48,13 +48,18 @@ def _clock(value: str) -> time:
 
 
 def soon_within_calling_hours(now: datetime) -> str:
-    """A local time for a call placed by hand now: in a few minutes, within the default
-    calling hours (08:00–20:00), else the next morning."""
+    """A local time for a call placed by hand now: in a few minutes, within a plan's default
+    calling hours (08:00–20:00), else at the default time the next morning."""
+    fields = PlanCreate.model_fields
+    first, last, usual = (
+        str(fields[name].default) for name in ("calls_from", "calls_until", "local_time")
+    )
+    opens, closes = _clock(first), _clock(last)
     minutes = (now.hour * 60 + now.minute) // 5 * 5 + 10
-    if minutes < 8 * 60:
-        return "08:00"
-    if minutes >= 20 * 60:
-        return "10:00"
+    if minutes < opens.hour * 60 + opens.minute:
+        return first
+    if minutes >= closes.hour * 60 + closes.minute:
+        return usual
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 

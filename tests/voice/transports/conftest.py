@@ -6,6 +6,7 @@ from collections.abc import Iterator
 import pytest
 from faster_whisper import WhisperModel
 
+from tests.voice.transports.sip_network import kamailio_registrar, network_namespace
 from testsupport.servers import Stack
 from testsupport.voice_server import VoiceServer
 from testsupport.voice_server import voice_server as running_voice_server
@@ -25,3 +26,16 @@ def voice_server(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iter
 @pytest.fixture(scope="session")
 def whisper() -> Iterator[WhisperModel]:
     yield WhisperModel(str(VoiceSettings().whisper_model_path), device="cpu", compute_type="int8")
+
+
+@pytest.fixture(scope="module")
+def namespace() -> Iterator[str]:
+    """The SIP tests' network namespace (tests/voice/transports/sip_network.py; needs root)."""
+    with network_namespace("sip") as name:
+        yield name
+
+
+@pytest.fixture(scope="module")
+def kamailio(namespace: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with kamailio_registrar(tmp_path_factory.mktemp("kamailio")) as address:
+        yield address

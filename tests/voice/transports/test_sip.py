@@ -23,8 +23,6 @@ from tests.voice.support import hotline
 from tests.voice.transports.sip_network import (
     HOST_IP,
     baresip_config,
-    kamailio_registrar,
-    network_namespace,
     write_wav_8k,
 )
 from tests.voice.transports.support import call_record, transcribe
@@ -34,18 +32,6 @@ from voice.audio import read_audio_file
 
 pytestmark = pytest.mark.e2e
 STAFF_LINE = f"sip:staff@{HOST_IP}"
-
-
-@pytest.fixture(scope="module")
-def namespace() -> Iterator[str]:
-    with network_namespace("sip") as name:
-        yield name
-
-
-@pytest.fixture(scope="module")
-def kamailio(namespace: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with kamailio_registrar(tmp_path_factory.mktemp("kamailio")) as address:
-        yield address
 
 
 @pytest.fixture(scope="module")

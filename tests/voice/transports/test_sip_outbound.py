@@ -34,8 +34,6 @@ from tests.voice.transports.plans import (
 from tests.voice.transports.sip_network import (
     HOST_IP,
     baresip_config,
-    kamailio_registrar,
-    network_namespace,
     write_wav_8k,
 )
 from testsupport.servers import APP_PYTHON, Backend, Stack, backend_server, running, staff_client
@@ -45,18 +43,6 @@ from voice.audio import read_audio_file
 
 pytestmark = pytest.mark.e2e
 ELDER, ALONE, NIGHT_OWL = "13800000001", "13800000002", "13800000003"
-
-
-@pytest.fixture(scope="module")
-def namespace() -> Iterator[str]:
-    with network_namespace("out") as name:
-        yield name
-
-
-@pytest.fixture(scope="module")
-def kamailio(namespace: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with kamailio_registrar(tmp_path_factory.mktemp("kamailio")) as address:
-        yield address
 
 
 @pytest.fixture(scope="module")
