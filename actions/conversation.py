@@ -1,5 +1,6 @@
 """Small helpers over the Rasa tracker shared by the flows."""
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -42,3 +43,21 @@ def last_bot_text(tracker: Tracker) -> str | None:
         if event.get("event") == "bot" and event.get("text"):
             return str(event["text"])
     return None
+
+
+@dataclass(frozen=True)
+class CallFacts:
+    """A phone call's facts, which only the voice bridge's messages carry (bot/rest_channel.py
+    passes them on from the voice front alone)."""
+
+    caller: str  # the number the call came from ("" when withheld)
+    human_line: bool  # a person can take a transfer
+
+
+def call_facts(tracker: Tracker) -> CallFacts | None:
+    """None for a chat."""
+    metadata: dict[str, Any] = tracker.latest_message.get("metadata") or {}
+    call = metadata.get("call")
+    if channel_of(tracker) != "voice" or not isinstance(call, dict):
+        return None
+    return CallFacts(str(call.get("caller") or ""), call.get("human_line") is True)

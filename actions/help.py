@@ -1,4 +1,11 @@
-"""Getting a person: on request, in an emergency, and when a resident describes a hardship."""
+"""Getting a person: on request, in an emergency, and when a resident describes a hardship.
+
+On the phone the same decisions hold (issue 16: one owner): the bridge only signals what the
+telephone does. A request for a person there is a transfer when the bridge has a human line
+(`linli_call: {"transfer": true}`), and a callback with the caller's number when it has none or
+the transfer did not connect (`/transfer_failed`); after a silence the bridge asks Rasa to offer
+a callback (`/callback_offer`), and the answer is Rasa's to understand.
+"""
 
 from dataclasses import dataclass
 from typing import Any
@@ -14,7 +21,8 @@ from actions.backend import (
     Handoff,
     shared_backend_client,
 )
-from actions.conversation import channel_of, latest_text
+from actions.conversation import CallFacts, call_facts, channel_of, latest_intent, latest_text
+from actions.prompts import load_prompts, say
 from common.outbox import OutboxUnavailableError
 from common.personal_numbers import redact_personal_numbers
 
@@ -39,6 +47,8 @@ async def file_handoff(tracker: Tracker, reason: str) -> FiledHandoff:
     }
     if tracker.get_slot("phone"):
         payload["phone"] = tracker.get_slot("phone")
+    elif (call := call_facts(tracker)) is not None and call.caller:
+        payload["phone"] = call.caller  # a callback goes to the number that called
     try:
         async with shared_backend_client() as backend:
             return FiledHandoff(await backend.create_handoff(payload), kept=False)
@@ -59,6 +69,10 @@ class ActionRequestHuman(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        call = call_facts(tracker)
+        if call is not None:
+            await self._on_the_phone(dispatcher, tracker, call)
+            return _leave_any_form()
         filed = await file_handoff(tracker, "requested")
         if filed.handoff is not None:
             dispatcher.utter_message(
@@ -75,6 +89,81 @@ class ActionRequestHuman(Action):
                 text="抱歉，系统出了问题，转人工没有登记上。请直接打社区电话，或者过一会儿再试。"
             )
         return _leave_any_form()
+
+    @staticmethod
+    async def _on_the_phone(
+        dispatcher: CollectingDispatcher, tracker: Tracker, call: CallFacts
+    ) -> None:
+        """A transfer when a person can take it; otherwise a callback, and the call goes on."""
+        if call.human_line and latest_intent(tracker) != "transfer_failed":
+            say_on_call(dispatcher, "call_transferring", transfer=True)
+            return
+        if await file_callback(dispatcher, tracker):
+            say(dispatcher, "call_follow_up")
+
+
+def say_on_call(dispatcher: CollectingDispatcher, prompt: str, **instructions: Any) -> None:
+    """A prompt of actions/prompts.yml with what the bridge is to do (`linli_call`)."""
+    dispatcher.utter_message(
+        text=load_prompts()[prompt]["text"], custom={"linli_call": instructions}
+    )
+
+
+async def file_callback(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
+    """A callback to the caller, write-ahead; says it is registered (with its number), kept, or
+    failed, and tells the bridge whether it was taken (the call's outcome), as it returns."""
+    filed = await file_handoff(tracker, "callback")
+    if filed.handoff is not None:
+        text = load_prompts()["call_callback_queued"]["text"].format(number=filed.handoff.number)
+        dispatcher.utter_message(text=text, custom={"linli_call": {"callback": True}})
+    elif filed.kept:
+        say_on_call(dispatcher, "call_callback_kept", callback=True)
+    else:
+        say_on_call(dispatcher, "call_callback_failed", callback=False)
+    return filed.handoff is not None or filed.kept
+
+
+class ActionOfferCallback(Action):
+    """The bridge heard nothing for a while (`/callback_offer`): a call back is offered. Any
+    form in progress ends: the caller has gone quiet through its reprompts."""
+
+    def name(self) -> str:
+        return "action_offer_callback"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        say(dispatcher, "call_callback_offer")
+        return _leave_any_form()
+
+
+class ActionFileCallback(Action):
+    """The offered callback accepted ("好", or key 1): filed, and the call ends."""
+
+    def name(self) -> str:
+        return "action_file_callback"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        if await file_callback(dispatcher, tracker):
+            say_on_call(dispatcher, "call_callback_goodbye", end=True)
+        else:
+            say_on_call(dispatcher, "call_goodbye", end=True)
+        return []
+
+
+class ActionDeclineCallback(Action):
+    """The offered callback refused: nothing is filed, and the call ends kindly."""
+
+    def name(self) -> str:
+        return "action_decline_callback"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        say_on_call(dispatcher, "call_callback_declined", end=True)
+        return []
 
 
 class ActionRaiseEmergency(Action):

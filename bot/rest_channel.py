@@ -74,6 +74,7 @@ NEEDS = frozenset(
 )  # fmt: skip
 MIN_NEED_CHARS = 4
 OUTBOUND_FIELD_CHARS = 32
+CALLER_DIGITS = 20
 
 # Scraped at /webhooks/rest/metrics with the metrics token (issue 15). `outcome`: answered,
 # apology (the turn produced no text), failed (the turn raised: lock store, tracker store or
@@ -135,6 +136,19 @@ def outbound_plan(given: Any) -> dict[str, str] | None:
         key: str(plan[key])[:OUTBOUND_FIELD_CHARS]
         for key in ("purpose", "call", "salutation", "policy")
         if isinstance(plan.get(key), str | int)
+    }
+
+
+def call_facts(given: Any) -> dict[str, Any] | None:
+    """What the voice bridge knows of the call and Rasa's actions need: the caller's number (a
+    callback is filed with it) and whether a human line can take a transfer."""
+    call = given.get("call") if isinstance(given, dict) else None
+    if not isinstance(call, dict):
+        return None
+    caller = call.get("caller")
+    return {
+        "caller": re.sub(r"\D", "", caller)[:CALLER_DIGITS] if isinstance(caller, str) else "",
+        "human_line": call.get("human_line") is True,
     }
 
 
@@ -229,10 +243,13 @@ class LinliRestInput(RestInput):
             raw = body.get("message")
             text, cut = capped(raw if isinstance(raw, str) else None)
             # Only what the key vouches for: a client's own metadata is not passed on, except
-            # the plan of a call the voice bridge placed (actions/outbound.py checks it).
+            # the voice bridge's: the plan of a call it placed (actions/outbound.py checks it)
+            # and the call's facts (the caller's number for a callback, a human line).
             metadata: dict[str, Any] = {"channel": RECORD_CHANNELS[front], "front": front.value}
             if front == Front.voice and (plan := outbound_plan(body.get("metadata"))):
                 metadata["outbound"] = plan
+            if front == Front.voice and (call := call_facts(body.get("metadata"))):
+                metadata["call"] = call
             agent: Any = getattr(request.app.ctx, "agent", None)
             collector = CollectingOutputChannel()
             started = time.perf_counter()

@@ -1,6 +1,7 @@
-"""What the bridge says itself, and the prompt cache builder (`linli-voice-prompts`): every
-fixed bot response (bot/domain/*.yml, actions/prompts.yml) and every bridge prompt is
-synthesised ahead of time."""
+"""What the bridge says itself (the telephone's own prompts: what a person, a repeat or a
+callback brings is Rasa's, in actions/prompts.yml), and the prompt cache builder
+(`linli-voice-prompts`): every fixed bot response (bot/domain/*.yml, actions/prompts.yml) and
+every bridge prompt is synthesised ahead of time."""
 
 import argparse
 import asyncio
@@ -22,33 +23,19 @@ REPROMPTS = (
     "您还在吗？您可以直接说要办的事，比如“低保怎么申请”。找工作人员请说“人工”。",
     "我还在听，您慢慢说。",
 )
-CALLBACK_OFFER = "好像听不到您的声音。需要工作人员给您回电话的话，请按1，或者说“回电话”。"
 SILENCE_GOODBYE = "那我先挂了。有需要请随时再打过来，祝您身体健康，再见！"
-TRANSFERRING = "好的，正在为您转接人工服务，请稍等。"
-CALLBACK_QUEUED = (
-    "现在工作人员都在忙。已经为您登记了回电，登记编号是{number}。工作人员会尽快给您回电话。"
-)
-CALLBACK_KEPT = (
-    "现在工作人员都在忙，系统也暂时有点忙。您的回电请求已经保存好了，会自动转给工作人员，"
-    "他们会尽快给您回电话。"
-)
-CALLBACK_FAILED = "抱歉，系统出了问题，回电请求没能登记上。请您稍后再打过来，或者直接打社区电话。"
-CALLBACK_FOLLOW_UP = "您也可以接着跟我说，还有什么需要帮忙的吗？"
-CALLBACK_GOODBYE = "工作人员会尽快给您回电话。祝您身体健康，再见！"
 EMERGENCY_ALERTED = "我已经通知了社区工作人员，他们会马上联系您。"
 EMERGENCY_PENDING = (
     "我正在通知社区工作人员，系统暂时还没联系上他们，会一直重试。请您先自己拨打120，别等我们。"
 )
 EMERGENCY_NOT_FILED = "我这边没能通知到社区工作人员。请您马上自己拨打120。"
-GOODBYE = "祝您身体健康，再见！"
 NOTHING_TO_REPEAT = "我刚才还没说什么呢。请问有什么可以帮您？"
 NOT_UNDERSTOOD = "不好意思，我没听明白。您可以换个说法，或者说“人工”找工作人员。"
 TECHNICAL_TROUBLE = "不好意思，系统出了点问题。您可以说“人工”，找工作人员帮您。"
 
 BRIDGE_PROMPTS = (
-    GREETING, *REPROMPTS, CALLBACK_OFFER, SILENCE_GOODBYE, TRANSFERRING, CALLBACK_KEPT,
-    CALLBACK_FAILED, CALLBACK_FOLLOW_UP, CALLBACK_GOODBYE, EMERGENCY_ALERTED, EMERGENCY_PENDING,
-    EMERGENCY_NOT_FILED, GOODBYE, NOTHING_TO_REPEAT, NOT_UNDERSTOOD, TECHNICAL_TROUBLE,
+    GREETING, *REPROMPTS, SILENCE_GOODBYE, EMERGENCY_ALERTED, EMERGENCY_PENDING,
+    EMERGENCY_NOT_FILED, NOTHING_TO_REPEAT, NOT_UNDERSTOOD, TECHNICAL_TROUBLE,
 )  # fmt: skip
 
 

@@ -6,9 +6,12 @@ real time, drops what it has not played yet on `StopPlayback`, and acts on `Tran
 `Hangup`. The call is one Rasa conversation with the bridge's own `call:` sender id.
 
 The telephone's parts live in `voice/call/` (listening, keypad, playback, call record); this
-module wires them and decides what the call says: turns go to Rasa, except what the phone
-must decide itself (danger signs get the 120 guidance at once, a person, a repeat, the rest of
-a shortened answer, and the silence reprompts and callback offer).
+module wires them. Rasa decides what the caller meant and its actions file what is filed (a
+person, a repeat, a callback: the same dialogue as a chat, issue 16); the session only does
+what belongs to the telephone: keys, silence (reprompts, then asking Rasa to offer a
+callback), playback and barge-in, replaying what the caller last heard, the rest of a
+shortened answer, transfer signalling, and the 120 guidance at once on danger signs (from
+the NLU's own lexicon; that alert is filed here, write-ahead, so that it needs no Rasa).
 """
 
 import asyncio
@@ -17,6 +20,7 @@ import re
 import time
 import uuid
 from functools import cache
+from typing import Any
 
 from common.rasa_client import joined_text
 from voice import prompts
@@ -54,17 +58,12 @@ def emergency_guidance() -> str:
     )
 
 
-# Said at any moment, these skip the NLU: a person, a repeat. (Danger signs too: they come from
-# the NLU's own lexicon, `services.danger_signs`.)
-HUMAN = re.compile(r"人工|(找|要|换)(个|一个)?(真)?人(说话|接)?$|接线员|工作人员接")
-REPEAT = re.compile(r"再说一[遍次]|再讲一[遍次]|重复一[遍下]|没听清|没听见|没听到|再说一下")
-# Right after a shortened answer, a short "详细" asks for the rest of it (longer utterances are
-# new questions: "我想详细了解低保").
+# Right after a shortened answer (the telephone's doing), a short "详细" asks for the rest of
+# it (longer utterances are new questions: "我想详细了解低保").
 DETAILS = re.compile(r"详细|细说|具体(点|些|说)|多说(点|一些|一点)|接着说|继续说")
 DETAILS_MAX_CHARS = 8
-CALLBACK_YES = re.compile(r"回电|打回来|好的?|要|行|可以|是的?|嗯")
-# "不需要", "不要", "不好" contain a yes word: a refusal is looked for first.
-CALLBACK_NO = re.compile(r"不|别|没|算了|甭")
+# What keys mean, sent to Rasa as intents: the NLU has nothing to guess.
+KEY_INTENTS = {"*": "/repeat", "0": "/request_human"}
 
 
 class CallSession:
@@ -127,14 +126,14 @@ class CallSession:
             self._playback.say(prompts.GREETING, record=None)
         else:
             self._busy += 1  # no silence counts before the opening is said
-            self._tasks.spawn(self._open_outbound(self.plan))
+            self._tasks.spawn(self._open_outbound())
 
-    async def _open_outbound(self, plan: PlannedCall) -> None:
+    async def _open_outbound(self) -> None:
         """Who is calling and why, from Rasa's outbound dialogue for the plan."""
         try:
             async with self._turn_lock:
                 record = TurnRecord(self._record.next_turn, "", "outbound_call", "", None)
-                await self._ask_rasa(record, time.monotonic(), opening=plan)
+                await self._ask_rasa(record, time.monotonic(), message="/outbound_call")
                 self._record.add(record, self._playback.unfinished())
         finally:
             self._busy -= 1
@@ -246,13 +245,16 @@ class CallSession:
         try:
             async with self._turn_lock:
                 record = TurnRecord(self._record.next_turn, keys, None, "", None)
-                if keys == "*":
-                    record.transcript = "再说一遍"
-                await self._answer(record, pressed_at, keyed=True)
+                if keys == "1" and self._offering_callback:
+                    meant = "/affirm"  # the offer says: press 1
+                else:
+                    meant = KEY_INTENTS.get(keys, keys)
+                await self._answer(record, pressed_at, keyed=meant)
         finally:
             self._busy -= 1
 
-    async def _answer(self, record: TurnRecord, since: float, keyed: bool = False) -> None:
+    async def _answer(self, record: TurnRecord, since: float, keyed: str | None = None) -> None:
+        """A turn: spoken (its transcript) or `keyed` (what the keys mean, for Rasa)."""
         text = record.transcript
         if self.plan is not None and not self.findings.answered:
             if not keyed and MACHINE_WORDS.search(text):
@@ -266,27 +268,14 @@ class CallSession:
         self._silent_reprompts = 0
         details, self._details = self._details, ""
         outcome: str | None = None  # set when this turn ends the call
-        if self._offering_callback and (
-            (keyed and text == "1")
-            or (not keyed and CALLBACK_YES.search(text) and not CALLBACK_NO.search(text))
-        ):
-            record.intent = "callback"
-            taken = await self._queue_callback(record, since, then=prompts.CALLBACK_GOODBYE)
-            outcome = "callback" if taken else "error"
-        elif self.services.danger_signs.find(text) is not None:
+        if not keyed and self.services.danger_signs.find(text) is not None:
             await self._emergency(record, since)
-        elif HUMAN.search(text):
-            outcome = await self._to_a_person(record, since)
-        elif details and len(text) <= DETAILS_MAX_CHARS and DETAILS.search(text):
+        elif not keyed and details and len(text) <= DETAILS_MAX_CHARS and DETAILS.search(text):
             record.intent = "details"
             record.bot_text = details
             self._playback.say(details, record, since)
-        elif REPEAT.search(text):
-            record.intent = "repeat"
-            self._repeat(record, since)
-            self._details = details  # the offer was said again: it still stands
         else:
-            outcome = await self._ask_rasa(record, since)
+            outcome = await self._ask_rasa(record, since, message=keyed, details=details)
         if record.intent in NEED_INTENTS:
             self.findings.needs = True
         self._offering_callback = False
@@ -305,37 +294,63 @@ class CallSession:
         else:
             self._playback.say(self._playback.last_text, record, since)
 
+    def _call_metadata(self) -> dict[str, Any]:
+        """What Rasa's actions need to know of the call (bot/rest_channel.py passes it on from
+        the voice front only): the number a callback goes to, and whether a person can take
+        a transfer."""
+        call = {"caller": self.caller_number or "", "human_line": bool(self.settings.human_line)}
+        return {"call": call, **(self.plan.rasa_metadata() if self.plan is not None else {})}
+
     async def _ask_rasa(
-        self, record: TurnRecord, since: float, opening: PlannedCall | None = None
+        self,
+        record: TurnRecord,
+        since: float,
+        message: str | None = None,
+        details: str = "",
     ) -> str | None:
+        """The turn (or `message`, one of the telephone's events) to Rasa, and its reply said,
+        doing what its `linli_call` instructions ask. The call's outcome if this ends it."""
         started = time.monotonic()
-        ends = False
+        instructions: dict[str, Any] = {}
         try:
+            reply = await self.services.rasa.send(
+                self.conversation_id, message or record.transcript, self._call_metadata()
+            )
             # Buttons are for screens; on the phone the text already names the choices.
-            if opening is not None:
-                reply = await self.services.rasa.send(
-                    self.conversation_id, "/outbound_call", opening.rasa_metadata()
-                )
-            else:
-                reply = await self.services.rasa.send(self.conversation_id, record.transcript)
             record.bot_text = joined_text(reply)
-            for message in reply:
-                if message.custom and isinstance(message.custom.get("linli_call"), dict):
-                    ends = self.findings.take(message.custom["linli_call"]) or ends
+            for sent in reply:
+                if sent.custom and isinstance(sent.custom.get("linli_call"), dict):
+                    instructions.update(sent.custom["linli_call"])
         except Exception as error:  # the caller must hear something whatever broke
             log.error("call %s: Rasa failed: %r", self.call_id, error)
             record.bot_text = prompts.TECHNICAL_TROUBLE
         record.stages_ms["nlu"] = (time.monotonic() - started) * 1000
-        # A reply with no text (a silent fallback) would leave the caller in silence.
-        # Said for the ear: the part an older caller needs first, the rest on "详细"; the chat
-        # fronts keep the full text.
-        answer = brief(record.bot_text or prompts.NOT_UNDERSTOOD, self._reply_chars)
-        record.bot_text, self._details = answer.now, answer.more
-        self._playback.say(record.bot_text, record, since)
+        ends = self.findings.take(instructions)
+        if "callback" in instructions:
+            self._pending_outcome = "callback" if instructions["callback"] is True else "error"
+        if instructions.get("repeat"):
+            # What the caller last heard, as they heard it (the offer of details stands).
+            self._repeat(record, since)
+            self._details = details
+        else:
+            # A reply with no text (a silent fallback) would leave the caller in silence.
+            # Said for the ear: the part an older caller needs first, the rest on "详细"; the
+            # chat fronts keep the full text.
+            answer = brief(record.bot_text or prompts.NOT_UNDERSTOOD, self._reply_chars)
+            record.bot_text, self._details = answer.now, answer.more
+            self._playback.say(record.bot_text, record, since)
         try:
             record.intent = await self.services.rasa.latest_intent(self.conversation_id)
         except Exception as error:
             log.warning("call %s: no intent from Rasa: %r", self.call_id, error)
+        if instructions.get("transfer") and await self._transferred():
+            return "transferred"
+        if instructions.get("transfer"):
+            # Nobody took it: Rasa files the callback instead (its own decision and wording).
+            said, intent = record.bot_text, record.intent
+            outcome = await self._ask_rasa(record, time.monotonic(), message="/transfer_failed")
+            record.bot_text, record.intent = f"{said}\n{record.bot_text}", intent
+            return outcome
         if record.intent == "goodbye" or ends:
             return self._pending_outcome or "completed"
         return None
@@ -360,45 +375,20 @@ class CallSession:
         record.bot_text = f"{guidance}\n{said}"
         self._playback.say(said, record)
 
-    async def _to_a_person(self, record: TurnRecord, since: float) -> str | None:
-        """Transfer to the human line; when there is none or it does not answer, a callback."""
-        record.intent = "request_human"
+    async def _transferred(self) -> bool:
+        """Rasa asked for a transfer (a person can take it): once what it said has played, the
+        transport transfers the call; whether the human line answered."""
         target = self.settings.human_line
-        if target:
-            record.bot_text = prompts.TRANSFERRING
-            self._playback.say(record.bot_text, record, since)
-            await self._playback.finish()
-            connected: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-            await self.events.put(Transfer(target, connected))
-            try:
-                async with asyncio.timeout(30):
-                    if await connected:
-                        return "transferred"
-            except TimeoutError:
-                pass
-            since = time.monotonic()  # the line was busy: what follows is a new answer
-        await self._queue_callback(record, since, then=prompts.CALLBACK_FOLLOW_UP)
-        return None
-
-    async def _queue_callback(self, record: TurnRecord, since: float, then: str) -> bool:
-        """File a callback write-ahead; say it is registered (with its number), kept, or that
-        it could not be taken, and only promise a call when it is at least kept. Whether it
-        was taken (accepted or kept)."""
-        filed = await self.services.backend.create_handoff(
-            self.conversation_id, "callback", self.caller_number, record.transcript
-        )
-        if filed.accepted:
-            said = prompts.CALLBACK_QUEUED.format(number=filed.number or "")
-        elif filed.kept:
-            said = prompts.CALLBACK_KEPT
-        else:
-            said = prompts.CALLBACK_FAILED
-            then = prompts.GOODBYE if then == prompts.CALLBACK_GOODBYE else then
-        record.bot_text = "\n".join(filter(None, [record.bot_text, said, then]))
-        if filed.accepted or filed.kept:
-            self._pending_outcome = "callback"
-        self._playback.say("\n".join([said, then]), record, since)
-        return filed.accepted or filed.kept
+        if not target:
+            return False
+        await self._playback.finish()
+        connected: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        await self.events.put(Transfer(target, connected))
+        try:
+            async with asyncio.timeout(30):
+                return await connected
+        except TimeoutError:
+            return False
 
     async def _on_silence(self) -> None:
         self._busy += 1
@@ -425,8 +415,16 @@ class CallSession:
                     await self.close("silence")
                     return
                 else:
-                    record.bot_text = prompts.CALLBACK_OFFER
+                    # Rasa offers the callback, and understands the answer.
+                    outcome = await self._ask_rasa(
+                        record, time.monotonic(), message="/callback_offer"
+                    )
+                    record.intent = "silence"
                     self._offering_callback = True
+                    self._record.add(record, self._playback.unfinished())
+                    if outcome is not None:
+                        await self.close(outcome)
+                    return
                 self._playback.say(record.bot_text, record, time.monotonic())
                 self._record.add(record, self._playback.unfinished())
         finally:

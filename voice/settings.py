@@ -52,10 +52,14 @@ class VoiceSettings(BaseSettings):
     vosk_grammar: list[str] = []
     whisper_model_path: Path = MODELS_DIR / "whisper-base"
     whisper_compute_type: str = "int8"
-    # Whisper encodes a 30 s window per utterance: both cores on one decode beat two decodes
-    # sharing them, so decodes queue behind one worker.
+    # One decode worker with both cores; concurrent callers' utterances are decoded together,
+    # up to this many in one batch.
     whisper_threads: int = 2
-    whisper_workers: int = 1
+    whisper_max_batch: int = Field(default=8, ge=1)
+    # The shortest window an utterance is encoded in (30 s is Whisper's own; an utterance
+    # longer than the window gets a window as long as itself). Shorter is faster, but below
+    # about 10 s the decoder derails: `make bench-asr` measures the trade.
+    whisper_window_s: float = Field(default=30.0, ge=5.0, le=30.0)
     # Domain words steer Whisper towards simplified characters and the policy names.
     whisper_prompt: str = "以下是普通话电话录音，关于低保、高龄津贴、临时救助、助餐、转人工。"
     asr_threads: int = Field(default=4, ge=1)

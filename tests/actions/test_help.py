@@ -8,7 +8,14 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.backend import BackendClient
 from actions.core import ActionRepeat
-from actions.help import ActionRaiseEmergency, ActionReportHardship, ActionRequestHuman
+from actions.help import (
+    ActionDeclineCallback,
+    ActionFileCallback,
+    ActionOfferCallback,
+    ActionRaiseEmergency,
+    ActionReportHardship,
+    ActionRequestHuman,
+)
 from actions.settings import get_settings
 from tests.actions.support import make_tracker, texts
 from testsupport.servers import Backend, free_port
@@ -107,6 +114,134 @@ async def test_repeat_says_the_last_bot_message_again() -> None:
     dispatcher = CollectingDispatcher()
     await ActionRepeat().run(dispatcher, make_tracker("再说一遍", "repeat"), {})
     assert "还没说什么" in texts(dispatcher)
+
+
+# ---------------------------------------------------------------- the same decisions by phone
+
+CALLER = "13912345678"
+
+
+def on_the_phone(human_line: bool = False) -> dict[str, Any]:
+    """The metadata Rasa's REST channel passes on from the voice bridge's messages."""
+    return {
+        "channel": "voice",
+        "front": "voice",
+        "call": {"caller": CALLER, "human_line": human_line},
+    }
+
+
+def instructions(dispatcher: CollectingDispatcher) -> dict[str, Any]:
+    """What the actions asked the bridge to do (`linli_call`), merged as the bridge does."""
+    merged: dict[str, Any] = {}
+    for message in dispatcher.messages:
+        merged.update((message.get("custom") or {}).get("linli_call") or {})
+    return merged
+
+
+def handoffs_of(staff: httpx.Client, sender_id: str) -> list[dict[str, Any]]:
+    return [h for h in staff.get("/handoffs").json() if h["sender_id"] == sender_id]
+
+
+@pytest.mark.asyncio
+async def test_a_person_asked_for_by_phone_with_a_human_line_is_a_transfer_and_files_nothing(
+    staff: httpx.Client,
+) -> None:
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(
+        "转人工", "request_human", sender_id="call:t-1", metadata=on_the_phone(human_line=True)
+    )
+    await ActionRequestHuman().run(dispatcher, tracker, {})
+    assert instructions(dispatcher) == {"transfer": True}
+    assert "转接" in texts(dispatcher)
+    assert handoffs_of(staff, "call:t-1") == []
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    ("intent", "human_line"), [("request_human", False), ("transfer_failed", True)]
+)
+async def test_a_person_nobody_can_take_by_phone_is_a_callback_to_the_calling_number(
+    staff: httpx.Client, intent: str, human_line: bool
+) -> None:
+    """No human line, or the transfer did not connect: a callback handoff with the number the
+    call came from, its registration number said, and the call goes on."""
+    sender = f"call:t-{intent}"
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(
+        "人工", intent, sender_id=sender, metadata=on_the_phone(human_line=human_line)
+    )
+    await ActionRequestHuman().run(dispatcher, tracker, {})
+    (handoff,) = handoffs_of(staff, sender)
+    assert (handoff["reason"], handoff["phone"], handoff["channel"]) == (
+        "callback", CALLER, "voice",
+    )  # fmt: skip
+    assert handoff["number"] in texts(dispatcher)
+    assert instructions(dispatcher) == {"callback": True}  # not the end of the call
+
+
+@pytest.mark.asyncio
+async def test_the_offered_callback_accepted_is_filed_once_and_ends_the_call(
+    staff: httpx.Client,
+) -> None:
+    dispatcher = CollectingDispatcher()
+    offer = make_tracker("/callback_offer", "callback_offer", metadata=on_the_phone())
+    assert ActiveLoop(None) in await ActionOfferCallback().run(dispatcher, offer, {})
+    assert "按1" in texts(dispatcher)
+
+    dispatcher = CollectingDispatcher()
+    yes = make_tracker("好的", "affirm", sender_id="call:t-yes", metadata=on_the_phone())
+    await ActionFileCallback().run(dispatcher, yes, {})
+    (handoff,) = handoffs_of(staff, "call:t-yes")
+    assert (handoff["reason"], handoff["phone"]) == ("callback", CALLER)
+    assert handoff["number"] in texts(dispatcher) and "再见" in texts(dispatcher)
+    assert instructions(dispatcher) == {"callback": True, "end": True}
+
+
+@pytest.mark.asyncio
+async def test_a_callback_the_backend_refuses_by_phone_is_said_to_have_failed(
+    monkeypatch: pytest.MonkeyPatch, staff: httpx.Client
+) -> None:
+    monkeypatch.setenv("LINLI_ACTIONS_BACKEND_API_KEY", "lk_not_a_key")
+    get_settings.cache_clear()
+    dispatcher = CollectingDispatcher()
+    yes = make_tracker("1", "affirm", sender_id="call:t-refused", metadata=on_the_phone())
+    await ActionFileCallback().run(dispatcher, yes, {})
+    said = texts(dispatcher)
+    assert "没能登记上" in said and "登记编号" not in said
+    assert instructions(dispatcher) == {"callback": False, "end": True}
+
+
+@pytest.mark.asyncio
+async def test_the_offered_callback_refused_files_nothing_and_ends_the_call(
+    staff: httpx.Client,
+) -> None:
+    dispatcher = CollectingDispatcher()
+    no = make_tracker("不需要", "deny", sender_id="call:t-no", metadata=on_the_phone())
+    await ActionDeclineCallback().run(dispatcher, no, {})
+    assert instructions(dispatcher) == {"end": True}
+    assert handoffs_of(staff, "call:t-no") == []
+
+
+@pytest.mark.asyncio
+async def test_a_repeat_by_phone_asks_the_bridge_to_replay_what_was_heard() -> None:
+    dispatcher = CollectingDispatcher()
+    history = [{"event": "bot", "text": "请问服务地址是哪里？"}]
+    tracker = make_tracker("再说一遍", "repeat", events=history, metadata=on_the_phone())
+    await ActionRepeat().run(dispatcher, tracker, {})
+    assert texts(dispatcher) == "请问服务地址是哪里？"  # in case the bridge has nothing to replay
+    assert instructions(dispatcher) == {"repeat": True}
+
+
+@pytest.mark.asyncio
+async def test_call_facts_typed_into_a_chat_are_not_a_call(staff: httpx.Client) -> None:
+    """Only the voice front's messages carry call facts (the REST channel drops a chat's)."""
+    dispatcher = CollectingDispatcher()
+    chat = {"channel": "chat", "call": {"caller": CALLER, "human_line": True}}
+    tracker = make_tracker("转人工", "request_human", sender_id="rest:t-chat", metadata=chat)
+    await ActionRequestHuman().run(dispatcher, tracker, {})
+    assert instructions(dispatcher) == {}
+    (handoff,) = handoffs_of(staff, "rest:t-chat")
+    assert handoff["reason"] == "requested" and handoff["phone"] is None
 
 
 def test_the_action_server_registers_every_action_of_the_domain() -> None:

@@ -9,6 +9,7 @@ import pytest
 from bot.rest_channel import (
     MAX_MESSAGE_CHARS,
     NO_ANSWER_APOLOGY,
+    call_facts,
     capped,
     front_of,
     outbound_plan,
@@ -93,3 +94,14 @@ def test_the_plan_of_a_placed_call_is_passed_on_as_short_strings() -> None:
     assert outbound_plan({"outbound": {"salutation": "x" * 500}}) == {"salutation": "x" * 32}
     assert outbound_plan({"outbound": "wellbeing"}) is None
     assert outbound_plan(None) is None
+
+
+def test_the_facts_of_a_call_are_passed_on_as_digits_and_a_flag() -> None:
+    given = {"call": {"caller": "+86 139-1234-5678", "human_line": True, "extra": 1}}
+    assert call_facts(given) == {"caller": "8613912345678", "human_line": True}
+    assert call_facts({"call": {"caller": "1" * 500, "human_line": "yes"}}) == {
+        "caller": "1" * 20, "human_line": False,
+    }  # fmt: skip
+    assert call_facts({"call": {}}) == {"caller": "", "human_line": False}
+    assert call_facts({"call": "13912345678"}) is None
+    assert call_facts(None) is None

@@ -9,6 +9,7 @@
 """
 
 import importlib.util
+import json
 import stat
 import uuid
 from collections.abc import Iterator
@@ -205,6 +206,22 @@ def test_only_the_voice_front_opens_a_call_linli_places(stack: Stack) -> None:
         say(stack, stack.front_headers(Front.voice), sender, "/outbound_call", metadata=plan)
     )
     assert placed.startswith("王阿姨您好") and "关爱电话" in placed
+
+
+def test_only_the_voice_front_speaks_for_a_call_and_its_number_is_kept_masked(
+    stack: Stack,
+) -> None:
+    """Call facts (a caller's number, a human line to transfer to) typed into a chat are
+    dropped: no transfer is asked for. From the voice front they reach the actions, and the
+    stored conversation keeps the number masked."""
+    call = {"call": {"caller": "13912345678", "human_line": True}}
+    sender = f"facts-{uuid.uuid4().hex[:8]}"
+    typed = say(stack, stack.front_headers(Front.telegram), sender, "转人工", metadata=call)
+    assert not any("custom" in message for message in typed.json())
+    placed = say(stack, stack.front_headers(Front.voice), sender, "转人工", metadata=call)
+    assert {"linli_call": {"transfer": True}} in [m.get("custom") for m in placed.json()]
+    stored = json.dumps(tracker(stack, f"call:{sender}"), ensure_ascii=False)
+    assert "13912345678" not in stored and "human_line" in stored
 
 
 # -- finding 4: one backend key per front ---------------------------------------------------

@@ -149,6 +149,21 @@ def test_a_silent_caller_is_reprompted_twice_then_offered_a_callback(
     assert call_record(staff, log)["outcome"] == "silence"
 
 
+def test_a_silent_caller_pressing_1_after_the_offer_gets_a_callback_filed_by_rasa(
+    loop: asyncio.AbstractEventLoop, services: VoiceServices, staff: httpx.Client
+) -> None:
+    log = call(loop, services, ["silence:7"] * 3 + ["keys:1"], speed=0)
+    *_, offer, accepted = log.records
+    assert "按1" in offer.bot_text
+    assert accepted.intent == "affirm"
+    number = re.search(r"H\d{6}", accepted.bot_text)
+    assert number, accepted.bot_text
+    handoff = next(h for h in staff.get("/handoffs").json() if h["number"] == number.group())
+    assert (handoff["reason"], handoff["phone"]) == ("callback", "13912345678")
+    assert log.outcome == "callback"
+    assert call_record(staff, log)["outcome"] == "callback"
+
+
 def test_emergency_gets_120_guidance_and_an_alert_first(
     loop: asyncio.AbstractEventLoop, services: VoiceServices, staff: httpx.Client
 ) -> None:

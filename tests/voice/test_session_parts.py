@@ -57,22 +57,44 @@ E = TypeVar("E")
 # ---------------------------------------------------------------------------- stand-ins
 
 
+Reply = tuple[str, str | None] | tuple[str, str | None, dict[str, Any]]
+
+# What Rasa's actions answer on the phone (actions/help.py, actions/core.py): their words, and
+# what the bridge is to do (`linli_call`). Rasa decides; the session only carries it out.
+QUEUED = "已经为您登记了回电，登记编号是H0042。"
+PHONE_RASA: dict[str, Reply] = {
+    "/repeat": ("（上一句）", "repeat", {"repeat": True}),
+    "/request_human": (QUEUED, "request_human", {"callback": True}),
+    "/callback_offer": ("需要回电话的话，请按1。", "callback_offer"),
+    "/affirm": (f"{QUEUED}\n再见！", "affirm", {"callback": True, "end": True}),
+}
+
+
 class StandInRasa:
     """`RasaClient.send` and `latest_intent`: canned replies, and what it was sent."""
 
-    def __init__(self, replies: dict[str, tuple[str, str | None]] | None = None) -> None:
-        self.replies = replies or {}  # caller text → (reply text, intent Rasa would find)
+    def __init__(self, replies: dict[str, Reply] | None = None) -> None:
+        # caller text → (reply text, intent Rasa would find[, linli_call instructions])
+        self.replies: dict[str, Reply] = {**PHONE_RASA, **(replies or {})}
         self.sent: list[tuple[str, str]] = []  # (sender id, text)
+        self.metadata: list[dict[str, Any] | None] = []
         self.intent_asked: list[str] = []  # sender ids
 
-    def reply_to(self, text: str) -> tuple[str, str | None]:
+    def reply_to(self, text: str) -> Reply:
         return self.replies.get(text, (f"收到：{text}。", "inform"))
 
-    async def send(self, sender_id: str, text: str) -> list[RasaMessage]:
+    async def send(
+        self, sender_id: str, text: str, metadata: dict[str, Any] | None = None
+    ) -> list[RasaMessage]:
         self.sent.append((sender_id, text))
+        self.metadata.append(metadata)
+        reply = self.reply_to(text)
+        custom = {"linli_call": reply[2]} if len(reply) == 3 else None
         # Two messages, as Rasa often answers: the session joins their texts.
-        first, _, rest = self.reply_to(text)[0].partition("\n")
-        return [RasaMessage(first), RasaMessage(rest)] if rest else [RasaMessage(first)]
+        first, _, rest = reply[0].partition("\n")
+        if rest:
+            return [RasaMessage(first), RasaMessage(rest, custom=custom)]
+        return [RasaMessage(first, custom=custom)]
 
     async def latest_intent(self, sender_id: str) -> str | None:
         self.intent_asked.append(sender_id)
@@ -256,7 +278,7 @@ class Call:
 
 
 def make_call(
-    replies: dict[str, tuple[str, str | None]] | None = None,
+    replies: dict[str, Reply] | None = None,
     speaker: StandInSpeaker | None = None,
     handoff: FiledHandoff = ACCEPTED,
     **settings: object,
@@ -350,65 +372,85 @@ def test_star_inside_a_number_is_the_x_of_an_id_number_and_hash_ends_it() -> Non
     run(scenario)
 
 
-def test_star_alone_replays_the_last_prompt_without_asking_rasa() -> None:
+def test_star_alone_is_a_repeat_rasa_decides_and_the_bridge_replays_what_was_heard() -> None:
     async def scenario() -> None:
         call = make_call()
         greeting = await call.answered()
         await call.press("*")
         seen, record = await call.turn()
+        assert call.rasa.sent == [(call.session.conversation_id, "/repeat")]
         assert record.intent == "repeat"
-        assert record.transcript == "再说一遍"
+        assert record.transcript == "*"
         assert record.bot_text == prompts.GREETING
         assert bot_audio(seen) == greeting  # replayed as it was, not synthesised again
         assert call.speaker.said == [prompts.GREETING]
-        assert call.rasa.sent == []
 
     run(scenario)
 
 
-def test_zero_alone_then_a_pause_asks_for_a_person_and_queues_a_callback() -> None:
-    """No human line configured: the request for a person becomes a callback handoff. A lone
-    0 waits a fixed second (not a setting) for a following digit."""
+def test_zero_alone_then_a_pause_asks_rasa_for_a_person_with_the_calls_facts() -> None:
+    """A lone 0 waits a fixed second (not a setting) for a following digit, then is the
+    request for a person. Rasa's action files the callback (with the caller's number, which
+    the bridge sends with every turn); the bridge files nothing itself."""
 
     async def scenario() -> None:
         call = make_call(human_line=None)
         await call.answered()
         await call.press("0")
         seen, record = await call.turn()
-        assert record.transcript == "人工"
-        assert record.intent == "request_human"
-        assert (
-            "create_handoff",
-            call.session.conversation_id,
-            "callback",
-            CALLER,
-            "人工",
-        ) in call.backend.filed
-        queued = prompts.CALLBACK_QUEUED.format(number="H0042")
-        assert call.speaker.said[-1] == f"{queued}\n{prompts.CALLBACK_FOLLOW_UP}"
-        assert record.bot_text == f"{queued}\n{prompts.CALLBACK_FOLLOW_UP}"
-        assert bot_audio(seen) == call.speaker.audio(call.speaker.said[-1])
-        assert call.rasa.sent == []
+        assert call.rasa.sent == [(call.session.conversation_id, "/request_human")]
+        assert call.rasa.metadata == [{"call": {"caller": CALLER, "human_line": False}}]
+        assert (record.transcript, record.intent) == ("0", "request_human")
+        assert record.bot_text == call.speaker.said[-1] == QUEUED
+        assert bot_audio(seen) == call.speaker.audio(QUEUED)
+        assert not any(filed[0] == "create_handoff" for filed in call.backend.filed)
         assert call.session.outcome is None  # the caller may go on talking
 
     run(scenario)
 
 
-def test_zero_with_a_human_line_transfers_and_ends_the_call_once_connected() -> None:
+TRANSFERRING = "正在为您转接人工服务。"
+TRANSFER: dict[str, Reply] = {
+    "/request_human": (TRANSFERRING, "request_human", {"transfer": True}),
+    "/transfer_failed": (QUEUED, "transfer_failed", {"callback": True}),
+}
+
+
+def test_zero_with_a_human_line_transfers_when_rasa_asks_and_ends_once_connected() -> None:
     async def scenario() -> None:
-        call = make_call(human_line="sip:desk@community.example")
+        call = make_call(replies=TRANSFER, human_line="sip:desk@community.example")
         await call.answered()
         await call.press("0#")
         seen, transfer = await call.events_until(Transfer)
+        assert call.rasa.metadata[-1] == {"call": {"caller": CALLER, "human_line": True}}
         assert transfer.target == "sip:desk@community.example"
-        assert call.speaker.said[-1] == prompts.TRANSFERRING
+        assert call.speaker.said[-1] == TRANSFERRING
         assert kinds(seen) == ["BotAudio", "BotDone", "Transfer"]  # told first, then moved
         transfer.connected.set_result(True)
         rest, hangup = await call.events_until(Hangup)
         assert hangup.outcome == "transferred"
         records = [event for event in rest if isinstance(event, TurnRecord)]
-        assert [(r.transcript, r.intent) for r in records] == [("人工", "request_human")]
+        assert [(r.transcript, r.intent) for r in records] == [("0", "request_human")]
         assert call.backend.filed[-1] == ("end_call", CALL_ID, "transferred")
+
+    run(scenario)
+
+
+def test_a_transfer_nobody_answers_goes_back_to_rasa_which_files_the_callback() -> None:
+    async def scenario() -> None:
+        call = make_call(replies=TRANSFER, human_line="sip:desk@community.example")
+        await call.answered()
+        await call.press("0#")
+        _, transfer = await call.events_until(Transfer)
+        transfer.connected.set_result(False)  # busy
+        _, record = await call.turn()
+        assert [text for _, text in call.rasa.sent] == ["/request_human", "/transfer_failed"]
+        assert record.intent == "request_human"
+        assert record.bot_text == f"{TRANSFERRING}\n{QUEUED}"
+        assert call.speaker.said[-1] == QUEUED
+        await call.session.caller_hung_up()
+        _, hangup = await call.events_until(Hangup)
+        assert hangup.outcome == "callback"
 
     run(scenario)
 
@@ -416,10 +458,10 @@ def test_zero_with_a_human_line_transfers_and_ends_the_call_once_connected() -> 
 # ---------------------------------------------------------------------------- silence
 
 
-def test_silence_reprompts_then_offers_a_callback_then_hangs_up() -> None:
+def test_silence_reprompts_then_asks_rasa_to_offer_a_callback_then_hangs_up() -> None:
     """Each `silence_reprompt_s` of caller silence (counted in audio fed, once the bot's audio
-    has played) brings the next prompt: `silent_reprompts` reprompts, the callback offer, and
-    then goodbye and the end of the call."""
+    has played) brings the next prompt: `silent_reprompts` reprompts, the callback offer
+    (Rasa's, so that Rasa understands the answer), and then goodbye and the end of the call."""
 
     async def scenario() -> None:
         call = make_call(silence_reprompt_s=0.2, silent_reprompts=2)
@@ -431,14 +473,15 @@ def test_silence_reprompts_then_offers_a_callback_then_hangs_up() -> None:
             assert record.intent == "silence"
             assert bot_audio(seen) == call.speaker.audio(record.bot_text)
             heard.append(record.bot_text)
-        assert heard == [*prompts.REPROMPTS[:2], prompts.CALLBACK_OFFER]
+        offer = PHONE_RASA["/callback_offer"][0]
+        assert heard == [*prompts.REPROMPTS[:2], offer]
         await call.session.feed_audio(silence(0.2))
         seen, hangup = await call.events_until(Hangup)
         assert hangup.outcome == "silence"
         assert call.speaker.said[-1] == prompts.SILENCE_GOODBYE
         assert kinds(seen) == ["BotAudio", "BotDone", "TurnRecord", "Hangup"]
         assert call.backend.filed[-1] == ("end_call", CALL_ID, "silence")
-        assert call.rasa.sent == []
+        assert call.rasa.sent == [(call.session.conversation_id, "/callback_offer")]
 
     run(scenario)
 
@@ -460,56 +503,37 @@ def test_silence_counts_only_once_the_bots_audio_has_played() -> None:
     run(scenario)
 
 
-def test_pressing_1_after_the_callback_offer_queues_the_callback_and_ends_the_call() -> None:
+def test_pressing_1_after_the_callback_offer_is_yes_and_rasas_answer_ends_the_call() -> None:
     async def scenario() -> None:
         call = make_call(silence_reprompt_s=0.2, silent_reprompts=0)
         await call.answered()
         await call.session.feed_audio(silence(0.2))
-        _, offer = await call.turn()
-        assert offer.bot_text == prompts.CALLBACK_OFFER
+        await call.turn()
         await call.press("1")
         seen, hangup = await call.events_until(Hangup)
+        assert call.rasa.sent[-1] == (call.session.conversation_id, "/affirm")
         assert hangup.outcome == "callback"
         records = [event for event in seen if isinstance(event, TurnRecord)]
-        assert [(r.transcript, r.intent) for r in records] == [("1", "callback")]
-        assert (
-            "create_handoff",
-            call.session.conversation_id,
-            "callback",
-            CALLER,
-            "1",
-        ) in call.backend.filed
-        assert call.speaker.said[-1].endswith(prompts.CALLBACK_GOODBYE)
+        assert [(r.transcript, r.intent) for r in records] == [("1", "affirm")]
+        assert not any(filed[0] == "create_handoff" for filed in call.backend.filed)
+        assert call.speaker.said[-1] == f"{QUEUED}\n再见！"
 
     run(scenario)
 
 
-@pytest.mark.parametrize(
-    ("handoff", "told", "outcome"),
-    [
-        (KEPT, prompts.CALLBACK_KEPT, "callback"),
-        (LOST, prompts.CALLBACK_FAILED, "error"),
-    ],
-)
-def test_a_callback_the_backend_did_not_take_is_never_called_registered(
-    handoff: FiledHandoff, told: str, outcome: str
-) -> None:
-    """Kept in the outbox: the caller hears it is saved and will reach a worker. Neither
-    taken nor kept: the caller hears it failed, and no call back is promised."""
+def test_a_callback_rasa_could_not_file_ends_the_call_as_an_error() -> None:
+    failed: dict[str, Reply] = {
+        "/affirm": ("回电请求没能登记上。\n再见！", "affirm", {"callback": False, "end": True})
+    }
 
     async def scenario() -> None:
-        call = make_call(handoff=handoff, silence_reprompt_s=0.2, silent_reprompts=0)
+        call = make_call(replies=failed, silence_reprompt_s=0.2, silent_reprompts=0)
         await call.answered()
         await call.session.feed_audio(silence(0.2))
         await call.turn()
         await call.press("1")
         _, hangup = await call.events_until(Hangup)
-        assert hangup.outcome == outcome
-        last = call.speaker.said[-1]
-        assert last.startswith(told)
-        assert "登记编号" not in last
-        if handoff is LOST:
-            assert "回电话" not in last.removeprefix(told)
+        assert hangup.outcome == "error"
 
     run(scenario)
 
@@ -546,19 +570,17 @@ def test_an_emergency_hears_120_first_and_notified_only_once_the_backend_took_th
     run(scenario)
 
 
-@pytest.mark.parametrize("refusal", ["不需要", "不要了", "不用回电"])
-def test_a_refused_callback_offer_files_nothing(refusal: str) -> None:
-    """ "不需要" holds 要, a yes word: the refusal is heard first, and no callback is filed."""
+def test_words_after_the_callback_offer_are_rasas_to_understand() -> None:
+    """ "不需要" holds 要: the bridge no longer guesses yes or no from words; Rasa hears them."""
 
     async def scenario() -> None:
         call = make_call(silence_reprompt_s=0.2, silent_reprompts=0)
         await call.answered()
         await call.session.feed_audio(silence(0.2))
-        _, offer = await call.turn()
-        assert offer.bot_text == prompts.CALLBACK_OFFER
-        await call.say(refusal)
+        await call.turn()
+        await call.say("不需要")
         _, record = await call.turn()
-        assert record.intent != "callback"
+        assert call.rasa.sent[-1] == (call.session.conversation_id, "不需要")
         assert not any(filed[0] == "create_handoff" for filed in call.backend.filed)
 
     run(scenario)
@@ -764,13 +786,11 @@ def test_a_caller_hanging_up_after_a_queued_callback_ends_with_that_outcome() ->
         await call.session.caller_hung_up()
         _, hangup = await call.events_until(Hangup)
         assert hangup.outcome == "callback"
-        assert [f[0] for f in call.backend.filed] == [
-            "start_call", "create_handoff", "add_turn", "end_call",
-        ]  # fmt: skip
+        assert [f[0] for f in call.backend.filed] == ["start_call", "add_turn", "end_call"]
         assert call.backend.filed[-1] == ("end_call", CALL_ID, "callback")
         # A call that has ended takes no more audio or keys.
         await call.say("还有事")
         await call.press("*")
-        assert call.rasa.sent == [] and call.session.events.empty()
+        assert len(call.rasa.sent) == 1 and call.session.events.empty()
 
     run(scenario)

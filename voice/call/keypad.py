@@ -1,4 +1,4 @@
-"""DTMF keys → what the caller meant: 0 alone is the request for a person ("人工"), * alone a
+"""DTMF keys → what the caller meant: 0 alone is the request for a person, * alone a
 repeat, 1 alone the answer to a callback offer, and digits ended by # or a pause a phone or ID
 number (* inside a number is the X of an ID number)."""
 
@@ -41,4 +41,4 @@ class Keypad:
     def _submit(self) -> None:
         keys, self._keys = self._keys, ""
         if keys:
-            self._on_keys("人工" if keys == "0" else keys)
+            self._on_keys(keys)

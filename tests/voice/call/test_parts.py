@@ -53,7 +53,7 @@ async def keyed(presses: list[tuple[str, bool]], timeout_s: float = 0.2) -> list
 @pytest.mark.parametrize(
     ("presses", "meant"),
     [
-        ([("0", False)], "人工"),  # a lone 0, after its second of waiting
+        ([("0", False)], "0"),  # a lone 0 (a person), after its second of waiting
         ([("*", False)], "*"),  # a repeat, at once
         ([("1", True)], "1"),  # yes to the callback offer, at once
         ([("1", False), ("3", False), ("#", False)], "13"),  # not offered: a number
