@@ -16,6 +16,8 @@ packages=(
   # The scaled profile and its tests (issue 15): Redis as Rasa's lock store, HAProxy in front
   # of the Rasa and action-server replicas. Started by the project, never as system services.
   redis-server haproxy
+  # bench-asr puts synthesised caller turns through a telephone line's band and μ-law.
+  sox
 )
 
 missing=()
