@@ -6,6 +6,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
 
 from actions.settings import get_settings
 
@@ -52,6 +53,12 @@ class CallFacts:
 
     caller: str  # the number the call came from ("" when withheld)
     human_line: bool  # a person can take a transfer
+
+
+def tell_the_bridge(dispatcher: CollectingDispatcher, **instructions: Any) -> None:
+    """What the voice bridge is to do or record (transfer, replay, the call's outcome, end), as
+    a `linli_call` custom message: never shown or said."""
+    dispatcher.utter_message(json_message={"linli_call": instructions})
 
 
 def call_facts(tracker: Tracker) -> CallFacts | None:

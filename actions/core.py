@@ -4,8 +4,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.conversation import call_facts, last_bot_text
-from actions.prompts import load_prompts, say
+from actions.conversation import call_facts, last_bot_text, tell_the_bridge
+from actions.prompts import say
 
 
 class ActionRepeat(Action):
@@ -18,12 +18,14 @@ class ActionRepeat(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         text = last_bot_text(tracker)
-        # On the phone the bridge replays what the caller last heard (its own prompts and the
-        # shortened answer included); the text stands in when it has nothing to replay.
-        custom = {"linli_call": {"repeat": True}} if call_facts(tracker) is not None else None
         if text is None:
-            text = load_prompts()["nothing_to_repeat"]["text"]
-        dispatcher.utter_message(text=text, custom=custom)
+            say(dispatcher, "nothing_to_repeat")
+        else:
+            dispatcher.utter_message(text=text)
+        if call_facts(tracker) is not None:
+            # The bridge replays what the caller last heard (its own prompts and the shortened
+            # answer included); the text stands in when it has nothing to replay.
+            tell_the_bridge(dispatcher, repeat=True)
         return []
 
 

@@ -21,7 +21,14 @@ from actions.backend import (
     Handoff,
     shared_backend_client,
 )
-from actions.conversation import CallFacts, call_facts, channel_of, latest_intent, latest_text
+from actions.conversation import (
+    CallFacts,
+    call_facts,
+    channel_of,
+    latest_intent,
+    latest_text,
+    tell_the_bridge,
+)
 from actions.prompts import load_prompts, say
 from common.outbox import OutboxUnavailableError
 from common.personal_numbers import redact_personal_numbers
@@ -96,17 +103,11 @@ class ActionRequestHuman(Action):
     ) -> None:
         """A transfer when a person can take it; otherwise a callback, and the call goes on."""
         if call.human_line and latest_intent(tracker) != "transfer_failed":
-            say_on_call(dispatcher, "call_transferring", transfer=True)
+            say(dispatcher, "call_transferring")
+            tell_the_bridge(dispatcher, transfer=True)
             return
         if await file_callback(dispatcher, tracker):
             say(dispatcher, "call_follow_up")
-
-
-def say_on_call(dispatcher: CollectingDispatcher, prompt: str, **instructions: Any) -> None:
-    """A prompt of actions/prompts.yml with what the bridge is to do (`linli_call`)."""
-    dispatcher.utter_message(
-        text=load_prompts()[prompt]["text"], custom={"linli_call": instructions}
-    )
 
 
 async def file_callback(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
@@ -115,12 +116,12 @@ async def file_callback(dispatcher: CollectingDispatcher, tracker: Tracker) -> b
     filed = await file_handoff(tracker, "callback")
     if filed.handoff is not None:
         text = load_prompts()["call_callback_queued"]["text"].format(number=filed.handoff.number)
-        dispatcher.utter_message(text=text, custom={"linli_call": {"callback": True}})
-    elif filed.kept:
-        say_on_call(dispatcher, "call_callback_kept", callback=True)
+        dispatcher.utter_message(text=text)
     else:
-        say_on_call(dispatcher, "call_callback_failed", callback=False)
-    return filed.handoff is not None or filed.kept
+        say(dispatcher, "call_callback_kept" if filed.kept else "call_callback_failed")
+    taken = filed.handoff is not None or filed.kept
+    tell_the_bridge(dispatcher, callback=taken)
+    return taken
 
 
 class ActionOfferCallback(Action):
@@ -146,10 +147,9 @@ class ActionFileCallback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        if await file_callback(dispatcher, tracker):
-            say_on_call(dispatcher, "call_callback_goodbye", end=True)
-        else:
-            say_on_call(dispatcher, "call_goodbye", end=True)
+        taken = await file_callback(dispatcher, tracker)
+        say(dispatcher, "call_callback_goodbye" if taken else "call_goodbye")
+        tell_the_bridge(dispatcher, end=True)
         return []
 
 
@@ -162,7 +162,8 @@ class ActionDeclineCallback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        say_on_call(dispatcher, "call_callback_declined", end=True)
+        say(dispatcher, "call_callback_declined")
+        tell_the_bridge(dispatcher, end=True)
         return []
 
 

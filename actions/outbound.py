@@ -21,7 +21,7 @@ from actions.backend import (
     BackendUnavailableError,
     shared_backend_client,
 )
-from actions.conversation import channel_of, latest_text
+from actions.conversation import channel_of, latest_text, tell_the_bridge
 from actions.feedback import parse_feedback
 from actions.help import file_handoff
 from common.outbox import OutboxUnavailableError
@@ -75,7 +75,7 @@ def call_result(
     result: dict[str, Any] = {"outcome": outcome, "note": note[:1000], "end": end}
     if rating is not None:
         result["rating"] = rating
-    dispatcher.utter_message(json_message={"linli_call": result})
+    tell_the_bridge(dispatcher, **result)
 
 
 def rating_in(text: str) -> int | None:

@@ -343,9 +343,9 @@ class CallSession:
             record.intent = await self.services.rasa.latest_intent(self.conversation_id)
         except Exception as error:
             log.warning("call %s: no intent from Rasa: %r", self.call_id, error)
-        if instructions.get("transfer") and await self._transferred():
-            return "transferred"
         if instructions.get("transfer"):
+            if await self._transferred():
+                return "transferred"
             # Nobody took it: Rasa files the callback instead (its own decision and wording).
             said, intent = record.bot_text, record.intent
             outcome = await self._ask_rasa(record, time.monotonic(), message="/transfer_failed")

@@ -17,28 +17,26 @@ of bench/voice/caller_turns in that set's format, for `bench.nlu.evaluate --dir`
 import argparse
 import json
 import random
-import re
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import wave
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import jiwer
 import numpy as np
 
+from testsupport.servers import PROJECT_ROOT
+from testsupport.speech import CLIPS, HOTLINE, character_error_rate, transcripts
 from voice.audio import SAMPLE_RATE, pcm_to_float, read_audio_file
 from voice.correction import TranscriptCorrector
 from voice.settings import VoiceSettings
+from voice.simulator import write_wav
 from voice.stt.whisper import WhisperRecognizer
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-AUDIO = PROJECT_ROOT.parent / "shared" / "audio"
 CALLER_TURNS = Path(__file__).resolve().parent / "caller_turns"
 
 
@@ -60,23 +58,13 @@ CONDITIONS = (
 )
 
 
-def character_error_rate(references: list[str], heard: list[str]) -> float:
-    """Over all sentences together; punctuation and spaces are not speech."""
-
-    def plain(text: str) -> str:
-        return re.sub(r"[\W_]+", "", text)
-
-    return float(jiwer.cer([plain(t) for t in references], [plain(t) or "-" for t in heard]))
-
-
 def recorded_clips() -> list[tuple[str, bytes, str]]:
     """(id, audio, reference) for the real recorded clips, then the hotline phrases."""
-    clips = []
-    for folder in (AUDIO / "zh-clips", AUDIO / "zh-hotline"):
-        lines = (folder / "transcripts.tsv").read_text(encoding="utf-8").splitlines()
-        for name, _, text in (line.partition("\t") for line in lines if "\t" in line):
-            clips.append((name, read_audio_file(folder / f"{name}.wav"), text.replace(" ", "")))
-    return clips
+    return [
+        (name, read_audio_file(folder / f"{name}.wav"), text.replace(" ", ""))
+        for folder in (CLIPS, HOTLINE)
+        for name, text in transcripts(folder).items()
+    ]
 
 
 def whisper(**overrides: Any) -> WhisperRecognizer:
@@ -190,14 +178,6 @@ def telephone(pcm: bytes, condition: Condition, seed: int) -> bytes:
 
 def run_sox(source: Path, *arguments: str) -> None:
     subprocess.run(["sox", str(source), *arguments], check=True, capture_output=True)
-
-
-def write_wav(path: Path, pcm: bytes) -> None:
-    with wave.open(str(path), "wb") as file:
-        file.setnchannels(1)
-        file.setsampwidth(2)
-        file.setframerate(SAMPLE_RATE)
-        file.writeframes(pcm)
 
 
 def speech_turns(args: argparse.Namespace) -> None:

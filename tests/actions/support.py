@@ -64,8 +64,8 @@ def make_tracker(
 
 
 def texts(dispatcher: CollectingDispatcher) -> str:
-    """Everything the bot said, one message a line."""
-    return "\n".join(str(message.get("text") or "") for message in dispatcher.messages)
+    """Everything the bot said, one message a line (messages to the bridge say nothing)."""
+    return "\n".join(str(m["text"]) for m in dispatcher.messages if m.get("text"))
 
 
 def buttons(dispatcher: CollectingDispatcher) -> list[tuple[str, str]]:
@@ -80,3 +80,12 @@ def buttons(dispatcher: CollectingDispatcher) -> list[tuple[str, str]]:
 def slot_values(events: list[dict[str, Any]]) -> dict[str, Any]:
     """The slots the events set, by name."""
     return {event["name"]: event["value"] for event in events if event["event"] == "slot"}
+
+
+def bridge_messages(dispatcher: CollectingDispatcher) -> list[dict[str, Any]]:
+    """What the actions told the voice bridge (`linli_call` custom messages), in order."""
+    return [
+        message["custom"]["linli_call"]
+        for message in dispatcher.messages
+        if isinstance(message.get("custom"), dict) and "linli_call" in message["custom"]
+    ]

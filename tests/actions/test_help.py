@@ -17,7 +17,7 @@ from actions.help import (
     ActionRequestHuman,
 )
 from actions.settings import get_settings
-from tests.actions.support import make_tracker, texts
+from tests.actions.support import bridge_messages, make_tracker, texts
 from testsupport.servers import Backend, free_port
 
 
@@ -133,8 +133,8 @@ def on_the_phone(human_line: bool = False) -> dict[str, Any]:
 def instructions(dispatcher: CollectingDispatcher) -> dict[str, Any]:
     """What the actions asked the bridge to do (`linli_call`), merged as the bridge does."""
     merged: dict[str, Any] = {}
-    for message in dispatcher.messages:
-        merged.update((message.get("custom") or {}).get("linli_call") or {})
+    for told in bridge_messages(dispatcher):
+        merged.update(told)
     return merged
 
 

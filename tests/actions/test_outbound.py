@@ -18,7 +18,7 @@ from actions.outbound import (
     rating_in,
 )
 from actions.settings import get_settings
-from tests.actions.support import make_tracker, slot_values, texts
+from tests.actions.support import bridge_messages, make_tracker, slot_values, texts
 from testsupport.servers import free_port
 
 IN_CALL = {"outbound_call": "OC000042", "call_salutation": "王阿姨", "call_purpose": "wellbeing"}
@@ -26,14 +26,6 @@ IN_CALL = {"outbound_call": "OC000042", "call_salutation": "王阿姨", "call_pu
 
 def plan(purpose: str, **fields: str) -> dict[str, Any]:
     return {"outbound": {"purpose": purpose, "call": "OC000042", "salutation": "王阿姨", **fields}}
-
-
-def call_results(dispatcher: CollectingDispatcher) -> list[dict[str, Any]]:
-    return [
-        message["custom"]["linli_call"]
-        for message in dispatcher.messages
-        if isinstance(message.get("custom"), dict) and "linli_call" in message["custom"]
-    ]
 
 
 @pytest.mark.asyncio
@@ -94,7 +86,7 @@ async def test_feeling_unwell_files_an_urgent_need_report_and_ends_the_call(
     )
     await ActionOutboundUnwell().run(dispatcher, tracker, {})
     assert "告诉社区工作人员了" in texts(dispatcher) and "120" in texts(dispatcher)
-    assert call_results(dispatcher) == [
+    assert bridge_messages(dispatcher) == [
         {"outcome": "unwell", "note": "今天不太舒服腰疼得厉害", "end": True}
     ]
     reports = [r for r in staff.get("/need-reports").json() if r["sender_id"] == "call:sip-unwell"]
@@ -114,7 +106,7 @@ async def test_unwell_with_the_backend_down_is_kept_not_called_told(
     await ActionOutboundUnwell().run(dispatcher, tracker, {})
     said = texts(dispatcher)
     assert "告诉社区工作人员了" not in said and "记下了" in said, said
-    assert call_results(dispatcher)[0]["outcome"] == "unwell"
+    assert bridge_messages(dispatcher)[0]["outcome"] == "unwell"
 
 
 @pytest.mark.asyncio
@@ -122,7 +114,7 @@ async def test_unwell_in_a_chat_is_followed_up_without_a_call_result(staff: http
     dispatcher = CollectingDispatcher()
     tracker = make_tracker("我这几天身体不太舒服", "feel_unwell", sender_id="tg:unwell-chat")
     await ActionOutboundUnwell().run(dispatcher, tracker, {})
-    assert call_results(dispatcher) == []
+    assert bridge_messages(dispatcher) == []
     reports = [r for r in staff.get("/need-reports").json() if r["sender_id"] == "tg:unwell-chat"]
     assert len(reports) == 1 and not reports[0]["urgent"]
 
@@ -132,10 +124,10 @@ async def test_stop_calls_ends_the_plan_only_from_a_call() -> None:
     dispatcher = CollectingDispatcher()
     tracker = make_tracker("以后别打了", "stop_calls", slots=IN_CALL)
     await ActionOutboundStop().run(dispatcher, tracker, {})
-    assert call_results(dispatcher)[0]["outcome"] == "stop"
+    assert bridge_messages(dispatcher)[0]["outcome"] == "stop"
     dispatcher = CollectingDispatcher()
     await ActionOutboundStop().run(dispatcher, make_tracker("以后别打了", "stop_calls"), {})
-    assert call_results(dispatcher) == [] and "别打了" in texts(dispatcher)
+    assert bridge_messages(dispatcher) == [] and "别打了" in texts(dispatcher)
 
 
 @pytest.mark.asyncio
@@ -145,7 +137,7 @@ async def test_yes_to_outreach_books_the_home_visit(staff: httpx.Client) -> None
     tracker = make_tracker("好啊让他们来吧", "affirm", slots=slots, sender_id="call:sip-visit")
     await ActionOutboundVisit().run(dispatcher, tracker, {})
     assert "已经登记了" in texts(dispatcher)
-    assert call_results(dispatcher)[0]["outcome"] == "needs_help"
+    assert bridge_messages(dispatcher)[0]["outcome"] == "needs_help"
     reports = [r for r in staff.get("/need-reports").json() if r["sender_id"] == "call:sip-visit"]
     assert len(reports) == 1 and reports[0]["needs_home_visit"] and "dibao" in reports[0]["text"]
 
@@ -180,7 +172,7 @@ async def test_a_low_rating_with_a_complaint_is_recorded_and_reported(staff: htt
     tracker = make_tracker("二分", "inform", slots=slots, sender_id="call:sip-rated")
     await ActionOutboundRated().run(dispatcher, tracker, {})
     assert "2分我记下了" in texts(dispatcher) and "转给社工" in texts(dispatcher)
-    assert call_results(dispatcher) == [
+    assert bridge_messages(dispatcher) == [
         {"outcome": "rated", "rating": 2, "note": "饭菜送来都凉了", "end": True}
     ]
     complaints = [f for f in staff.get("/feedback").json() if f["text"] == "饭菜送来都凉了"]

@@ -1,36 +1,18 @@
 """What the voice tests share besides fixtures: the recorded audio, settings, measures."""
 
-import re
 import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import jiwer
-
-from testsupport.servers import PROJECT_ROOT, Stack, free_port
+from testsupport.servers import Stack, free_port
+from testsupport.speech import AUDIO, CLIPS, HOTLINE, character_error_rate, transcripts
 from voice.settings import VoiceSettings
 
-AUDIO = PROJECT_ROOT.parent / "shared" / "audio"
-HOTLINE = AUDIO / "zh-hotline"
-CLIPS = AUDIO / "zh-clips"
+__all__ = ["AUDIO", "CLIPS", "HOTLINE", "character_error_rate", "transcripts"]
 
 
 def hotline(name: str) -> Path:
     return HOTLINE / f"{name}.wav"
-
-
-def transcripts(folder: Path) -> dict[str, str]:
-    lines = (folder / "transcripts.tsv").read_text(encoding="utf-8").splitlines()
-    return dict(line.split("\t", 1) for line in lines if "\t" in line)
-
-
-def character_error_rate(references: list[str], heard: list[str]) -> float:
-    """Over all sentences together; punctuation and spaces are not speech."""
-
-    def plain(text: str) -> str:
-        return re.sub(r"[\W_]+", "", text)
-
-    return float(jiwer.cer([plain(t) for t in references], [plain(t) or "-" for t in heard]))
 
 
 def scratch_outbox() -> Path:
