@@ -26,8 +26,9 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from typing import Any
 
+import sqlalchemy as sa  # type: ignore[import-untyped]  # 1.4 in the Rasa virtualenv
 from rasa.core.brokers.broker import EventBroker
-from rasa.core.tracker_store import TrackerStore, create_tracker_store
+from rasa.core.tracker_store import SQLTrackerStore, TrackerStore, create_tracker_store
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
@@ -75,6 +76,29 @@ def redacted_tracker(tracker: DialogueStateTracker, domain: Domain) -> DialogueS
     return redacted
 
 
+def write_ahead_sqlite(store: TrackerStore) -> None:
+    """Trackers kept in SQLite are written through its write-ahead log.
+
+    Rasa opens the file with SQLite's default rollback journal, whose commit syncs the journal
+    and the database file: measured here 7.5 % of the Rasa process's time under load (py-spy).
+    In WAL mode with `synchronous=NORMAL` a commit is one append to the log, and a committed
+    turn survives any crash of the process (only a power cut can lose the last turns; a
+    resident's cases and bookings never depend on this file: the action server's outbox keeps
+    them)."""
+    if not isinstance(store, SQLTrackerStore) or store.engine.dialect.name != "sqlite":
+        return
+
+    def on_connect(connection: Any, _record: Any) -> None:
+        cursor = connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    sa.event.listen(store.engine, "connect", on_connect)
+    # Connections opened before (creating the table) would keep the default.
+    store.engine.dispose()
+
+
 def _inner_endpoint(inner: dict[str, Any] | None) -> EndpointConfig | None:
     if not inner:
         return None
@@ -97,6 +121,7 @@ class RedactingTrackerStore(TrackerStore):
         # The event broker goes to the inner store: it streams the events it stores, so a
         # broker only ever sees redacted ones.
         self._inner = create_tracker_store(_inner_endpoint(inner), domain, event_broker)
+        write_ahead_sqlite(self._inner)
         super().__init__(domain, event_broker=None, **kwargs)
         self._latest_intents: OrderedDict[str, str] = OrderedDict()
         # Rasa's own log lines (every message at debug level) are masked too: this store is

@@ -48,17 +48,15 @@ def wait_for_http(url: str, process: subprocess.Popen[bytes], log: Path, timeout
 
 
 @contextmanager
-def running(
-    name: str, command: list[str], env: dict[str, str], health_url: str, log_dir: Path,
-    timeout: float = 60,
-) -> Iterator[subprocess.Popen[bytes]]:  # fmt: skip
-    log = log_dir / f"{name}.log"
-    with log.open("wb") as log_file:
+def started(
+    name: str, command: list[str], env: dict[str, str], log_dir: Path
+) -> Iterator[subprocess.Popen[bytes]]:
+    """A server process, its output in `log_dir/<name>.log`, stopped on exit."""
+    with (log_dir / f"{name}.log").open("wb") as log_file:
         process = subprocess.Popen(
             command, cwd=PROJECT_ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT
         )
         try:
-            wait_for_http(health_url, process, log, timeout)
             yield process
         finally:
             process.terminate()
@@ -67,6 +65,17 @@ def running(
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+@contextmanager
+def running(
+    name: str, command: list[str], env: dict[str, str], health_url: str, log_dir: Path,
+    timeout: float = 60,
+) -> Iterator[subprocess.Popen[bytes]]:  # fmt: skip
+    """`started`, once `health_url` answers."""
+    with started(name, command, env, log_dir) as process:
+        wait_for_http(health_url, process, log_dir / f"{name}.log", timeout)
+        yield process
 
 
 @dataclass(frozen=True)
@@ -200,7 +209,25 @@ def rasa_stack(tmp_dir: Path) -> Iterator[Stack]:
         "LINLI_API_RASA_URL": f"http://127.0.0.1:{rasa_port}",
         "LINLI_API_RASA_KEY": front_keys[Front.host],
     }
-    with backend_server(tmp_dir, extra_env=rasa_env) as backend:
+    rasa = [
+        str(RASA_PYTHON), "-m", "bot.serve", "run", "--enable-api",
+        "--auth-token", rasa_token, "--model", str(MODEL),
+        "--endpoints", str(endpoints),
+        "--credentials", str(PROJECT_ROOT / "bot" / "credentials.yml"),
+        "--port", str(rasa_port), "--interface", "127.0.0.1",
+    ]  # fmt: skip
+    # Rasa loads its model while the backend and the action server start, as under `make run`:
+    # it asks neither of them anything until a resident writes.
+    rasa_process_env = {
+        **os.environ,
+        "RASA_TELEMETRY_ENABLED": "false",
+        # The REST channel knows every front's key (bot/rest_channel.py).
+        **front_key_env,
+    }
+    with (
+        started("rasa", rasa, rasa_process_env, tmp_dir) as rasa_process,
+        backend_server(tmp_dir, extra_env=rasa_env) as backend,
+    ):
         env = {
             **os.environ,
             "RASA_TELEMETRY_ENABLED": "false",
@@ -209,22 +236,11 @@ def rasa_stack(tmp_dir: Path) -> Iterator[Stack]:
             "LINLI_ACTIONS_OUTBOX_PATH": str(tmp_dir / "outbox.db"),
             "LINLI_ACTIONS_PORT": str(actions_port),
             "LINLI_ACTIONS_SERVER_TOKEN": actions_token,
-            # The REST channel knows every front's key (bot/rest_channel.py).
-            **front_key_env,
         }
         actions = [str(RASA_PYTHON), "-m", "actions.server"]
-        rasa = [
-            str(RASA_PYTHON), "-m", "bot.serve", "run", "--enable-api",
-            "--auth-token", rasa_token, "--model", str(MODEL),
-            "--endpoints", str(endpoints),
-            "--credentials", str(PROJECT_ROOT / "bot" / "credentials.yml"),
-            "--port", str(rasa_port), "--interface", "127.0.0.1",
-        ]  # fmt: skip
-        with (
-            running("actions", actions, env, f"http://127.0.0.1:{actions_port}/health", tmp_dir),
+        with running("actions", actions, env, f"http://127.0.0.1:{actions_port}/health", tmp_dir):
             # `/` answers without the token once the model is loaded; /status needs it.
-            running("rasa", rasa, env, f"http://127.0.0.1:{rasa_port}/", tmp_dir, 240),
-        ):
+            wait_for_http(f"http://127.0.0.1:{rasa_port}/", rasa_process, tmp_dir / "rasa.log", 240)
             yield Stack(
                 rasa_url=f"http://127.0.0.1:{rasa_port}", backend=backend,
                 rasa_token=rasa_token, front_keys=front_keys,

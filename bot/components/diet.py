@@ -18,13 +18,16 @@ import numpy as np
 from numpy.typing import NDArray
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
-from rasa.nlu.classifiers.diet_classifier import DIETClassifier
+from rasa.nlu.classifiers.diet_classifier import DIET, DIETClassifier
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from rasa.utils import train_utils
 from rasa.utils.tensorflow.constants import SEQUENCE_LENGTH
 from rasa.utils.tensorflow.data_generator import RasaBatchDataGenerator
 from rasa.utils.tensorflow.model_data import Data, RasaModelData
+from rasa.utils.tensorflow.models import RasaModel
+
+from bot.components.model_loading import LoadedForPrediction
 
 # Examples sorted together, in batches: 8 keeps every window a mix of Rasa's balanced classes
 # while cutting padding from 5x to 1.5x on our data (bench: bucketing window vs padding).
@@ -68,6 +71,10 @@ def _length_bucketed_batches() -> Iterator[None]:
         train_utils.RasaBatchDataGenerator = stock
 
 
+class PredictingDIET(LoadedForPrediction, DIET):
+    """DIET's model, loaded without a training step (bot/components/model_loading.py)."""
+
+
 @DefaultV1Recipe.register(
     [
         DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER,
@@ -76,7 +83,12 @@ def _length_bucketed_batches() -> Iterator[None]:
     is_trainable=True,
 )
 class LengthBucketedDIETClassifier(DIETClassifier):
-    """DIETClassifier, trained on length-bucketed batches; configured exactly like DIET."""
+    """DIETClassifier, trained on length-bucketed batches and loaded without a training step;
+    configured exactly like DIET."""
+
+    @staticmethod
+    def model_class() -> type[RasaModel]:
+        return PredictingDIET
 
     def train(self, training_data: TrainingData) -> Resource:
         with _length_bucketed_batches():

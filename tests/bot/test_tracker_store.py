@@ -57,6 +57,23 @@ def test_a_conversation_outlives_the_store_that_kept_it(domain: Domain, tmp_path
     assert served is not None and served.get_slot("address") == "幸福小区3号楼201"
 
 
+def test_sqlite_trackers_are_written_through_the_write_ahead_log(
+    domain: Domain, tmp_path: Path
+) -> None:
+    store = RedactingTrackerStore(
+        domain=domain, inner={"type": "sql", "dialect": "sqlite", "db": str(tmp_path / "t.db")}
+    )
+    tracker = DialogueStateTracker.from_events(
+        "rest:resident", [ActionExecuted("action_listen"), UserUttered("你好")], domain.slots
+    )
+    asyncio.run(store.save(tracker))
+    assert isinstance(store._inner, SQLTrackerStore)
+    with store._inner.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        # 1 is NORMAL: one append to the log a commit, durable across a crash of the process.
+        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1
+
+
 def test_numbers_are_masked_in_every_event(domain: Domain) -> None:
     store = RedactingTrackerStore(domain=domain, inner={"type": "in_memory"})
     said = "我的电话是 １３８-００１３-８０００，身份证一一零一零五一九四九一二三一零零二叉"
