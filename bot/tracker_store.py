@@ -32,6 +32,8 @@ from rasa.core.tracker_store import SQLTrackerStore, TrackerStore, create_tracke
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
+from sqlalchemy.orm import sessionmaker  # type: ignore[import-untyped]
+from sqlalchemy.pool import QueuePool  # type: ignore[import-untyped]
 
 from common.personal_numbers import redact_logs, redact_personal_numbers
 
@@ -77,11 +79,14 @@ def redacted_tracker(tracker: DialogueStateTracker, domain: Domain) -> DialogueS
 
 
 def write_ahead_sqlite(store: TrackerStore) -> None:
-    """Trackers kept in SQLite are written through its write-ahead log.
+    """Trackers kept in SQLite are written through its write-ahead log, on connections kept
+    open.
 
     Rasa opens the file with SQLite's default rollback journal, whose commit syncs the journal
-    and the database file: measured here 7.5 % of the Rasa process's time under load (py-spy).
-    In WAL mode with `synchronous=NORMAL` a commit is one append to the log, and a committed
+    and the database file (7.5 % of the Rasa process's time under load, py-spy), and on a new
+    connection for every read and save (SQLAlchemy 1.4's default for a file), which in WAL mode
+    would checkpoint the log each time the connection closes. Here a small pool keeps the
+    connections, and with `synchronous=NORMAL` a commit is one append to the log: a committed
     turn survives any crash of the process (only a power cut can lose the last turns; a
     resident's cases and bookings never depend on this file: the action server's outbox keeps
     them)."""
@@ -94,9 +99,15 @@ def write_ahead_sqlite(store: TrackerStore) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
-    sa.event.listen(store.engine, "connect", on_connect)
-    # Connections opened before (creating the table) would keep the default.
+    url = store.engine.url
     store.engine.dispose()
+    # Rasa runs its store's queries on the event loop's thread, one at a time; the pool may
+    # still hand a connection to another thread (a shutdown hook), hence check_same_thread.
+    store.engine = sa.create_engine(
+        url, poolclass=QueuePool, connect_args={"check_same_thread": False}
+    )
+    sa.event.listen(store.engine, "connect", on_connect)
+    store.sessionmaker = sessionmaker(bind=store.engine)
 
 
 def _inner_endpoint(inner: dict[str, Any] | None) -> EndpointConfig | None:
