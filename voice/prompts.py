@@ -29,13 +29,12 @@ EMERGENCY_PENDING = (
     "我正在通知社区工作人员，系统暂时还没联系上他们，会一直重试。请您先自己拨打120，别等我们。"
 )
 EMERGENCY_NOT_FILED = "我这边没能通知到社区工作人员。请您马上自己拨打120。"
-NOTHING_TO_REPEAT = "我刚才还没说什么呢。请问有什么可以帮您？"
 NOT_UNDERSTOOD = "不好意思，我没听明白。您可以换个说法，或者说“人工”找工作人员。"
 TECHNICAL_TROUBLE = "不好意思，系统出了点问题。您可以说“人工”，找工作人员帮您。"
 
 BRIDGE_PROMPTS = (
     GREETING, *REPROMPTS, SILENCE_GOODBYE, EMERGENCY_ALERTED, EMERGENCY_PENDING,
-    EMERGENCY_NOT_FILED, NOTHING_TO_REPEAT, NOT_UNDERSTOOD, TECHNICAL_TROUBLE,
+    EMERGENCY_NOT_FILED, NOT_UNDERSTOOD, TECHNICAL_TROUBLE,
 )  # fmt: skip
 
 

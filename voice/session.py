@@ -285,7 +285,9 @@ class CallSession:
 
     def _repeat(self, record: TurnRecord, since: float) -> None:
         if not self._playback.last_text:
-            record.bot_text = prompts.NOTHING_TO_REPEAT
+            # Nothing said yet on this call: Rasa's own answer to the repeat ("nothing to
+            # repeat yet", from actions/prompts.yml, which the prompt cache holds).
+            record.bot_text = record.bot_text or prompts.NOT_UNDERSTOOD
             self._playback.say(record.bot_text, record, since)
             return
         record.bot_text = self._playback.last_text
