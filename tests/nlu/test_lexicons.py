@@ -118,6 +118,29 @@ def test_the_component_overrides_what_the_model_read() -> None:
     assert [r["name"] for r in message.get("intent_ranking")] == ["emergency", "report_hardship"]
 
 
+def _undecided(text: str, readings: list[tuple[str, float]]) -> Message:
+    message = Message(data={"text": text})
+    message.set("intent", {"name": "nlu_fallback", "confidence": 0.45})
+    ranking = [{"name": "nlu_fallback", "confidence": 0.45}]
+    message.set("intent_ranking", ranking + [{"name": n, "confidence": c} for n, c in readings])
+    message.set("entities", [])
+    return message
+
+
+def test_an_undecided_message_with_an_emergency_among_its_two_likeliest_is_one() -> None:
+    component = EmergencyLexicon(DangerSigns.load())
+    # No danger sign in the words: the model's doubt decides.
+    text = "我爸那个样子不太对劲"
+    [second] = component.process(
+        [_undecided(text, [("report_hardship", 0.4), ("emergency", 0.35)])]
+    )
+    assert second.get("intent") == {"name": "emergency", "confidence": 0.35}
+    [third] = component.process(
+        [_undecided(text, [("report_hardship", 0.4), ("inform", 0.3), ("emergency", 0.2)])]
+    )
+    assert third.get("intent")["name"] == "nlu_fallback"
+
+
 def test_a_confident_question_about_a_named_policy_stays_a_question() -> None:
     component = EmergencyLexicon(DangerSigns.load())
     [asked] = component.process([_message("烧伤了能申请医疗救助吗", "ask_policy", 0.95, True)])
