@@ -54,7 +54,7 @@ def fresh_settings() -> dict[str, str]:
         "LINLI_API_RASA_KEY": "rk_host_" + secrets.token_urlsafe(32),
         "LINLI_RASA_REST_KEY": "rk_rest_" + secrets.token_urlsafe(32),
         # Rasa's HTTP API (/model, /conversations, /status …) answers only with this token.
-        "LINLI_RASA_AUTH_TOKEN": secrets.token_urlsafe(32),
+        "LINLI_RASA_AUTH_TOKEN": "rt_" + secrets.token_urlsafe(32),
         # Only the Rasa server may call the action server (bot/endpoints.yml sends it).
         "LINLI_ACTIONS_SERVER_TOKEN": secrets.token_urlsafe(32),
         # Fernet key of the action server's outbox payloads (comma-separated, newest first).

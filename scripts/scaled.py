@@ -361,7 +361,7 @@ serverurl=unix://{run / "supervisor.sock"}
             program(
                 f"rasa-{index + 1}",
                 f"{RASA_BIN / 'python'} -m bot.serve run --enable-api "
-                "--auth-token %(ENV_LINLI_RASA_AUTH_TOKEN)s "
+                "--auth-token=%(ENV_LINLI_RASA_AUTH_TOKEN)s "
                 f"--model models/linli.tar.gz --endpoints {run / 'endpoints.yml'} "
                 f"--credentials bot/credentials.yml --port {port} --interface 127.0.0.1",
                 PROJECT,

@@ -103,7 +103,7 @@ def _env_file(path: Path, ports: dict[str, int], rasa_replicas: int) -> dict[str
         "LINLI_ACTIONS_BACKEND_API_KEY": action_key,
         "LINLI_API_ID_NUMBER_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
         "LINLI_ACTIONS_OUTBOX_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
-        "LINLI_RASA_AUTH_TOKEN": secrets.token_urlsafe(24),
+        "LINLI_RASA_AUTH_TOKEN": "rt_" + secrets.token_urlsafe(24),
         "LINLI_ACTIONS_SERVER_TOKEN": secrets.token_urlsafe(24),
         "LINLI_METRICS_TOKEN": secrets.token_urlsafe(24),
         **{variable: f"rk_test_{front}_" + secrets.token_urlsafe(16)

@@ -211,7 +211,7 @@ def rasa_stack(tmp_dir: Path) -> Iterator[Stack]:
     }
     rasa = [
         str(RASA_PYTHON), "-m", "bot.serve", "run", "--enable-api",
-        "--auth-token", rasa_token, "--model", str(MODEL),
+        f"--auth-token={rasa_token}", "--model", str(MODEL),
         "--endpoints", str(endpoints),
         "--credentials", str(PROJECT_ROOT / "bot" / "credentials.yml"),
         "--port", str(rasa_port), "--interface", "127.0.0.1",

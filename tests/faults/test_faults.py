@@ -38,7 +38,13 @@ def replica_up(url: str) -> bool:
 def test_a_killed_rasa_replica_is_stood_in_for_and_the_form_goes_on(scaled: ScaledStack) -> None:
     resident = Conversation(scaled.rasa_url, scaled.front_headers())
     assert "地址" in resident.say("我想订明天中午的午饭")
+    killed = scaled.ctl("pid", "rasa-1").strip()
     scaled.ctl("signal", "KILL", "rasa-1")
+    # A killed process keeps its listening socket while the kernel frees its memory (a
+    # gigabyte here), and a request that connects then is reset: the load balancer never sends
+    # a request that reached a replica to another (no turn is taken twice), so the resident's
+    # next message is the one after supervisord saw the process gone.
+    until(lambda: scaled.ctl("pid", "rasa-1").strip() != killed, 30, "rasa-1 gone")
     # The load balancer sends every turn to the replica that is left, which reads the
     # conversation from the shared tracker store.
     assert "电话" in resident.say("幸福小区3号楼201")
