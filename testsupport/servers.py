@@ -218,19 +218,15 @@ def rasa_stack(tmp_dir: Path) -> Iterator[Stack]:
     ]  # fmt: skip
     # Rasa loads its model while the backend and the action server start, as under `make run`:
     # it asks neither of them anything until a resident writes.
-    rasa_process_env = {
-        **os.environ,
-        "RASA_TELEMETRY_ENABLED": "false",
-        # The REST channel knows every front's key (bot/rest_channel.py).
-        **front_key_env,
-    }
+    quiet = {**os.environ, "RASA_TELEMETRY_ENABLED": "false"}
+    # The REST channel knows every front's key (bot/rest_channel.py).
+    rasa_process_env = {**quiet, **front_key_env}
     with (
         started("rasa", rasa, rasa_process_env, tmp_dir) as rasa_process,
         backend_server(tmp_dir, extra_env=rasa_env) as backend,
     ):
         env = {
-            **os.environ,
-            "RASA_TELEMETRY_ENABLED": "false",
+            **quiet,
             "LINLI_ACTIONS_BACKEND_URL": backend.url,
             "LINLI_ACTIONS_BACKEND_API_KEY": backend.api_key,
             "LINLI_ACTIONS_OUTBOX_PATH": str(tmp_dir / "outbox.db"),

@@ -46,13 +46,16 @@ CONFIDENT = 0.8
 FALLBACK = "nlu_fallback"
 
 
-def undecided_between_emergency_and(message: Message) -> bool:
-    """The FallbackClassifier gave up on `message`, and `emergency` is one of the model's two
-    likeliest readings."""
+def emergency_in_doubt(message: Message) -> float | None:
+    """The model's confidence in `emergency` when the FallbackClassifier gave up on `message`
+    and `emergency` is one of its two likeliest readings; otherwise None."""
     if (message.get(INTENT) or {}).get("name") != FALLBACK:
-        return False
-    readings = [r.get("name") for r in message.get(INTENT_RANKING_KEY) or []]
-    return EMERGENCY in [name for name in readings if name != FALLBACK][:2]
+        return None
+    readings = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != FALLBACK]
+    for reading in readings[:2]:
+        if reading.get("name") == EMERGENCY:
+            return float(reading.get("confidence") or 0)
+    return None
 
 
 # A message that is nothing but a number: a phone or ID number given when asked (a form
@@ -107,11 +110,10 @@ class EmergencyLexicon(GraphComponent):
             intent = message.get(INTENT) or {}
             if intent.get("name") == EMERGENCY:
                 continue
-            if undecided_between_emergency_and(message):
+            doubted = emergency_in_doubt(message)
+            if doubted is not None:
                 # The model's own confidence in the emergency reading, kept as it was.
-                ranking = message.get(INTENT_RANKING_KEY) or []
-                confidence = next(r.get("confidence") for r in ranking if r["name"] == EMERGENCY)
-                read_as(message, EMERGENCY, float(confidence or 0))
+                read_as(message, EMERGENCY, doubted)
                 continue
             if self.read(message.get(TEXT) or "", intent, message.get(ENTITIES) or []) is None:
                 continue

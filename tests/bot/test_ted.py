@@ -55,21 +55,25 @@ def trained_policy(tmp_path: Path) -> RememberingTEDPolicy:
     return policy
 
 
-def asking(domain: Domain, sender: str, intent: str, *events: Any) -> DialogueStateTracker:
-    return DialogueStateTracker.from_events(
+def predicted(
+    policy: RememberingTEDPolicy, domain: Domain, sender: str, intent: str, *events: Any
+) -> PolicyPrediction:
+    """The policy's prediction after `sender` says something read as `intent`."""
+    tracker = DialogueStateTracker.from_events(
         sender,
         [ActionExecuted("action_listen"), *events, UserUttered("…", {"name": intent})],
         domain.slots,
     )
+    return policy.predict_action_probabilities(tracker, domain)
 
 
 def test_a_state_window_seen_before_is_answered_as_the_model_answered_it(
     tmp_path: Path, domain: Domain, model_calls: list[list[Any]]
 ) -> None:
     policy = trained_policy(tmp_path)
-    first = policy.predict_action_probabilities(asking(domain, "rest:a", "greet"), domain)
+    first = predicted(policy, domain, "rest:a", "greet")
     # Another resident, the same states: no model call, the same probabilities.
-    again = policy.predict_action_probabilities(asking(domain, "rest:b", "greet"), domain)
+    again = predicted(policy, domain, "rest:b", "greet")
     assert len(model_calls) == 1
     assert again.probabilities == first.probabilities
     assert again.policy_name == "RememberingTEDPolicy"
@@ -79,15 +83,15 @@ def test_a_different_intent_or_slot_asks_the_model_again(
     tmp_path: Path, domain: Domain, model_calls: list[list[Any]]
 ) -> None:
     policy = trained_policy(tmp_path)
-    greet = policy.predict_action_probabilities(asking(domain, "rest:a", "greet"), domain)
-    booking = policy.predict_action_probabilities(asking(domain, "rest:a", "book_service"), domain)
+    greet = predicted(policy, domain, "rest:a", "greet")
+    booking = predicted(policy, domain, "rest:a", "book_service")
     # A slot that shapes the dialogue (a cancellation waiting to be confirmed).
-    confirming = policy.predict_action_probabilities(
-        asking(domain, "rest:a", "book_service", SlotSet("pending_cancel", "B-1")), domain
+    confirming = predicted(
+        policy, domain, "rest:a", "book_service", SlotSet("pending_cancel", "B-1")
     )
     # One that does not (the address) leaves the states, and the answer, as they were.
-    with_address = policy.predict_action_probabilities(
-        asking(domain, "rest:b", "book_service", SlotSet("address", "幸福小区3号楼201")), domain
+    with_address = predicted(
+        policy, domain, "rest:b", "book_service", SlotSet("address", "幸福小区3号楼201")
     )
     assert len(model_calls) == 3
     assert len({tuple(p.probabilities) for p in (greet, booking, confirming)}) == 3
@@ -100,7 +104,7 @@ def test_a_model_that_reads_the_words_is_always_asked(
     policy = trained_policy(tmp_path)
     policy.fake_features[TEXT] = []
     for sender in ("rest:a", "rest:b"):
-        policy.predict_action_probabilities(asking(domain, sender, "greet"), domain)
+        predicted(policy, domain, sender, "greet")
     assert len(model_calls) == 2
 
 
@@ -110,7 +114,7 @@ def test_the_table_keeps_only_the_latest_windows(
     monkeypatch.setattr(ted, "PREDICTIONS_KEPT", 2)
     policy = trained_policy(tmp_path)
     for intent in ("greet", "book_service", "apply_aid", "greet"):
-        policy.predict_action_probabilities(asking(domain, "rest:a", intent), domain)
+        predicted(policy, domain, "rest:a", intent)
     # greet was pushed out by the two after it, so the model was asked for it again.
     assert len(model_calls) == 4
     assert len(policy._predictions) == 2
