@@ -2,7 +2,8 @@
 
 `ServiceLexicon` runs after the entity extractors: when the model found no `service`, a
 described one (`bot/lexicons/services.yml`: "电视没图像了" → weixiu, "陪我妈去医院" → zhuyi) is
-added as the entity, at most two (the booking form asks which when there are two). A
+added as the entity, at most two (the booking form asks which when there are two); a booking
+that names one service and describes another ("助浴，顺便理个发") gets both. A
 description that asks for help ("帮我妈交个电费") but was read as out of scope or not
 understood becomes a booking request.
 
@@ -26,6 +27,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.components.entities import CANONICAL_VALUES
 from common.danger_signs import EMERGENCY_LEXICON, DangerSigns
 from common.personal_numbers import compact_digits
 from common.service_descriptions import (
@@ -43,6 +45,8 @@ ABOUT_A_SERVICE = frozenset({BOOK_SERVICE, "check_status", "cancel_booking", "gi
 NOT_A_READING = frozenset({"out_of_scope", "nlu_fallback", "inform"})
 POLICY_QUESTIONS = frozenset({"ask_policy", "check_eligibility", "apply_aid"})
 CONFIDENT = 0.8
+# The booking form asks which one when a message names two services; more is a list to ask about.
+MOST_SERVICES_IN_A_MESSAGE = 2
 FALLBACK = "nlu_fallback"
 
 
@@ -156,9 +160,22 @@ class ServiceLexicon(GraphComponent):
             and asks_to_book(text)
         ):
             read_as(message, BOOK_SERVICE, 0.7)
-        if any(entity.get("entity") in {"service", "policy"} for entity in entities):
+        # Only a canonical name counts as found: DIET may tag a span ("汏浴") with a value the
+        # EntityCleaner later drops, and the description must not be lost with it.
+        named = {
+            (entity.get("entity"), entity.get("value"))
+            for entity in entities
+            if entity.get("value") in CANONICAL_VALUES.get(entity.get("entity"), ())
+        }
+        if any(kind == "policy" for kind, _ in named):
             return
-        described = self.descriptions.find(text)
+        named_services = {value for _, value in named}
+        # A booking naming one service may describe a second ("助浴，顺便理个发").
+        if named_services and (message.get(INTENT) or {}).get("name") != BOOK_SERVICE:
+            return
+        described = [
+            found for found in self.descriptions.find(text) if found[0] not in named_services
+        ][: MOST_SERVICES_IN_A_MESSAGE - len(named_services)]
         if not described:
             return
         intent = message.get(INTENT) or {}

@@ -20,6 +20,19 @@ DESCRIBED = [
     ("爷爷头发太长了，能上门剪吗", "lifa"),
     ("我约的车怎么还没到", "jiaoche"),
     ("中风以后想在家做做按摩康复", "kangfu"),
+    # Dialect and everyday words for the same tasks.
+    ("能不能叫部车送我去医院", "jiaoche"),
+    ("屋头好久没打整了", "zhujie"),
+    ("屋企好耐冇执屋", "zhujie"),
+    ("家里乱得很，想找人拾掇拾掇", "zhujie"),
+    ("热水器坏了，喊个师傅来看看", "weixiu"),
+    ("厕所灯泡烧了", "weixiu"),
+    ("阿拉姆妈想寻人来汏浴", "zhuyu"),
+    ("想找个人陪我爸摆龙门阵", "peiliao"),
+    ("出院以后要做恢复训练", "kangfu"),
+    ("给我妈理个发", "lifa"),
+    ("今天送的饭太凉了", "zhucan"),
+    ("下周三去医院做胃镜，想找个人跟着", "zhuyi"),
 ]
 
 
@@ -35,7 +48,10 @@ def test_described_services_are_found(
     assert service in [value for value, _, _ in descriptions.find(text)]
 
 
-@pytest.mark.parametrize("text", ["低保一个月多少钱", "明天天气怎么样", "谢谢你"])
+@pytest.mark.parametrize(
+    "text",
+    ["低保一个月多少钱", "明天天气怎么样", "谢谢你", "村口那条路啥时候修", "洗身份证复印件要几份"],
+)
 def test_other_words_describe_no_service(descriptions: ServiceDescriptions, text: str) -> None:
     assert descriptions.find(text) == []
 
@@ -63,11 +79,27 @@ def test_a_request_for_help_read_as_out_of_scope_becomes_a_booking() -> None:
     assert asked.get("intent")["name"] == "out_of_scope" and asked.get("entities") == []
 
 
-def test_a_named_service_is_left_to_the_model() -> None:
+def test_a_named_service_is_left_to_the_model_outside_a_booking() -> None:
     component = ServiceLexicon(ServiceDescriptions.load())
     named = [{"entity": "service", "value": "zhucan"}]
-    [message] = component.process([_message("订助餐，顺便修下水管", "book_service", named)])
+    text = "助餐送来的饭太凉了，修水管的也没来"
+    [message] = component.process([_message(text, "give_feedback", named)])
     assert message.get("entities") == named
+
+
+def test_a_booking_that_names_one_service_and_describes_another_gets_both() -> None:
+    component = ServiceLexicon(ServiceDescriptions.load())
+    named = [{"entity": "service", "value": "zhuyu", "start": 6, "end": 8}]
+    text = "明天下午约个助浴，顺便给他理个发"
+    [message] = component.process([_message(text, "book_service", named)])
+    assert [e["value"] for e in message.get("entities")] == ["zhuyu", "lifa"]
+
+
+def test_a_name_the_model_left_unmapped_does_not_hide_the_description() -> None:
+    component = ServiceLexicon(ServiceDescriptions.load())
+    unmapped = [{"entity": "service", "value": "汏浴", "start": 4, "end": 6}]
+    [message] = component.process([_message("阿拉姆妈汏浴汏勿动了", "book_service", unmapped)])
+    assert ("service", "zhuyu") in [(e["entity"], e["value"]) for e in message.get("entities")]
 
 
 @pytest.mark.parametrize("text", ["我要定明天中午的贩送到家里", "我想约个师傅", "帮我预约一下"])
