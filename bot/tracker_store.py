@@ -22,8 +22,10 @@ with its url and options, `type: sql` …):
         url: localhost
 """
 
+import itertools
+import weakref
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import sqlalchemy as sa  # type: ignore[import-untyped]  # 1.4 in the Rasa virtualenv
@@ -60,22 +62,87 @@ def redacted_value(value: Any) -> Any:
     return value
 
 
-def redacted_tracker(tracker: DialogueStateTracker, domain: Domain) -> DialogueStateTracker:
+def redacted_tracker(
+    tracker: DialogueStateTracker, domain: Domain, clean: int = 0
+) -> DialogueStateTracker:
     """`tracker` with every personal number in its events masked: the tracker itself when
-    none holds one, else a copy rebuilt from the redacted events."""
-    originals = [event.as_dict() for event in tracker.events]
+    none holds one, else a copy rebuilt from the redacted events. Its first `clean` events
+    are known to be masked already (they were read from the store)."""
+    originals = [event.as_dict() for event in itertools.islice(tracker.events, clean, None)]
     events = [redacted_value(event) for event in originals]
     # Most saves carry no number (a tracker read back from the store is already redacted),
     # and replaying every event into a new tracker costs three times the redaction itself.
     if events == originals:
         return tracker
+    kept = [event.as_dict() for event in itertools.islice(tracker.events, clean)]
     redacted = DialogueStateTracker.from_dict(
-        tracker.sender_id, events, domain.slots, tracker._max_event_history
+        tracker.sender_id, kept + events, domain.slots, tracker._max_event_history
     )
     # Set by the processor, not carried by the events.
     redacted.model_id = tracker.model_id
     redacted.assistant_id = tracker.assistant_id
     return redacted
+
+
+class EventsHeld:
+    """How many of a tracker's events the store holds, for each tracker object this process
+    read from the store or saved to it, for as long as that object lives.
+
+    Rasa reads a conversation's tracker, appends the turn's events and saves that same object,
+    all under the conversation's lock (which also orders replicas): what the object held when
+    read is exactly what the store held. Another object for the same conversation (a copy, or
+    one built before a replica's turn) is not known, and its caller counts again."""
+
+    def __init__(self) -> None:
+        self._by_sender: dict[str, tuple[weakref.ref[DialogueStateTracker], int]] = {}
+
+    def note(self, tracker: DialogueStateTracker) -> None:
+        """The store now holds all of `tracker`'s events."""
+        sender_id = tracker.sender_id
+
+        def forget(gone: weakref.ref[DialogueStateTracker]) -> None:
+            if self._by_sender.get(sender_id, (None, 0))[0] is gone:
+                self._by_sender.pop(sender_id, None)
+
+        self._by_sender[sender_id] = (weakref.ref(tracker, forget), len(tracker.events))
+
+    def of(self, tracker: DialogueStateTracker) -> int | None:
+        """How many of `tracker`'s first events the store holds; None when not known."""
+        held = self._by_sender.get(tracker.sender_id)
+        if held is None or held[0]() is not tracker:
+            return None
+        return held[1]
+
+
+class AppendingSQLTrackerStore(SQLTrackerStore):
+    """Rasa's SQL tracker store, which appends a turn's events without counting the
+    conversation's rows first.
+
+    Rasa finds which events are new by counting the events of the conversation's latest
+    session in the table (a query per save, 4 % of the Rasa process under load, py-spy). The
+    tracker it saves is the one it read a moment before, and that one's length is the count.
+    Configured as the `inner` store's type (bot/endpoints.yml) with the options of `type: sql`."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._held = EventsHeld()
+
+    async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
+        tracker = await super().retrieve(sender_id)
+        if tracker is not None:
+            self._held.note(tracker)
+        return tracker
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        await super().save(tracker)
+        self._held.note(tracker)
+
+    def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator[Any]:
+        held = self._held.of(tracker)
+        if held is None:
+            events: Iterator[Any] = super()._additional_events(session, tracker)
+            return events
+        return itertools.islice(tracker.events, held, None)
 
 
 def write_ahead_sqlite(store: TrackerStore) -> None:
@@ -135,6 +202,8 @@ class RedactingTrackerStore(TrackerStore):
         write_ahead_sqlite(self._inner)
         super().__init__(domain, event_broker=None, **kwargs)
         self._latest_intents: OrderedDict[str, str] = OrderedDict()
+        # Events read back from the store are masked already; only a turn's new ones need it.
+        self._masked = EventsHeld()
         # Rasa's own log lines (every message at debug level) are masked too: this store is
         # the project's one piece of code Rasa builds once logging is set up.
         redact_logs("sanic.root", "sanic.error", "sanic.access")
@@ -148,12 +217,15 @@ class RedactingTrackerStore(TrackerStore):
         self._inner.domain = domain or Domain.empty()
 
     async def save(self, tracker: DialogueStateTracker) -> None:
+        redacted = redacted_tracker(tracker, self.domain, clean=self._masked.of(tracker) or 0)
         try:
-            await self._inner.save(redacted_tracker(tracker, self.domain))
+            await self._inner.save(redacted)
         except BaseException:
             # What this process remembers must not run ahead of what the store holds.
             self._latest_intents.pop(tracker.sender_id, None)
             raise
+        if redacted is tracker:
+            self._masked.note(tracker)
         self._remember_latest_intent(tracker)
 
     def _remember_latest_intent(self, tracker: DialogueStateTracker) -> None:
@@ -171,7 +243,10 @@ class RedactingTrackerStore(TrackerStore):
         return self._latest_intents.get(sender_id)
 
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
-        return await self._inner.retrieve(sender_id)
+        tracker: DialogueStateTracker | None = await self._inner.retrieve(sender_id)
+        if tracker is not None:
+            self._masked.note(tracker)
+        return tracker
 
     async def retrieve_full_tracker(self, conversation_id: str) -> DialogueStateTracker | None:
         return await self._inner.retrieve_full_tracker(conversation_id)

@@ -243,7 +243,7 @@ action_endpoint:
 tracker_store:
   type: bot.tracker_store.RedactingTrackerStore
   inner:
-    type: sql
+    type: bot.tracker_store.AppendingSQLTrackerStore
     dialect: postgresql
     url: 127.0.0.1
     port: {profile.port("POSTGRES")}

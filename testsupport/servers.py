@@ -202,7 +202,8 @@ def rasa_stack(tmp_dir: Path) -> Iterator[Stack]:
         # As bot/endpoints.yml: trackers redacted before they are stored or served, and kept
         # in SQLite, so a stack started again on `tmp_dir` knows every conversation.
         "tracker_store:\n  type: bot.tracker_store.RedactingTrackerStore\n"
-        f"  inner:\n    type: sql\n    dialect: sqlite\n    db: {tmp_dir / 'trackers.db'}\n"
+        "  inner:\n    type: bot.tracker_store.AppendingSQLTrackerStore\n"
+        f"    dialect: sqlite\n    db: {tmp_dir / 'trackers.db'}\n"
     )
     # The backend's host console asks this Rasa server, with its own front key.
     rasa_env = {

@@ -2,17 +2,24 @@
 before the inner store keeps it, and what it serves back is the redacted tracker."""
 
 import asyncio
+import gc
 import json
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore, TrackerStore
 from rasa.core.utils import read_endpoints_from_path
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.tracker_store import RedactingTrackerStore, redacted_tracker
+from bot.tracker_store import (
+    AppendingSQLTrackerStore,
+    EventsHeld,
+    RedactingTrackerStore,
+    redacted_tracker,
+)
 from testsupport.servers import PROJECT_ROOT
 
 SEALED = "sealed:138****8000:gAAAAABn-1234567_abcdef"
@@ -33,7 +40,7 @@ def test_endpoints_configure_the_redacting_store_around_sqlite_in_var(
     (tmp_path / "var").mkdir()
     store = TrackerStore.create(endpoints.tracker_store, domain)
     assert isinstance(store, RedactingTrackerStore)
-    assert isinstance(store._inner, SQLTrackerStore)
+    assert isinstance(store._inner, AppendingSQLTrackerStore)
     assert store.domain is domain
     assert (tmp_path / "var" / "trackers.db").exists()
 
@@ -109,10 +116,18 @@ def test_numbers_are_masked_in_every_event(domain: Domain) -> None:
     assert served.latest_message is not None and "138****8000" in served.latest_message.text
 
 
+def appending_sqlite(path: Path) -> dict[str, str]:
+    return {
+        "type": "bot.tracker_store.AppendingSQLTrackerStore",
+        "dialect": "sqlite",
+        "db": str(path),
+    }
+
+
 def test_a_number_said_in_a_later_turn_is_masked_and_a_clean_tracker_is_not_rebuilt(
     domain: Domain, tmp_path: Path
 ) -> None:
-    inner = {"type": "sql", "dialect": "sqlite", "db": str(tmp_path / "trackers.db")}
+    inner = appending_sqlite(tmp_path / "trackers.db")
     store = RedactingTrackerStore(domain=domain, inner=inner)
     first_turn = [ActionExecuted("action_listen"), UserUttered("我想订助餐")]
     tracker = DialogueStateTracker.from_events("rest:resident", first_turn, domain.slots)
@@ -130,3 +145,50 @@ def test_a_number_said_in_a_later_turn_is_masked_and_a_clean_tracker_is_not_rebu
     texts = [event.text for event in again.events if isinstance(event, UserUttered)]
     assert texts == ["我想订助餐", "电话138****8000"]
     assert again.get_slot("address") == "幸福小区3号楼201"
+
+
+def test_turns_are_appended_once_each_without_counting_the_stored_events(
+    domain: Domain, tmp_path: Path
+) -> None:
+    inner = appending_sqlite(tmp_path / "trackers.db")
+    store = RedactingTrackerStore(domain=domain, inner=inner)
+    start = [ActionExecuted("action_listen"), UserUttered("第0句"), BotUttered("好的")]
+    asyncio.run(store.save(DialogueStateTracker.from_events("rest:r", start, domain.slots)))
+    statements: list[str] = []
+    sa.event.listen(
+        store._inner.engine,
+        "before_cursor_execute",
+        lambda _c, _cur, statement, *_args: statements.append(statement.lower()),
+    )
+    for turn in (1, 2, 3):
+        served = asyncio.run(store.retrieve("rest:r"))
+        assert served is not None
+        served.update(UserUttered(f"第{turn}句"))
+        served.update(BotUttered(f"回答{turn}"))
+        asyncio.run(store.save(served))
+    assert statements and not [statement for statement in statements if "count(" in statement]
+
+    # A tracker this store did not read (a copy) is counted the way Rasa counts.
+    served = asyncio.run(store.retrieve("rest:r"))
+    assert served is not None
+    copy = DialogueStateTracker.from_events("rest:r", list(served.events), domain.slots)
+    copy.update(UserUttered("第4句"))
+    asyncio.run(store.save(copy))
+
+    again = asyncio.run(RedactingTrackerStore(domain=domain, inner=inner).retrieve("rest:r"))
+    assert again is not None
+    said = [event.text for event in again.events if isinstance(event, UserUttered)]
+    assert said == ["第0句", "第1句", "第2句", "第3句", "第4句"]
+    assert len(again.events) == len(start) + 3 * 2 + 1
+
+
+def test_what_the_store_holds_is_forgotten_with_the_tracker(domain: Domain) -> None:
+    held = EventsHeld()
+    tracker = DialogueStateTracker.from_events("rest:r", [UserUttered("你好")], domain.slots)
+    held.note(tracker)
+    assert held.of(tracker) == 1
+    other = DialogueStateTracker.from_events("rest:r", [UserUttered("你好")], domain.slots)
+    assert held.of(other) is None
+    del tracker
+    gc.collect()
+    assert held.of(other) is None and not held._by_sender
