@@ -57,8 +57,12 @@ def redacted_value(value: Any) -> Any:
             key: item if key in _KEPT_AS_THEY_ARE else redacted_value(item)
             for key, item in value.items()
         }
-    if isinstance(value, list | tuple):
+    if isinstance(value, list):
         return [redacted_value(item) for item in value]
+    if isinstance(value, tuple):
+        # Kept a tuple (a parsed message's token spans are), so that an event without a
+        # number compares equal to its redacted form and the tracker is not rebuilt.
+        return tuple(redacted_value(item) for item in value)
     return value
 
 

@@ -129,7 +129,8 @@ def test_a_number_said_in_a_later_turn_is_masked_and_a_clean_tracker_is_not_rebu
 ) -> None:
     inner = appending_sqlite(tmp_path / "trackers.db")
     store = RedactingTrackerStore(domain=domain, inner=inner)
-    first_turn = [ActionExecuted("action_listen"), UserUttered("我想订助餐")]
+    parsed = {"text": "我想订助餐", "text_tokens": [(0, 2), (2, 3), (3, 5)]}  # as Rasa parses
+    first_turn = [ActionExecuted("action_listen"), UserUttered("我想订助餐", parse_data=parsed)]
     tracker = DialogueStateTracker.from_events("rest:resident", first_turn, domain.slots)
     assert redacted_tracker(tracker, domain) is tracker
     asyncio.run(store.save(tracker))
