@@ -26,7 +26,7 @@ from actions.form_fields import (
     validate_phone,
 )
 from actions.labels import SERVICE_NAMES, spaced_digits
-from actions.prompts import say
+from actions.prompts import load_prompts, say
 from common.labels import booking_status, case_status
 from common.personal_numbers import extract_phone, is_sealed_reference, mask_phone, masked_form
 
@@ -96,6 +96,21 @@ class ValidateBookingForm(FormValidationAction):
     def validate_service(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        # Rasa fills the slot with the last service the message names, but a resident names
+        # the main need first ("助浴，顺便理个发"), and the form books one service at a time:
+        # the first is booked, and the resident is told the others are not booked yet.
+        named = list(
+            dict.fromkeys(
+                name
+                for name in tracker.get_latest_entity_values("service")
+                if name in SERVICE_NAMES
+            )
+        )
+        if len(named) > 1 and value in named:
+            first, later = named[0], "、".join(SERVICE_NAMES[name] for name in named[1:])
+            text = load_prompts()["booking_one_service_first"]["text"]
+            dispatcher.utter_message(text=text.format(first=SERVICE_NAMES[first], later=later))
+            return {"service": first}
         if value in SERVICE_NAMES:
             return {"service": value}
         say(dispatcher, "unknown_service")

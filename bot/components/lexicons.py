@@ -2,8 +2,9 @@
 
 `ServiceLexicon` runs after the entity extractors: when the model found no `service`, a
 described one (`bot/lexicons/services.yml`: "电视没图像了" → weixiu, "陪我妈去医院" → zhuyi) is
-added as the entity, at most two (the booking form asks which when there are two); a booking
-that names one service and describes another ("助浴，顺便理个发") gets both. A
+added as the entity, at most two (the booking form books the first and says the other
+waits); a booking that names one service and describes another ("助浴，顺便理个发") gets
+both. A
 description that asks for help ("帮我妈交个电费") but was read as out of scope or not
 understood becomes a booking request.
 
@@ -45,7 +46,7 @@ ABOUT_A_SERVICE = frozenset({BOOK_SERVICE, "check_status", "cancel_booking", "gi
 NOT_A_READING = frozenset({"out_of_scope", "nlu_fallback", "inform"})
 POLICY_QUESTIONS = frozenset({"ask_policy", "check_eligibility", "apply_aid"})
 CONFIDENT = 0.8
-# The booking form asks which one when a message names two services; more is a list to ask about.
+# The booking form books the first of two services named and says the other waits.
 MOST_SERVICES_IN_A_MESSAGE = 2
 FALLBACK = "nlu_fallback"
 

@@ -13,7 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 def make_tracker(
     text: str = "",
     intent: str | None = None,
-    entities: dict[str, str] | None = None,
+    entities: dict[str, str] | list[tuple[str, str]] | None = None,
     slots: dict[str, Any] | None = None,
     extracted: dict[str, Any] | None = None,
     sender_id: str = "test-conversation",
@@ -36,7 +36,7 @@ def make_tracker(
         ],
         "entities": [
             {"entity": name, "value": value, "start": 0, "end": 0}
-            for name, value in (entities or {}).items()
+            for name, value in (entities.items() if isinstance(entities, dict) else entities or [])
         ],
         "metadata": metadata or {},
     }

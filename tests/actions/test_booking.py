@@ -63,6 +63,23 @@ async def test_opening_message_fills_service_and_time(domain: dict[str, Any]) ->
     assert slots["booking_time"]["text"] == "明天中午"
 
 
+async def test_two_services_in_one_request_book_the_first_and_say_the_other_waits(
+    domain: dict[str, Any],
+) -> None:
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(
+        "明天给我妈约个助浴，顺便理个发",
+        "book_service",
+        entities=[("service", "zhuyu"), ("service", "lifa")],
+        extracted={"service": "lifa"},  # Rasa fills a text slot with the last one named
+        active_loop="booking_form",
+    )
+    slots = slot_values(await ValidateBookingForm().run(dispatcher, tracker, domain))
+    assert slots["service"] == "zhuyu"
+    said = texts(dispatcher)
+    assert "先帮您约助浴" in said and "上门理发还没有约" in said
+
+
 async def test_house_numbers_in_an_address_are_not_taken_for_a_date(
     domain: dict[str, Any],
 ) -> None:
