@@ -203,8 +203,10 @@ class CallSession:
         self._tasks.spawn(self._turn_from_speech(speech_ended_at, endpoint_at))
 
     def _count_silence(self) -> None:
-        """Silence counts only while the caller has the floor: not while the bot works or talks."""
-        if self._busy or self._playback.audible or self._keypad.entering:
+        """Silence counts only while the caller has the floor: not while the bot works or talks,
+        nor while a reply is still being produced (a slow synthesis between two clauses is not
+        the caller's silence: "您还在吗？" in the middle of our own answer)."""
+        if self._busy or self._playback.speaking or self._playback.audible or self._keypad.entering:
             self._silence_ms = 0
             return
         self._silence_ms += FRAME_MS

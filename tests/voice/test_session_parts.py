@@ -503,6 +503,28 @@ def test_silence_counts_only_once_the_bots_audio_has_played() -> None:
     run(scenario)
 
 
+def test_silence_does_not_count_while_a_reply_is_still_being_produced() -> None:
+    async def scenario() -> None:
+        synthesis = asyncio.Event()  # the second half of the greeting is slow to come
+        speaker = StandInSpeaker(seconds=0.1, hold=synthesis)
+        call = make_call(speaker=speaker, silence_reprompt_s=0.2)
+        await call.session.start()
+        await call.events_until(BotAudio)
+        call.session.playback_finished()  # the caller heard what there was; more is coming
+        for frame in frames(silence(1.0)):  # five reprompt periods
+            await call.session.feed_audio(frame)
+            await asyncio.sleep(0)
+        synthesis.set()
+        await call.events_until(BotDone)
+        call.session.playback_finished()
+        await call.session.feed_audio(silence(0.2))
+        _, record = await call.turn()
+        assert record.bot_text == prompts.REPROMPTS[0]
+        assert speaker.said == [prompts.GREETING, prompts.REPROMPTS[0]]
+
+    run(scenario)
+
+
 def test_pressing_1_after_the_callback_offer_is_yes_and_rasas_answer_ends_the_call() -> None:
     async def scenario() -> None:
         call = make_call(silence_reprompt_s=0.2, silent_reprompts=0)
