@@ -20,8 +20,8 @@ session per process whose idle connections are kept for a moment.
 """
 
 import asyncio
+import contextlib
 from functools import cache
-from types import TracebackType
 from typing import Any
 
 import aiohttp
@@ -62,25 +62,6 @@ def validate_action_reply(_action: RemoteAction, result: dict[str, Any]) -> bool
     return True
 
 
-class _Lent:
-    """The kept session, lent to one `async with` of `EndpointConfig.request`, which would
-    otherwise close it."""
-
-    def __init__(self, session: aiohttp.ClientSession) -> None:
-        self._session = session
-
-    async def __aenter__(self) -> aiohttp.ClientSession:
-        return self._session
-
-    async def __aexit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        return None
-
-
 class KeptAliveEndpoint(EndpointConfig):
     """An endpoint whose requests share one aiohttp session (and its open connections) per
     event loop; Rasa serves on one loop, a test may run several one after the other."""
@@ -103,7 +84,7 @@ class KeptAliveEndpoint(EndpointConfig):
         kept.type = endpoint.type
         return kept
 
-    def session(self) -> Any:  # what `request` enters: the kept session, not closed on exit
+    def session(self) -> Any:  # what `request` enters: the kept session, left open on exit
         loop = asyncio.get_running_loop()
         if self._kept is None or self._kept.closed or self._kept_loop is not loop:
             auth = (
@@ -118,7 +99,7 @@ class KeptAliveEndpoint(EndpointConfig):
                 connector=aiohttp.TCPConnector(keepalive_timeout=IDLE_CONNECTION_KEPT_S),
             )
             self._kept_loop = loop
-        return _Lent(self._kept)
+        return contextlib.nullcontext(self._kept)
 
     async def close(self) -> None:
         if self._kept is not None:

@@ -36,6 +36,12 @@ CANONICAL_VALUES: dict[str, frozenset[str]] = {
 }  # fmt: skip
 _KIND_OF_VALUE = {value: kind for kind, values in CANONICAL_VALUES.items() for value in values}
 
+
+def is_canonical(entity: dict[str, Any]) -> bool:
+    """A policy or service entity whose value is one of ours (not a span DIET left unmapped)."""
+    return entity.get("value") in CANONICAL_VALUES.get(entity.get("entity", ""), ())
+
+
 LEXICON_FILE = "lexicon.json"
 
 
@@ -107,10 +113,7 @@ class PinyinLexiconExtractor(GraphComponent, EntityExtractorMixin):
             # flag per character and kind, so checking a candidate costs its own length.
             canonical_at = {kind: bytearray(len(text) + 1) for kind in CANONICAL_VALUES}
             for e in entities:
-                if (
-                    e.get("entity") in CANONICAL_VALUES
-                    and e.get("value") in CANONICAL_VALUES[e["entity"]]
-                ):
+                if is_canonical(e):
                     start, end = max(0, e["start"]), min(len(text), e["end"])
                     canonical_at[e["entity"]][start:end] = b"\x01" * max(0, end - start)
             for candidate in self.find(text):

@@ -28,7 +28,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.components.entities import CANONICAL_VALUES
+from bot.components.entities import is_canonical
 from common.danger_signs import EMERGENCY_LEXICON, DangerSigns
 from common.personal_numbers import compact_digits
 from common.service_descriptions import (
@@ -163,23 +163,19 @@ class ServiceLexicon(GraphComponent):
             read_as(message, BOOK_SERVICE, 0.7)
         # Only a canonical name counts as found: DIET may tag a span ("汏浴") with a value the
         # EntityCleaner later drops, and the description must not be lost with it.
-        named = {
-            (entity.get("entity"), entity.get("value"))
-            for entity in entities
-            if entity.get("value") in CANONICAL_VALUES.get(entity.get("entity"), ())
-        }
-        if any(kind == "policy" for kind, _ in named):
+        named = [entity for entity in entities if is_canonical(entity)]
+        if any(entity["entity"] == "policy" for entity in named):
             return
-        named_services = {value for _, value in named}
+        named_services = {entity["value"] for entity in named}
+        intent = message.get(INTENT) or {}
         # A booking naming one service may describe a second ("助浴，顺便理个发").
-        if named_services and (message.get(INTENT) or {}).get("name") != BOOK_SERVICE:
+        if named_services and intent.get("name") != BOOK_SERVICE:
             return
         described = [
             found for found in self.descriptions.find(text) if found[0] not in named_services
         ][: MOST_SERVICES_IN_A_MESSAGE - len(named_services)]
         if not described:
             return
-        intent = message.get(INTENT) or {}
         if intent.get("name") not in ABOUT_A_SERVICE:
             if intent.get("name") not in NOT_A_READING or not asks_for_help(text):
                 return
