@@ -12,8 +12,10 @@ of text is taken for a listed name when it is listed itself (地保 and 底保 a
   after folding the initials and finals speakers and recognisers confuse (zh/z, n/l, h/f,
   ing/in …), so 高林津贴 is 高龄津贴.
 
-Names of one character (饭) are never matched by sound; typed pinyin ("dibao") is matched as a
-whole word. Longer names are found first, and found names do not overlap.
+Names of one character (饭) are never matched by sound. Typed pinyin is matched as whole words:
+a listed Latin form ("dibao"), and any listed name spelled in toneless pinyin, its syllables
+run together or apart ("te kun" and "tekun" are 特困, "kun jing er tong" is 困境儿童). Longer
+names are found first, and found names do not overlap.
 
 `bot.components.entities.PinyinLexiconExtractor` uses it to say which entity a message names,
 `voice.correction.TranscriptCorrector` to write the name back into a transcript. Standard
@@ -126,6 +128,8 @@ class PinyinNames:
         self._by_sound: dict[int, dict[tuple[str, ...], list[Name]]] = {}
         self._exact: dict[str, Name] = {}
         self._latin: list[tuple[re.Pattern[str], Name]] = []
+        # A name's syllables run together ("tekun") → the name, and its syllables.
+        spelled: dict[str, tuple[Name, tuple[str, ...]]] = {}
         for form, value in entries:
             if form in self._exact or len(form) < 2:
                 continue  # a repeat; or one character, which sounds like too many words
@@ -139,8 +143,19 @@ class PinyinNames:
                 name = Name(form, value, written)
                 index = self._by_sound.setdefault(len(form), {})
                 index.setdefault(sound_key(form), []).append(name)
+                if not any(sound.startswith("#") for sound in plain):
+                    spelled.setdefault("".join(plain), (name, plain))
             self._exact[form] = name
         self._lengths = sorted(self._by_sound, reverse=True)  # longest names first
+        # All spelled names in one pattern, longest first, a space or apostrophe allowed
+        # between syllables: one pass over the text whatever the number of names.
+        self._spelled = {joined: name for joined, (name, _) in spelled.items()}
+        alternatives = sorted(
+            (r"[\s']?".join(plain) for _, plain in spelled.values()), key=len, reverse=True
+        )
+        self._spelled_pattern = (
+            re.compile(rf"(?<![a-z])(?:{'|'.join(alternatives)})(?![a-z])") if spelled else None
+        )
 
     def find(self, text: str) -> list[Found]:
         """The listed names in `text`, in order, none overlapping another."""
@@ -155,6 +170,11 @@ class PinyinNames:
             for match in pattern.finditer(text):
                 if 1 not in taken[match.start() : match.end()]:
                     take(match.start(), match.end(), name)
+        if self._spelled_pattern is not None:
+            for match in self._spelled_pattern.finditer(text):
+                if 1 not in taken[match.start() : match.end()]:
+                    joined = re.sub(r"[\s']", "", match.group())
+                    take(match.start(), match.end(), self._spelled[joined])
         toned = [toned_syllable(character) for character in text]
         fuzzy = [fuzzy_syllable(syllable(character)) for character in text]
         for length in self._lengths:

@@ -3,11 +3,14 @@
 DIET learns entities from examples, so it misses names it has not seen in context and the
 near-homophones speech recognition produces (地包 for 低保, 残疾正 for 残疾证, 社宝 for 社保).
 `PinyinLexiconExtractor` finds every name from the synonym lists by its sound; `EntityCleaner`
-then keeps only canonical values, once each, and drops a name the resident says they do not
-mean ("我不是要低保，是问临时救助").
+then keeps only canonical values, once each, and drops a name the resident does not ask for:
+one they say they do not mean ("我不是要低保，是问临时救助"), a job they had ("原来在商场干保洁"),
+and a benefit or card they already have, told as background to a question about another
+policy ("医保报了一半，能申请大病救助不").
 """
 
 import json
+import re
 from collections import Counter
 from typing import Any
 
@@ -130,10 +133,45 @@ _NEGATION_BEFORE = ("不是", "不要", "不用", "不想", "别")
 _NEGATION_WINDOW = 6
 
 
+# A service named as someone's work, not asked for: "在商场干保洁", "我是做家政的",
+# "保洁的活儿没了". Looked for just before the name (within its clause) and just after it.
+_WORK_BEFORE = re.compile(
+    r"(?:在|去|以前|原来|之前|一直|靠|是)[^，。,.！？!?家屋]{0,6}(?:干|做|当)(?:过|了)?$"
+)
+# ... unless someone is asked to do it: "派人去做保洁".
+_ASKING = re.compile(r"派|找|请|叫|约|帮|给")
+_WORK_AFTER = re.compile(r"^(?:的)?(?:活儿?|工作)(?:没|丢|辞|黄|也|不|让|被|找|干了)")
+_WORK_WINDOW = 10
+# Benefits and cards a resident may mention as what they already have, while asking about
+# another policy: "养老金一千五，能吃低保不", "医保报了一半，能申请大病救助不", "残疾证都在手边".
+_BACKGROUND_POLICIES = frozenset({"shebao", "canjizheng"})
+_HELD_AFTER = re.compile(
+    r"^(?:卡)?(?:只|才|就|都|也)?(?:报(?:了|掉|完|过|后|以后|之后|销了|销完|销后)|"
+    r"一|两|二|三|四|五|六|七|八|九|十|几|\d|在手|有了|已经|刚|办下来|下来了)"
+)
+_HELD_BEFORE = re.compile(r"(?:(?<!还)有|拿着|带着|领着|领的)$")
+
+
+def _as_work(text: str, start: int, end: int) -> bool:
+    before = text[max(0, start - _WORK_WINDOW) : start]
+    if _ASKING.search(before):
+        return False
+    return bool(_WORK_BEFORE.search(before) or _WORK_AFTER.match(text[end : end + 4]))
+
+
+def _as_background(text: str, start: int, end: int) -> bool:
+    return bool(
+        _HELD_AFTER.match(text[end : end + 4])
+        or _HELD_BEFORE.search(text[max(0, start - 3) : start])
+    )
+
+
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
 class EntityCleaner(GraphComponent):
-    """Keeps canonical policy and service values, once each, and drops a negated name when
-    another of its kind remains ("不要助浴了" alone still says which booking is meant)."""
+    """Keeps canonical policy and service values, once each; drops a negated name when
+    another of its kind remains ("不要助浴了" alone still says which booking is meant), a
+    service named as someone's work, and a benefit held told as background to a question
+    about another policy."""
 
     @classmethod
     def create(
@@ -160,6 +198,19 @@ class EntityCleaner(GraphComponent):
             elif value in CANONICAL_VALUES[kind] and (kind, value) not in seen:
                 seen.add((kind, value))
                 canonical.append(entity)
+        policies = {e.get("value") for e in canonical if e["entity"] == "policy"}
+        canonical = [
+            entity
+            for entity in canonical
+            if not (
+                (entity["entity"] == "service" and _as_work(text, entity["start"], entity["end"]))
+                or (
+                    entity.get("value") in _BACKGROUND_POLICIES
+                    and len(policies) > 1
+                    and _as_background(text, entity["start"], entity["end"])
+                )
+            )
+        ]
         of_kind = Counter(entity["entity"] for entity in canonical)
         return [
             entity

@@ -74,6 +74,37 @@ def test_cleaner_keeps_canonical_values_once() -> None:
     assert found == ["lifa"]
 
 
+def test_a_service_named_as_someones_work_is_not_asked_for() -> None:
+    assert filtered("以前在酒店做保洁，去年被辞了", ("service", "zhujie", "保洁")) == []
+    assert filtered("我是干家政的，现在没活", ("service", "zhujie", "家政")) == []
+    assert filtered("家政的工作也丢了，欠了房租", ("service", "zhujie", "家政")) == []
+    # Asked for, or about a booking: kept.
+    assert filtered("能不能派人去做保洁", ("service", "zhujie", "保洁")) == ["zhujie"]
+    assert filtered("来我妈家做保洁要多少钱", ("service", "zhujie", "保洁")) == ["zhujie"]
+    assert filtered("保洁的活干得真细", ("service", "zhujie", "保洁")) == ["zhujie"]
+    assert filtered("保洁员几点到", ("service", "zhujie", "保洁")) == ["zhujie"]
+
+
+def test_a_benefit_held_is_background_to_a_question_about_another() -> None:
+    text = "退休工资加养老金两千出头，还能申请低保吗"
+    both = (("policy", "shebao", "养老金"), ("policy", "dibao", "低保"))
+    assert filtered(text, *both) == ["dibao"]
+    text = "做手术花了五万，医保报完还差两万，大病救助能报多少"
+    both = (("policy", "shebao", "医保"), ("policy", "yiliao_jiuzhu", "大病救助"))
+    assert filtered(text, *both) == ["yiliao_jiuzhu"]
+    text = "孩子有残疾证，两项补贴在哪领"
+    both = (("policy", "canjizheng", "残疾证"), ("policy", "canji_butie", "两项补贴"))
+    assert filtered(text, *both) == ["canji_butie"]
+    # Asked about, or the only policy named: kept.
+    text = "医保报销和医疗救助有啥区别"
+    both = (("policy", "shebao", "医保"), ("policy", "yiliao_jiuzhu", "医疗救助"))
+    assert filtered(text, *both) == ["shebao", "yiliao_jiuzhu"]
+    text = "想办残疾证，还有两项补贴"
+    both = (("policy", "canjizheng", "残疾证"), ("policy", "canji_butie", "两项补贴"))
+    assert filtered(text, *both) == ["canjizheng", "canji_butie"]
+    assert filtered("医保报了一半", ("policy", "shebao", "医保")) == ["shebao"]
+
+
 def synonym_lexicon() -> dict[str, list[str]]:
     """What `PinyinLexiconExtractor.train` stores, from the synonym lists Rasa trains on."""
     kinds = {value: kind for kind, values in CANONICAL_VALUES.items() for value in values}
@@ -94,6 +125,11 @@ def test_lexicon_finds_names_by_sound() -> None:
     assert ("policy", "canjizheng", "残疾正") in found_by_sound("啊那个残疾正要去哪里评级")
     assert ("policy", "shebao", "社宝") in found_by_sound("我那个社宝断了两年")
     assert ("policy", "dibao", "dibao") in found_by_sound("wo xiang shenqing dibao")
+    # Any listed name spelled in pinyin, syllables apart or together.
+    assert ("policy", "tekun", "te kun") in found_by_sound("ta neng shenqing te kun ma")
+    spelled = found_by_sound("gaolingjintie zenme ban")
+    assert ("policy", "gaoling_jintie", "gaolingjintie") in spelled
+    assert ("service", "kangfu", "an mo") in found_by_sound("xiang zhao ren lai an mo")
     assert ("policy", "yiliao_jiuzhu", "大病就住") in found_by_sound("能不能申请那个大病就住")
 
 
@@ -101,6 +137,8 @@ def test_lexicon_does_not_invent_names() -> None:
     assert found_by_sound("我想问问立法的事") == []  # sounds like 理发, shares no character
     assert found_by_sound("反正我也不懂理财") == []  # 饭 is one character: not matched by sound
     assert found_by_sound("帮我写个作文") == []
+    assert found_by_sound("can someone come and help my grandma") == []
+    assert found_by_sound("ta zai tekunming gongzuo") == []  # inside a longer word
 
 
 @pytest.mark.parametrize(

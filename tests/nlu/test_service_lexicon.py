@@ -33,6 +33,16 @@ DESCRIBED = [
     ("给我妈理个发", "lifa"),
     ("今天送的饭太凉了", "zhucan"),
     ("下周三去医院做胃镜，想找个人跟着", "zhuyi"),
+    ("屋里好久莫得人收拾，到处都是灰", "zhujie"),
+    ("厨房的地帮我扫一下", "zhujie"),
+    ("阿拉屋里空调勿出冷风，电视也勿出声音了", "weixiu"),
+    ("老头子去邮局取钱走不动，能不能替他跑一趟", "daiban"),
+    ("后天去复查的车还要不要再确认", "jiaoche"),
+    # Typed in pinyin.
+    ("neng bu neng pai liang che lai jie wo ma", "jiaoche"),
+    ("wo ba yao zhao ren rou yi rou yao", "kangfu"),
+    ("kongtiao huai le, you ren lai xiu ma", "weixiu"),
+    ("xiang qing ren bang wo ma da sao yi xia", "zhujie"),
 ]
 
 
