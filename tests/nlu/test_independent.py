@@ -13,7 +13,7 @@ from testsupport.nlu_eval import FRESH_DIR, MODEL, load_independent, predict, re
 from testsupport.servers import PROJECT_ROOT
 
 INTENT_FLOOR = 0.90
-ENTITY_FLOOR = 0.89
+ENTITY_FLOOR = 0.93
 STYLE_FLOOR = 0.75
 EMERGENCY_RECALL_FLOOR = 0.97
 
