@@ -10,7 +10,11 @@ of text is taken for a listed name when it is listed itself (地保 and 底保 a
 - it sounds the same, character by character: a two-character name with its tones (卖菜 is not
   买菜, 主餐 not 助餐, though each shares a character); a longer name by its toneless pinyin,
   after folding the initials and finals speakers and recognisers confuse (zh/z, n/l, h/f,
-  ing/in …), so 高林津贴 is 高龄津贴.
+  ing/in …), so 高林津贴 is 高龄津贴. In a speech transcript (`one_misheard=True`), a name of
+  four or more characters may also have one syllable misheard outright (高林普贴, 支家养老)
+  when all its other syllables agree and no more than two of its characters differ. Speech
+  recognition drops whole syllables; typists rarely do, and in typed messages the rule found
+  more wrong names (居家养病, 养老保障) than right ones.
 
 Names of one character (饭) are never matched by sound. Typed pinyin is matched as whole words:
 a listed Latin form ("dibao"), and any listed name spelled in toneless pinyin, its syllables
@@ -23,7 +27,7 @@ library, pypinyin and PyYAML only: both virtualenvs import it.
 """
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -95,13 +99,31 @@ def shares_enough(said: str, form: str) -> bool:
     return shared >= (1 if len(form) == 2 else 2)
 
 
-def sounds_like(said: str, form: str) -> bool:
-    """The rule: `said` may be taken for the name `form` (not being listed itself)."""
-    return (
-        len(said) == len(form) >= 2
-        and sound_key(said) == sound_key(form)
-        and shares_enough(said, form)
+# Names this long may have one syllable misheard outright.
+ONE_MISHEARD_FROM = 4
+
+
+def one_misheard(said: str, form: str) -> bool:
+    """`said` is `form` with one syllable misheard: every other syllable agrees (folded) and
+    at most two characters differ."""
+    if len(said) != len(form) or len(form) < ONE_MISHEARD_FROM:
+        return False
+    differing = sum(a != b for a, b in zip(sound_key(said), sound_key(form), strict=True))
+    shared = sum(a == b for a, b in zip(said, form, strict=True))
+    return differing <= 1 and shared >= len(form) - 2
+
+
+def sounds_like(said: str, form: str, heard: bool = False) -> bool:
+    """The rule: `said` may be taken for the name `form` (not being listed itself); `heard`:
+    `said` is from a speech transcript."""
+    return len(said) == len(form) >= 2 and (
+        (sound_key(said) == sound_key(form) and shares_enough(said, form))
+        or (heard and one_misheard(said, form))
     )
+
+
+def with_one_unknown(key: tuple[str, ...], position: int) -> tuple[str, ...]:
+    return (*key[:position], "*", *key[position + 1 :])
 
 
 @dataclass(frozen=True)
@@ -121,11 +143,16 @@ class Found:
 class PinyinNames:
     """An index of listed names, built once; `find` costs time linear in the text's length."""
 
-    def __init__(self, entries: Iterable[tuple[str, str]]) -> None:
+    def __init__(self, entries: Iterable[tuple[str, str]], one_misheard: bool = False) -> None:
         """`entries`: (written form, value) in listing order, already normalised the way the
-        texts to search will be (simplified characters, say)."""
+        texts to search will be (simplified characters, say). `one_misheard`: the texts are
+        speech transcripts, where a long name may have one syllable misheard."""
+        self._one_misheard = one_misheard
         first_written: dict[tuple[str, tuple[str, ...]], str] = {}
         self._by_sound: dict[int, dict[tuple[str, ...], list[Name]]] = {}
+        # Long names by their sound with one syllable unknown, and the characters they use.
+        self._one_off: dict[int, dict[tuple[str, ...], list[Name]]] = {}
+        self._long_name_characters: set[str] = set()
         self._exact: dict[str, Name] = {}
         self._latin: list[tuple[re.Pattern[str], Name]] = []
         # A name's syllables run together ("tekun") → the name, and its syllables.
@@ -143,6 +170,12 @@ class PinyinNames:
                 name = Name(form, value, written)
                 index = self._by_sound.setdefault(len(form), {})
                 index.setdefault(sound_key(form), []).append(name)
+                if len(form) >= ONE_MISHEARD_FROM:
+                    one_off = self._one_off.setdefault(len(form), {})
+                    for position in range(len(form)):
+                        key = with_one_unknown(sound_key(form), position)
+                        one_off.setdefault(key, []).append(name)
+                    self._long_name_characters.update(form)
                 if not any(sound.startswith("#") for sound in plain):
                     spelled.setdefault("".join(plain), (name, plain))
             self._exact[form] = name
@@ -188,8 +221,37 @@ class PinyinNames:
                 alike = exact or next((n for n in names if shares_enough(said, n.form)), None)
                 if alike is not None:
                     take(start, start + length, alike)
+        if self._one_misheard:
+            self._find_one_misheard(text, fuzzy, taken, take)
         found.sort(key=lambda f: f.start)
         return found
+
+    def _find_one_misheard(
+        self,
+        text: str,
+        fuzzy: list[str],
+        taken: bytearray,
+        take: Callable[[int, int, "Name"], None],
+    ) -> None:
+        # Characters of long names up to each position: a stretch sharing too few with every
+        # long name is passed over without building its keys, so the cost stays linear.
+        shared_before = [0]
+        for character in text:
+            shared_before.append(shared_before[-1] + (character in self._long_name_characters))
+        for length in sorted(self._one_off, reverse=True):
+            index = self._one_off[length]
+            for start in range(len(text) - length + 1):
+                if shared_before[start + length] - shared_before[start] < length - 2:
+                    continue
+                if 1 in taken[start : start + length]:
+                    continue
+                said, key = text[start : start + length], tuple(fuzzy[start : start + length])
+                for position in range(length):
+                    names = index.get(with_one_unknown(key, position), ())
+                    alike = next((n for n in names if one_misheard(said, n.form)), None)
+                    if alike is not None:
+                        take(start, start + length, alike)
+                        break
 
     def restore(self, text: str) -> str:
         """`text` with each name found in it written as it is listed first (地保 → 低保)."""

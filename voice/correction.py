@@ -34,10 +34,12 @@ class TranscriptCorrector:
     @cached_property
     def _names(self) -> PinyinNames:
         """The listed names in simplified characters (how they are written back: the first
-        listed form of each sound, so 地保 becomes 低保), and the booking words."""
+        listed form of each sound, so 地保 becomes 低保), and the booking words; a long name
+        with one syllable misheard is recognised too (高林普贴 → 高龄津贴)."""
         listed = read_synonyms(self._synonyms_file)
         simplified = [(self._t2s.convert(form), value) for form, value in listed]
-        return PinyinNames([*simplified, *((word, word) for word in BOOKING_WORDS + DANGER_WORDS)])
+        words = [(word, word) for word in BOOKING_WORDS + DANGER_WORDS]
+        return PinyinNames([*simplified, *words], one_misheard=True)
 
     def correct(self, text: str) -> str:
         text = self._t2s.convert(text)
