@@ -169,12 +169,12 @@ class PinyinNames:
                 written = first_written.setdefault((value, plain), form)
                 name = Name(form, value, written)
                 index = self._by_sound.setdefault(len(form), {})
-                index.setdefault(sound_key(form), []).append(name)
-                if len(form) >= ONE_MISHEARD_FROM:
+                key = sound_key(form)
+                index.setdefault(key, []).append(name)
+                if one_misheard and len(form) >= ONE_MISHEARD_FROM:
                     one_off = self._one_off.setdefault(len(form), {})
                     for position in range(len(form)):
-                        key = with_one_unknown(sound_key(form), position)
-                        one_off.setdefault(key, []).append(name)
+                        one_off.setdefault(with_one_unknown(key, position), []).append(name)
                     self._long_name_characters.update(form)
                 if not any(sound.startswith("#") for sound in plain):
                     spelled.setdefault("".join(plain), (name, plain))
