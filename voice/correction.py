@@ -15,8 +15,12 @@ from common.pinyin_names import SYNONYMS_FILE, PinyinNames, read_synonyms
 # (名天 for 明天) fails the whole booking form.
 BOOKING_WORDS = ("今天", "明天", "后天", "上午", "中午", "下午", "晚上", "下周", "周末", "转人工")
 # And the words of a call for help, which the danger-sign lexicon (bot/lexicons/emergency.yml)
-# looks for: Whisper heard 摔倒了起不来了 as 摔倒了起步来的 on a recorded fall.
-DANGER_WORDS = ("起不来", "爬不起来", "站不起来", "快来人", "救命", "喘不上气", "叫不醒", "胸口疼")
+# looks for: Whisper heard 摔倒了起不来了 as 摔倒了起步来的 on a recorded fall, and
+# 梅气味 for 煤气味 (a synthesised caller). Not 没有呼吸: 没有户籍 would sound like it.
+DANGER_WORDS = (
+    "起不来", "爬不起来", "站不起来", "快来人", "救命", "喘不上气", "喘不过气", "叫不醒",
+    "胸口疼", "心口疼", "煤气味", "天然气", "液化气", "不省人事", "口吐白沫",
+)  # fmt: skip
 
 # A run of three or more spoken digits is a number read out digit by digit (phone, ID, case
 # number); shorter numerals ("十点", "八十五") are quantities the NLU understands as words.

@@ -25,6 +25,9 @@ def corrector() -> TranscriptCorrector:
         # A long name with one syllable misheard outright (Whisper, on synthesised callers).
         ("我爸刚满80那个高领埔贴帮他申请一下", "我爸刚满80那个高龄津贴帮他申请一下"),
         ("我想申请支家养老的补贴", "我想申请居家养老的补贴"),
+        # Danger words the emergency lexicon looks for.
+        ("为为我屋里一股梅气味到处都是", "为为我屋里一股煤气味到处都是"),
+        ("摔倒了起步来了", "摔倒了起不来了"),
         # Left alone: quantities the NLU reads as words, and sound-alikes that are real words.
         ("明天上午十点，我八十五了", "明天上午十点，我八十五了"),
         ("等一下，买一包烟", "等一下，买一包烟"),
