@@ -12,10 +12,10 @@ import pytest
 from testsupport.nlu_eval import FRESH_DIR, MODEL, load_independent, predict, report
 from testsupport.servers import PROJECT_ROOT
 
-INTENT_FLOOR = 0.90
+INTENT_FLOOR = 0.93
 ENTITY_FLOOR = 0.93
-STYLE_FLOOR = 0.75
-EMERGENCY_RECALL_FLOOR = 0.97
+STYLE_FLOOR = 0.85
+EMERGENCY_RECALL_FLOOR = 0.99
 
 
 def _plain(text: str) -> str:
