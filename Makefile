@@ -9,7 +9,7 @@ RASA := .venvs/rasa/bin/rasa
 RASA_PY := .venvs/rasa/bin/python
 APP_PY := .venvs/app/bin/python
 MODEL := models/linli.tar.gz
-TRAINING_FILES := config.yml $(wildcard bot/domain/*.yml bot/data/*/*.yml nlu_data/*.yml bot/jieba/* bot/lexicons/*.yml)
+TRAINING_FILES := config.yml $(wildcard bot/domain/*.yml bot/data/*/*.yml nlu_data/*.yml bot/jieba/* bot/lexicons/*.yml bot/components/*.py)
 RASA_DATA := --domain bot/domain --data nlu_data bot/data --config config.yml
 
 .PHONY: run test setup train validate lint test-api test-actions test-nlu test-e2e bench-nlu lock clean
