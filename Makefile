@@ -93,6 +93,7 @@ test-nlu: setup $(MODEL)
 bench-nlu: setup $(MODEL)
 	$(RASA_PY) -m bench.nlu.evaluate --set independent --errors
 	$(RASA_PY) -m bench.nlu.evaluate --set fresh
+	$(RASA_PY) -m bench.nlu.evaluate --set sealed
 	$(RASA_PY) -m bench.nlu.evaluate --set heldout
 
 test-e2e: setup $(MODEL)

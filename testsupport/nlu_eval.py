@@ -17,6 +17,9 @@ INDEPENDENT_DIR = PROJECT_ROOT / "tests" / "nlu" / "independent"
 # listed one by one while the model is being improved (bench prints only its figures), so that
 # it stays an honest measure of how the assistant reads words nobody tuned it for.
 FRESH_DIR = PROJECT_ROOT / "tests" / "nlu" / "fresh"
+# A third, written after the fresh set had been used to choose between models: print its
+# figures once per round, for the model that lands, and choose nothing by them.
+SEALED_DIR = PROJECT_ROOT / "tests" / "nlu" / "sealed"
 MODEL = PROJECT_ROOT / "models" / "linli.tar.gz"
 SCORED_ENTITIES = ("policy", "service")
 

@@ -4,7 +4,9 @@ Run in the Rasa environment: `.venvs/rasa/bin/python -m bench.nlu.evaluate` (or 
 which runs every set). `--set independent` (default) scores `tests/nlu/independent/`, written
 from personas by writers who never saw the training files; `--set fresh` the second such set
 (`tests/nlu/fresh/`), for which only figures are printed, never its lines, so that tuning cannot
-lean on it; `--set heldout` the older held-out lines. Prints intent accuracy, entity accuracy
+lean on it; `--set sealed` a third, written after the fresh set had been used to choose between
+models, printed once per round for the model that lands; `--set heldout` the older held-out
+lines. Prints intent accuracy, entity accuracy
 for `policy` and `service`, the same per style, per dialect and per intent, emergency recall
 with the false-alarm rate, and the most frequent intent confusions.
 With --json it prints one JSON object instead. The scoring itself is testsupport/nlu_eval.py.
@@ -23,6 +25,7 @@ from testsupport.nlu_eval import (
     HELDOUT_DIR,
     INDEPENDENT_DIR,
     MODEL,
+    SEALED_DIR,
     load_heldout,
     load_independent,
     predict,
@@ -74,7 +77,9 @@ def print_report(summary: dict[str, Any], show_errors: bool, show_lines: bool = 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", type=Path, default=MODEL)
-    parser.add_argument("--set", choices=("independent", "fresh", "heldout"), default="independent")
+    parser.add_argument(
+        "--set", choices=("independent", "fresh", "sealed", "heldout"), default="independent"
+    )
     parser.add_argument("--dir", type=Path, help="another folder of lines in the set's format")
     parser.add_argument("--errors", action="store_true", help="list every misread line")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
@@ -87,10 +92,10 @@ def main() -> None:
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
     if args.set == "heldout":
         lines = load_heldout(args.dir or HELDOUT_DIR)
-    elif args.set == "fresh":
+    elif args.set in ("fresh", "sealed"):
         if args.errors:
-            parser.error("the fresh set prints figures only: its lines are not for tuning")
-        lines = load_independent(args.dir or FRESH_DIR)
+            parser.error(f"the {args.set} set prints figures only: its lines are not for tuning")
+        lines = load_independent(args.dir or (FRESH_DIR if args.set == "fresh" else SEALED_DIR))
     else:
         lines = load_independent(args.dir or INDEPENDENT_DIR)
     print(f"==> {args.set} set: {len(lines)} lines", flush=True)
@@ -98,7 +103,7 @@ def main() -> None:
     if args.json:
         print(json.dumps(summary, ensure_ascii=False))
     else:
-        print_report(summary, args.errors, show_lines=args.set != "fresh")
+        print_report(summary, args.errors, show_lines=args.set not in ("fresh", "sealed"))
 
 
 if __name__ == "__main__":
