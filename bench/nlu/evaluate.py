@@ -32,6 +32,10 @@ from testsupport.nlu_eval import (
     report,
 )
 
+SET_DIRS = {"independent": INDEPENDENT_DIR, "fresh": FRESH_DIR, "sealed": SEALED_DIR}
+# Sets whose lines are never printed, only their figures: nothing may be tuned against them.
+FIGURES_ONLY = ("fresh", "sealed")
+
 
 def print_report(summary: dict[str, Any], show_errors: bool, show_lines: bool = True) -> None:
     def row(name: str, scores: dict[str, Any]) -> str:
@@ -77,9 +81,7 @@ def print_report(summary: dict[str, Any], show_errors: bool, show_lines: bool = 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", type=Path, default=MODEL)
-    parser.add_argument(
-        "--set", choices=("independent", "fresh", "sealed", "heldout"), default="independent"
-    )
+    parser.add_argument("--set", choices=(*SET_DIRS, "heldout"), default="independent")
     parser.add_argument("--dir", type=Path, help="another folder of lines in the set's format")
     parser.add_argument("--errors", action="store_true", help="list every misread line")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
@@ -90,20 +92,19 @@ def main() -> None:
     import structlog
 
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
+    figures_only = args.set in FIGURES_ONLY
+    if figures_only and args.errors:
+        parser.error(f"the {args.set} set prints figures only: its lines are not for tuning")
     if args.set == "heldout":
         lines = load_heldout(args.dir or HELDOUT_DIR)
-    elif args.set in ("fresh", "sealed"):
-        if args.errors:
-            parser.error(f"the {args.set} set prints figures only: its lines are not for tuning")
-        lines = load_independent(args.dir or (FRESH_DIR if args.set == "fresh" else SEALED_DIR))
     else:
-        lines = load_independent(args.dir or INDEPENDENT_DIR)
+        lines = load_independent(args.dir or SET_DIRS[args.set])
     print(f"==> {args.set} set: {len(lines)} lines", flush=True)
     summary = report(asyncio.run(predict(lines, args.model)))
     if args.json:
         print(json.dumps(summary, ensure_ascii=False))
     else:
-        print_report(summary, args.errors, show_lines=args.set not in ("fresh", "sealed"))
+        print_report(summary, args.errors, show_lines=not figures_only)
 
 
 if __name__ == "__main__":
