@@ -85,13 +85,15 @@ PROBE_RECALL_FLOOR = 0.97
 
 def test_the_lexicon_alone_finds_the_probes_emergencies(signs: DangerSigns) -> None:
     """tests/nlu/danger_probes/: emergencies and near misses told in residents' words, written
-    by four helpers from invented personas (Henan, Sichuan, the Northeast, Cantonese, Wu, Hakka,
+    by five helpers from invented personas (Henan, Sichuan, the Northeast, Cantonese, Wu, Hakka,
     Hunan, Shandong, Gansu, Shaanxi, Fujian; speech-recognition errors, relays, pinyin, English
     mixed in) without sight of the lexicon or any project data. The third writer's lines,
     written after the lexicon had been extended from the first two, were caught at 59 % by the
     lexicon alone: symptoms told plainly (站都站不起来, 嘴巴有点歪, 血一直往外滋) rather than
     named; the fourth's, after the third round, at 69 % (倒气, 药都攒好了, 穿着睡衣转悠, 吐出来
-    的东西像咖啡渣). The lexicon was extended from all four, so they guard it against
+    的东西像咖啡渣); the fifth's, long rambles with the danger told sideways (a lonely elder
+    saving pills, giving away the bracelet, sitting by the river; a scam transfer under way), at
+    53 %. The lexicon was extended from all five, so they guard it against
     regressions; the honest recall is the fresh set's (bench-nlu). Near misses may be flagged:
     a false alarm costs a sentence, a miss can cost a life."""
     missed, emergencies = [], 0
