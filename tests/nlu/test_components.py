@@ -1,14 +1,19 @@
 """The project's own Rasa NLU components, on real rasa Message objects."""
 
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.components.chinese_text import ChineseTextNormalizer, normalize
 from bot.components.entities import CANONICAL_VALUES, EntityCleaner, PinyinLexiconExtractor
+from bot.components.sound_features import SoundFeaturizer
 from common.pinyin_names import read_synonyms, sounds_like
 
 
@@ -200,3 +205,35 @@ def test_nlu_cost_grows_linearly_with_the_message() -> None:
     assert [e["value"] for e in message.get("entities")] == [
         "dibao", "linshi_jiuzhu", "shebao", "lifa"
     ]  # fmt: skip
+
+
+def test_a_request_sounds_the_same_in_characters_pinyin_and_homophones(tmp_path: Path) -> None:
+    """`SoundFeaturizer`: one sentence feature from the message's sound, trained and loaded
+    back through Rasa's model storage like any component."""
+    storage = LocalModelStorage(tmp_path)
+    resource = Resource("sound")
+    context = ExecutionContext(GraphSchema({}), node_name="sound")
+    config = SoundFeaturizer.get_default_config()
+    training = [
+        Message(data={"text": text, "intent": intent})
+        for text, intent in [
+            ("我妈要申请低保", "apply_aid"),
+            ("我要申请临时救助", "apply_aid"),
+            ("低保一个月多少钱", "ask_policy"),
+        ]
+    ]
+    SoundFeaturizer.create(config, storage, resource, context).train(TrainingData(training))
+    featurizer = SoundFeaturizer.load(config, storage, resource, context)
+
+    def sound(text: str) -> Any:
+        [message] = featurizer.process([Message(data={"text": normalize(text)})])
+        sequence, sentence = message.get_sparse_features("text")
+        assert sequence is None and sentence is not None
+        return sentence.features.toarray()
+
+    said = sound("我妈要申请低保")
+    assert said.sum() > 0
+    assert (sound("Wo Ma yao shen qing di bao!") == said).all()
+    assert (sound("我妈要身请地保") == said).all()
+    assert not (sound("我要一张火车票") == said).all()
+    assert sound("😭😭").sum() == 0  # no sound at all: an empty feature, not a missing one

@@ -19,9 +19,9 @@ from testsupport.nlu_eval import (
 )
 from testsupport.servers import PROJECT_ROOT
 
-INTENT_FLOOR = 0.90
+INTENT_FLOOR = 0.92
 ENTITY_FLOOR = 0.93
-STYLE_FLOOR = 0.75
+STYLE_FLOOR = 0.80
 EMERGENCY_RECALL_FLOOR = 0.97
 
 

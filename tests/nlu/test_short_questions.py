@@ -2,7 +2,9 @@
 
 A model can read long, noisy messages better and still lose "高龄津贴怎么领": a sound feature
 tried in session 14 did exactly that (7 of these 66 read as inform, out of scope or undecided)
-while every evaluation set improved. The sets are mostly long lines, so this grid guards the
+while every evaluation set improved. It landed a round later with short questions in the
+training data, worded otherwise than these (咋领, 去哪儿办, 找谁办, 带啥证件: nlu_data/policy.yml
+and personas_4.yml), and reads all 66. The sets are mostly long lines, so this grid guards the
 short ones."""
 
 import asyncio
