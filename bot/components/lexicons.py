@@ -39,6 +39,8 @@ from common.service_descriptions import (
 )
 
 EMERGENCY = "emergency"
+# The entity (and slot) naming the kind of danger an emergency message shows.
+DANGER = "danger"
 BOOK_SERVICE = "book_service"
 # Intents whose messages are about a service the resident has or wants.
 ABOUT_A_SERVICE = frozenset({BOOK_SERVICE, "check_status", "cancel_booking", "give_feedback"})
@@ -112,18 +114,37 @@ class EmergencyLexicon(GraphComponent):
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
+            text = message.get(TEXT) or ""
             intent = message.get(INTENT) or {}
             if intent.get("name") == EMERGENCY:
+                name_the_danger(message, self.signs.find(text))
                 continue
             doubted = emergency_in_doubt(message)
             if doubted is not None:
                 # The model's own confidence in the emergency reading, kept as it was.
                 read_as(message, EMERGENCY, doubted)
+                name_the_danger(message, self.signs.find(text))
                 continue
-            if self.read(message.get(TEXT) or "", intent, message.get(ENTITIES) or []) is None:
+            category = self.read(text, intent, message.get(ENTITIES) or [])
+            if category is None:
                 continue
             read_as(message, EMERGENCY, 1.0)
+            name_the_danger(message, category)
         return messages
+
+
+def name_the_danger(message: Message, category: str | None) -> None:
+    """The danger's kind as the `danger` entity, which fills the slot that chooses the
+    guidance (self-harm, violence, a scam under way, or the general one)."""
+    if category is None:
+        return
+    text = message.get(TEXT) or ""
+    found = {
+        "entity": DANGER, "value": category, "start": 0, "end": len(text),
+        "confidence_entity": 1.0, "extractor": EmergencyLexicon.__name__,
+    }  # fmt: skip
+    entities = [e for e in message.get(ENTITIES) or [] if e.get("entity") != DANGER]
+    message.set(ENTITIES, [*entities, found], add_to_output=True)
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)

@@ -118,3 +118,17 @@ def test_hardship_is_heard_and_offered_a_screening(
     assert "不容易" in reply and "社工" in reply
     reports = staff.get("/need-reports").json()
     assert any(report["sender_id"] == conversation.sender for report in reports)
+
+
+def test_an_emergency_hears_the_guidance_for_its_kind_of_danger(
+    conversation: Conversation, staff: httpx.Client
+) -> None:
+    # Self-harm told sideways: the crisis line, gently, then the alert.
+    reply = conversation.say("我妈这几天老说活着没意思，刚才发现她把安眠药都攒起来了")
+    assert "12356" in reply and "120" in reply, reply
+    assert "通知了社区工作人员" in reply, reply
+    # The next emergency in the same conversation names its own danger: a fall, 120 first.
+    reply = conversation.say("我爸摔倒了起不来")
+    assert "120急救电话" in reply and "12356" not in reply, reply
+    alerts = [h for h in staff.get("/handoffs").json() if h["sender_id"] == conversation.sender]
+    assert [h["reason"] for h in alerts] == ["emergency", "emergency"]

@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.components.lexicons import EmergencyLexicon
@@ -122,6 +123,33 @@ def test_the_component_overrides_what_the_model_read() -> None:
     [message] = component.process([_message("我妈摔倒了起不来", "report_hardship", 0.9)])
     assert message.get("intent") == {"name": "emergency", "confidence": 1.0}
     assert [r["name"] for r in message.get("intent_ranking")] == ["emergency", "report_hardship"]
+
+
+@pytest.mark.parametrize(
+    ("text", "read_as", "danger"),
+    [
+        ("我妈说活着没意思，安眠药都攒好了", "report_hardship", "self_harm"),
+        ("他喝多了又在打我", "emergency", "violence"),  # the model read it: named all the same
+        ("对方让我马上把养老钱全部转过去", "ask_policy", "fraud_now"),
+        ("我妈摔倒了起不来", "report_hardship", "falls"),
+    ],
+)
+def test_an_emergency_names_its_kind_of_danger(text: str, read_as: str, danger: str) -> None:
+    component = EmergencyLexicon(DangerSigns.load())
+    [message] = component.process([_message(text, read_as, 0.9)])
+    assert message.get("intent")["name"] == "emergency"
+    assert [(e["entity"], e["value"]) for e in message.get("entities")] == [("danger", danger)]
+
+
+def test_every_guidance_of_its_own_names_a_kind_of_danger_the_lexicon_finds() -> None:
+    domain = yaml.safe_load(Path("bot/domain/help.yml").read_text(encoding="utf-8"))
+    conditioned = {
+        condition["value"]
+        for variation in domain["responses"]["utter_emergency"]
+        for condition in variation.get("condition") or []
+    }
+    assert conditioned == {"self_harm", "violence", "fraud_now"}
+    assert conditioned <= set(DangerSigns.load().patterns)
 
 
 def _undecided(text: str, readings: list[tuple[str, float]]) -> Message:

@@ -21,7 +21,6 @@ from testsupport.servers import Stack, backend_server, free_port, staff_client
 from testsupport.voice_server import voice_server
 from voice import prompts
 from voice.services import VoiceServices
-from voice.session import emergency_guidance
 from voice.simulator import run_call
 
 pytestmark = pytest.mark.e2e
@@ -55,7 +54,7 @@ def test_an_alert_filed_while_the_backend_is_down_lands_once_after_a_bridge_rest
         asyncio.run(services.aclose())
     (turn,) = log.records
     assert turn.intent == "emergency"
-    assert turn.bot_text == f"{emergency_guidance()}\n{prompts.EMERGENCY_PENDING}"
+    assert turn.bot_text == f"{prompts.emergency_guidance()}\n{prompts.EMERGENCY_PENDING}"
     assert "已经通知" not in turn.bot_text
     assert turn.speech.sources[0] == "cache"  # the guidance came first, with no round trip
     assert len(Outbox(outbox_path, keys=outbox_key)) == 1

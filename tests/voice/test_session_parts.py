@@ -592,6 +592,33 @@ def test_an_emergency_hears_120_first_and_notified_only_once_the_backend_took_th
     run(scenario)
 
 
+@pytest.mark.parametrize(
+    ("words", "first_call"),
+    [
+        ("我妈说活着没意思，安眠药都攒好了", "12356"),  # self-harm: the crisis line
+        ("他喝醉了又在打我妈", "110"),  # violence: the police first
+        ("对方让我现在把存款全部转到安全账户", "96110"),  # a scam under way
+    ],
+)
+def test_a_danger_with_guidance_of_its_own_hears_that_guidance_first(
+    words: str, first_call: str
+) -> None:
+    """The same choice chat makes (utter_emergency's variation for the danger's kind)."""
+
+    async def scenario() -> None:
+        call = make_call(handoff=ACCEPTED)
+        await call.answered()
+        await call.say(words)
+        _, record = await call.turn()
+        assert record.intent == "emergency"
+        guidance, said = call.speaker.said[-2:]
+        assert first_call in guidance and guidance != prompts.emergency_guidance()
+        assert guidance == prompts.emergency_guidance(DANGER_SIGNS.find(words))
+        assert said == prompts.EMERGENCY_ALERTED
+
+    run(scenario)
+
+
 def test_words_after_the_callback_offer_are_rasas_to_understand() -> None:
     """ "不需要" holds 要: the bridge no longer guesses yes or no from words; Rasa hears them."""
 
