@@ -37,7 +37,7 @@ SET_DIRS = {"independent": INDEPENDENT_DIR, "fresh": FRESH_DIR, "sealed": SEALED
 FIGURES_ONLY = ("fresh", "sealed")
 
 
-def print_report(summary: dict[str, Any], show_errors: bool, show_lines: bool = True) -> None:
+def print_report(summary: dict[str, Any], show_errors: bool) -> None:
     def row(name: str, scores: dict[str, Any]) -> str:
         return (
             f"{name:<12} lines {scores['lines']:>4}   intent {scores['intent_accuracy']:7.2%}"
@@ -57,9 +57,10 @@ def print_report(summary: dict[str, Any], show_errors: bool, show_lines: bool = 
         f"\nemergency: recall {emergency['recall']:.2%} over {emergency['lines']} lines, "
         f"false alarms {emergency['false_alarm_rate']:.2%} of the other lines"
     )
-    for text in emergency["missed"] if show_lines else ():
+    # Lists of lines, or counts for a figures-only set (without_lines).
+    for text in emergency["missed"] if isinstance(emergency["missed"], list) else ():
         print(f"  MISSED  {text}")
-    for text in emergency["false_alarms"] if show_lines else ():
+    for text in emergency["false_alarms"] if isinstance(emergency["false_alarms"], list) else ():
         print(f"  false alarm  {text}")
     print("\nper intent (gold): lines, accuracy, misread as")
     for intent, row in summary["intents"].items():
@@ -115,10 +116,12 @@ def main() -> None:
         lines = load_independent(args.dir or SET_DIRS[args.set])
     print(f"==> {args.set} set: {len(lines)} lines", flush=True)
     summary = report(asyncio.run(predict(lines, args.model)))
+    if figures_only:
+        summary = without_lines(summary)
     if args.json:
-        print(json.dumps(without_lines(summary) if figures_only else summary, ensure_ascii=False))
+        print(json.dumps(summary, ensure_ascii=False))
     else:
-        print_report(summary, args.errors, show_lines=not figures_only)
+        print_report(summary, args.errors)
 
 
 if __name__ == "__main__":

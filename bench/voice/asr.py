@@ -6,12 +6,14 @@ speech (caller turns synthesized, put through a telephone line, recognized and c
     python -m bench.voice.asr windows --window-s 30 15 12 10
     python -m bench.voice.asr batches --sizes 1 2 4 8
     python -m bench.voice.asr speech-turns --out var/bench/caller-turns
+    python -m bench.voice.asr speech-turns --turns DIR --out DIR  # any set in that format
 
 `windows` decodes the real recorded clips and the hotline phrases of ../shared/audio one at a
 time (nothing else decoding) and prints, per window, the character error rate before and after
 the transcript corrector and the decode time; `--before` adds faster-whisper's own
 `transcribe()` (the bridge's decoder until issue 16). `speech-turns` writes what Whisper heard
-of bench/voice/caller_turns in that set's format, for `bench.nlu.evaluate --dir`.
+of bench/voice/caller_turns (or of `--turns`) in that set's format, for `bench.nlu.evaluate
+--dir`; `scripts/heard-to-nlu.py` makes training data of another set heard the same way.
 """
 
 import argparse
@@ -187,7 +189,7 @@ def speech_turns(args: argparse.Namespace) -> None:
 
     rows = [
         row.split("\t")
-        for path in sorted(CALLER_TURNS.glob("*.tsv"))
+        for path in sorted(args.turns.glob("*.tsv"))
         for row in path.read_text(encoding="utf-8").splitlines()
         if row.strip()
     ]
@@ -234,6 +236,7 @@ def main() -> None:
     batch_parser.add_argument("--window-s", nargs="+", type=float, default=[30, 12])
     batch_parser.add_argument("--sizes", nargs="+", type=int, default=[1, 2, 4, 8])
     turns_parser = commands.add_parser("speech-turns")
+    turns_parser.add_argument("--turns", type=Path, default=CALLER_TURNS)
     turns_parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "var/bench/caller-turns")
     turns_parser.add_argument("--window-s", type=float, default=VoiceSettings().whisper_window_s)
     args = parser.parse_args()

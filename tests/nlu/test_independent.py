@@ -46,6 +46,10 @@ def test_the_set_is_large_and_apart_from_the_training_data() -> None:
     for lines in (load_independent(), load_independent(FRESH_DIR), load_independent(SEALED_DIR)):
         assert len(lines) >= 600
         assert not trained & {_plain(line.text) for line in lines}
+    # The hotline's caller turns (bench-voice measures intent through speech on them) too.
+    caller_turns = load_independent(PROJECT_ROOT / "bench" / "voice" / "caller_turns")
+    assert len(caller_turns) >= 100
+    assert not trained & {_plain(line.text) for line in caller_turns}
 
 
 def test_intent_and_entity_accuracy(summary: dict[str, Any]) -> None:
