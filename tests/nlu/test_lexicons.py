@@ -40,6 +40,12 @@ DANGER = [
     "wo ma shuai dao le qi bu lai",  # toneless pinyin
     "laoban xiongkou teng de lihai",
     "jiu ming a",
+    # Danger words written with the wrong characters by a recogniser or an input method.
+    "隔壁屋里找火了",  # 着火了
+    "厨房一股没气味，不敢开灯",  # 煤气味
+    "我爸串不上气来了",  # 喘不上气
+    "老头子口土白沫",  # 口吐白沫
+    "快来人",
 ]
 CALM = [
     "低保一个月能领多少钱",
@@ -54,6 +60,9 @@ CALM = [
     "wo sunzi xiang qu liuxue",
     "dibao zenme shenqing",
     "qing bang wo yuyue zhujie",
+    "我腿脚不行，下不了楼，想订个送饭",  # sounds like 叫不醒
+    "我爸前年中风了，能办残疾证吗",
+    "期货了解一下",
 ]
 
 
