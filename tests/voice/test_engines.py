@@ -18,6 +18,7 @@ from voice.audio import FRAME_BYTES, frames, read_audio_file, silence
 from voice.correction import TranscriptCorrector
 from voice.settings import MODELS_DIR
 from voice.stt import SpeechRecognizer, get_speech_recognizer
+from voice.stt.whisper import without_loops
 from voice.vad import Endpointer, VadEvent
 
 
@@ -141,3 +142,17 @@ def test_vad_finds_the_utterance_in_real_speech() -> None:
     # Silence, however long, starts nothing.
     quiet = Endpointer(aggressiveness=2, start_ms=160, end_ms=400)
     assert all(quiet.process(frame)[1] is None for frame in frames(silence(3.0)))
+
+
+@pytest.mark.parametrize(
+    ("heard", "kept"),
+    [
+        ("对对对对对对对对对对对对", "对对"),  # greedy decoding's loop, up to the token limit
+        ("申请低保，哟哟哟哟哟哟哟哟哟哟", "申请低保，哟哟"),
+        ("对对对", "对对对"),  # said three times: as said
+        ("幺三八零零零零零一二三四", "幺三八零零零零零一二三四"),  # a number keeps its zeros
+        ("13800000000", "13800000000"),
+    ],
+)
+def test_a_decoding_loop_is_cut_back_and_what_was_said_is_kept(heard: str, kept: str) -> None:
+    assert without_loops(heard) == kept

@@ -9,6 +9,7 @@ Two things `WhisperModel.transcribe()` cannot do, and a hotline needs:
 """
 
 import asyncio
+import re
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -29,6 +30,11 @@ FULL_WINDOW_FRAMES = 3000
 # tokens: a longer answer is the decoder repeating itself, so it is cut off.
 TOKENS_PER_S = 20
 MIN_TOKENS = 24
+# Greedy decoding sometimes falls into a loop at the end of a long utterance ("哟哟哟哟…",
+# "临时救助, 临时救助, …" until the token limit); a caller says a word two or three times, not
+# four. Such a run is cut back to two; digits are left alone (a phone number has 0000 in it).
+_LOOP = re.compile(r"(.{1,8}?)\1{3,}")
+_DIGITS = frozenset("0123456789零〇一二三四五六七八九幺两洞拐勾 ,，")
 
 
 @dataclass(frozen=True)
@@ -206,7 +212,15 @@ class WhisperRecognizer(SpeechRecognizer):
         # On noise Whisper tends to repeat its prompt back: that is no transcript.
         # (A short phrase inside the prompt, like 转人工, is a real answer.)
         echoed = len(text) >= 8 and text.strip("。，") in self._prompt
-        return "" if echoed else text
+        return "" if echoed else without_loops(text)
 
     def new_recognizer(self) -> CallRecognizer:
         return WhisperCallRecognizer(self, self._executor)
+
+
+def without_loops(text: str) -> str:
+    """`text` with each run of four or more repeats of a short stretch cut back to two."""
+    def cut(loop: re.Match[str]) -> str:
+        return loop.group() if set(loop.group(1)) <= _DIGITS else loop.group(1) * 2
+
+    return _LOOP.sub(cut, text).strip(" ,，")
