@@ -13,7 +13,7 @@ time (nothing else decoding) and prints, per window, the character error rate be
 the transcript corrector and the decode time; `--before` adds faster-whisper's own
 `transcribe()` (the bridge's decoder until issue 16). `speech-turns` writes what Whisper heard
 of bench/voice/caller_turns (or of `--turns`) in that set's format, for `bench.nlu.evaluate
---dir`; `scripts/heard-to-nlu.py` makes training data of another set heard the same way.
+--dir`.
 """
 
 import argparse
