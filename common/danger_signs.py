@@ -13,12 +13,18 @@ from common.settings import PROJECT_ROOT
 EMERGENCY_LEXICON = PROJECT_ROOT / "bot" / "lexicons" / "emergency.yml"
 # The category matched on a message's sounds rather than its characters.
 SOUNDS_LIKE = "sounds_like"
+_SPACES = re.compile(r"\s+")
+_TOKENS = re.compile(r"[a-z0-9]+|\S")
 
 
 def sounds_of(text: str) -> str:
-    """`text` as the toneless pinyin of each character, one space between; a character
-    without pinyin stands for itself: "找火了！" -> "zhao huo le ！"."""
-    return " ".join(syllable(character).removeprefix("#") for character in text)
+    """`text` as the toneless pinyin of each character, one space between; a word in Latin
+    letters or digits, or a character without pinyin, stands for itself, and spaces are
+    left out: "找火了！" -> "zhao huo le ！", "宝宝 tang shang le" -> "bao bao tang shang le"."""
+    return " ".join(
+        token if token.isascii() else syllable(token).removeprefix("#")
+        for token in _TOKENS.findall(text)
+    )
 
 
 @dataclass(frozen=True)
@@ -33,8 +39,14 @@ class DangerSigns:
 
     def find(self, text: str) -> str | None:
         """The first category whose pattern occurs in `text` (normalised: simplified, lower
-        case), or None."""
+        case) as written or with its spaces left out ("不想 活 了", as a slow speaker's
+        transcript or a typist's pauses have it), or None."""
+        unspaced = _SPACES.sub("", text)
         for category, pattern in self.patterns.items():
-            if pattern.search(sounds_of(text) if category == SOUNDS_LIKE else text):
+            if category == SOUNDS_LIKE:
+                found = pattern.search(sounds_of(text))
+            else:
+                found = pattern.search(text) or (unspaced != text and pattern.search(unspaced))
+            if found:
                 return category
         return None
