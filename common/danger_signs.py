@@ -42,11 +42,12 @@ class DangerSigns:
         case) as written or with its spaces left out ("不想 活 了", as a slow speaker's
         transcript or a typist's pauses have it), or None."""
         unspaced = _SPACES.sub("", text)
+        writings = (text,) if unspaced == text else (text, unspaced)
         for category, pattern in self.patterns.items():
             if category == SOUNDS_LIKE:
-                found = pattern.search(sounds_of(text))
+                found = pattern.search(sounds_of(text)) is not None
             else:
-                found = pattern.search(text) or (unspaced != text and pattern.search(unspaced))
+                found = any(pattern.search(writing) for writing in writings)
             if found:
                 return category
         return None

@@ -210,3 +210,47 @@ def test_words_around_a_number_are_left_to_the_model(text: str) -> None:
 
     [message] = BareNumbers().process([_message(text, "goodbye", 0.47)])
     assert message.get("intent")["name"] == "goodbye"
+
+
+def _naming_a_policy(text: str, policy: str, value: str, intent: str) -> Message:
+    message = _message(text, intent, 0.5)
+    start = text.index(policy)
+    message.set(
+        "entities",
+        [{"entity": "policy", "value": value, "start": start, "end": start + len(policy)}],
+    )
+    return message
+
+
+@pytest.mark.parametrize(
+    ("text", "policy", "value", "read"),
+    [
+        ("特困供养怎么办", "特困供养", "tekun", "report_hardship"),
+        ("低保咋领？", "低保", "dibao", "inform"),
+        ("高龄津贴去哪儿办", "高龄津贴", "gaoling_jintie", "nlu_fallback"),
+    ],
+)
+def test_a_policy_named_with_only_a_question_word_is_a_policy_question(
+    text: str, policy: str, value: str, read: str
+) -> None:
+    from bot.components.lexicons import BareNumbers
+
+    [message] = BareNumbers().process([_naming_a_policy(text, policy, value, read)])
+    assert message.get("intent")["name"] == "ask_policy"
+
+
+@pytest.mark.parametrize(
+    ("text", "policy", "value", "read"),
+    [
+        ("低保被取消了以后怎么办", "低保", "dibao", "report_hardship"),  # says more than a question
+        ("特困供养", "特困供养", "tekun", "inform"),  # no question: a detail given when asked
+        ("低保怎么办", "低保", "dibao", "check_status"),  # a reading it does not override
+    ],
+)
+def test_a_policy_named_in_more_words_is_left_to_the_model(
+    text: str, policy: str, value: str, read: str
+) -> None:
+    from bot.components.lexicons import BareNumbers
+
+    [message] = BareNumbers().process([_naming_a_policy(text, policy, value, read)])
+    assert message.get("intent")["name"] == read

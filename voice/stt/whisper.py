@@ -220,6 +220,7 @@ class WhisperRecognizer(SpeechRecognizer):
 
 def without_loops(text: str) -> str:
     """`text` with each run of four or more repeats of a short stretch cut back to two."""
+
     def cut(loop: re.Match[str]) -> str:
         return loop.group() if set(loop.group(1)) <= _DIGITS else loop.group(1) * 2
 
