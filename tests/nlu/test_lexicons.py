@@ -95,7 +95,7 @@ PROBE_RECALL_FLOOR = 0.97
 
 def test_the_lexicon_alone_finds_the_probes_emergencies(signs: DangerSigns) -> None:
     """tests/nlu/danger_probes/: emergencies and near misses told in residents' words, written
-    by six helpers from invented personas (Henan, Sichuan, the Northeast, Cantonese, Wu, Hakka,
+    by seven helpers from invented personas (Henan, Sichuan, the Northeast, Cantonese, Wu, Hakka,
     Hunan, Shandong, Gansu, Shaanxi, Fujian; speech-recognition errors, relays, pinyin, English
     mixed in) without sight of the lexicon or any project data. The third writer's lines,
     written after the lexicon had been extended from the first two, were caught at 59 % by the
@@ -105,7 +105,10 @@ def test_the_lexicon_alone_finds_the_probes_emergencies(signs: DangerSigns) -> N
     saving pills, giving away the bracelet, sitting by the river; a scam transfer under way), at
     53 %; the sixth's (a child alone by a stove, a bedridden mother unfed since the carer left,
     a lift dropping, heatstroke, words typed with spaces or wrong characters: 没气 泄漏了, 安眠要,
-    有人在 翘 我家门), at 64 %. The lexicon was extended from all six, so they guard it against
+    有人在 翘 我家门), at 64 %; the seventh's, dangers told inside another request (a booking
+    cancelled because of the pills just taken, a status question from a home without food, a
+    complaint about a worker who left a door with gas behind it), at 78 %. The lexicon was
+    extended from all seven, so they guard it against
     regressions; the honest recall is the fresh set's (bench-nlu). Near misses may be flagged:
     a false alarm costs a sentence, a miss can cost a life."""
     missed, emergencies = [], 0
@@ -116,7 +119,7 @@ def test_the_lexicon_alone_finds_the_probes_emergencies(signs: DangerSigns) -> N
                 emergencies += 1
                 if signs.find(text) is None:
                     missed.append(text)
-    assert emergencies >= 900
+    assert emergencies >= 1000
     assert 1 - len(missed) / emergencies >= PROBE_RECALL_FLOOR, missed
 
 
