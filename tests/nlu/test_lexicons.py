@@ -11,6 +11,7 @@ from rasa.shared.nlu.training_data.message import Message
 
 from bot.components.lexicons import EmergencyLexicon
 from common.danger_signs import DangerSigns
+from common.settings import PROJECT_ROOT
 
 DANGER = [
     "我爸在卫生间摔了一跤，爬不起来了",
@@ -156,7 +157,8 @@ def test_an_emergency_names_its_kind_of_danger(text: str, read_as: str, danger: 
 
 
 def test_every_guidance_of_its_own_names_a_kind_of_danger_the_lexicon_finds() -> None:
-    domain = yaml.safe_load(Path("bot/domain/help.yml").read_text(encoding="utf-8"))
+    help_domain = PROJECT_ROOT / "bot" / "domain" / "help.yml"
+    domain = yaml.safe_load(help_domain.read_text(encoding="utf-8"))
     conditioned = {
         condition["value"]
         for variation in domain["responses"]["utter_emergency"]
