@@ -8,6 +8,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.outbound import call_again_text
 from actions.prompts import say
 
 # What each reading means to a resident, phrased to finish "您是想……". Intents without a
@@ -45,6 +46,11 @@ class ActionClarify(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        on_our_call = call_again_text(tracker)
+        if on_our_call is not None:
+            # On a call Linli placed the callee was asked one thing: ask it again, not a menu.
+            dispatcher.utter_message(text=f"不好意思，我没听清。{on_our_call}")
+            return []
         readings = likely_readings(tracker.latest_message)
         if len(readings) < 2:
             say(dispatcher, "not_understood")

@@ -29,6 +29,16 @@ from common.personal_numbers import redact_personal_numbers
 
 PURPOSES = ("wellbeing", "callback", "outreach")
 PERSON_OFFER = "要找工作人员，随时说“人工”或者按0。"
+WELLBEING_QUESTION = "您今天身体还好吗？"
+NEED_QUESTION = "最近有没有什么要帮忙的？比如送饭、打扫、陪着去医院，都可以跟我说。"
+OUTREACH_QUESTION = "要不要请社区工作人员上门帮您看看？也可以现在在电话里帮您初步查一查。"
+# Who is calling, said again to "喂，哪位？" or a reply that is not an answer, with the question
+# the call is at: an older callee who missed the opening hears why the phone rang.
+CALL_AGAIN = {
+    "asked_wellbeing": f"我是社区的邻里通，给您打个关爱电话。{WELLBEING_QUESTION}",
+    "asked_need": f"我是社区的邻里通，给您打关爱电话的。{NEED_QUESTION}",
+    "offered_outreach": f"我是社区的邻里通，打电话告诉您一项补贴的事。{OUTREACH_QUESTION}",
+}
 # An outreach call explains the policy in this many sentences at most.
 OUTREACH_SENTENCES = 2
 MAX_SALUTATION_CHARS = 16
@@ -134,7 +144,7 @@ class ActionOutboundOpen(Action):
         if purpose == "wellbeing":
             dispatcher.utter_message(
                 text=f"{hello}，我是社区的邻里通，给您打个关爱电话。{PERSON_OFFER}"
-                "您今天身体还好吗？"
+                + WELLBEING_QUESTION
             )
             return [*events, SlotSet("outbound_stage", "asked_wellbeing")]
         if purpose == "callback":
@@ -158,8 +168,7 @@ class ActionOutboundOpen(Action):
             name, summary = answer.name, first_sentences(answer.text, OUTREACH_SENTENCES)
         return (
             f"{hello}，我是社区的邻里通。根据社区掌握的情况，您家可能符合{name}的条件，"
-            f"所以打电话告诉您一声。{summary}{PERSON_OFFER}"
-            "要不要请社区工作人员上门帮您看看？也可以现在在电话里帮您初步查一查。"
+            f"所以打电话告诉您一声。{summary}{PERSON_OFFER}{OUTREACH_QUESTION}"
         )
 
 
@@ -173,10 +182,38 @@ class ActionOutboundFine(Action):
         if tracker.get_slot("outbound_stage") != "asked_wellbeing":
             dispatcher.utter_message(text="那就好！有需要随时找我。")
             return [SlotSet("outbound_stage", None)]
-        dispatcher.utter_message(
-            text="那就好！最近有没有什么要帮忙的？比如送饭、打扫、陪着去医院，都可以跟我说。"
-        )
+        dispatcher.utter_message(text=f"那就好！{NEED_QUESTION}")
         return [SlotSet("outbound_stage", "asked_need")]
+
+
+class ActionOutboundAgain(Action):
+    """ "喂，哪位？", a hello, or words that answer nothing, on a call Linli placed: who is calling
+    and the question the call is at, once more (bot/data/rules/outbound.yml; action_clarify
+    for what the NLU could not read)."""
+
+    def name(self) -> str:
+        return "action_outbound_again"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        said = call_again_text(tracker)
+        if said is None:  # not on a call Linli placed
+            dispatcher.utter_message(response="utter_greet")
+        else:
+            dispatcher.utter_message(text=said)
+        return []
+
+
+def call_again_text(tracker: Tracker) -> str | None:
+    """Who is calling and the open question, on a call Linli placed that is at one; else None."""
+    if not in_call(tracker):
+        return None
+    said = CALL_AGAIN.get(tracker.get_slot("outbound_stage") or "")
+    if said is None:
+        return None
+    salutation = tracker.get_slot("call_salutation")
+    return f"{salutation}您好，{said}" if salutation else f"您好，{said}"
 
 
 class ActionOutboundUnwell(Action):

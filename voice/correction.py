@@ -1,6 +1,7 @@
-"""Transcript repair before NLU: traditional → simplified characters, spoken digit strings →
-digits, and policy and service names recovered from near-homophones (`common.pinyin_names`
-owns that rule, which the NLU's own `PinyinLexiconExtractor` applies too)."""
+"""Transcript repair before NLU: traditional → simplified characters, the opening 喂 Whisper
+writes as 为 or 未, spoken digit strings → digits, and policy and service names recovered from
+near-homophones (`common.pinyin_names` owns that rule, which the NLU's own
+`PinyinLexiconExtractor` applies too)."""
 
 import re
 from functools import cached_property
@@ -26,6 +27,11 @@ DANGER_WORDS = (
 # number); shorter numerals ("十点", "八十五") are quantities the NLU understands as words.
 _SPOKEN_DIGIT_RUN = re.compile(r"[零〇一二三四五六七八九幺两洞拐勾]{3,}")
 _SPOKEN_DIGIT_ALIASES = str.maketrans("幺两洞拐勾〇", "一二零七九零")
+# The "喂" a phone call opens with, which Whisper writes as 为, 未 or 位 (为你好, 为为我屋里,
+# 未哪位): at the start, doubled, or before a pause, a hello or "哪位"; never 为什么, 为了, 未来.
+_HELLO_HEARD_AS = "为未位卫味魏"
+_PAUSE = re.compile(r"[，,。！？!?\s]*")
+_AFTER_HELLO = re.compile(r"你好|您好|哪位|哪个|请问")
 
 
 class TranscriptCorrector:
@@ -47,8 +53,31 @@ class TranscriptCorrector:
 
     def correct(self, text: str) -> str:
         text = self._t2s.convert(text)
+        text = self._hello(text)
         text = _SPOKEN_DIGIT_RUN.sub(self._digits, text)
         return self.restore_names(text)
+
+    @staticmethod
+    def _hello(text: str) -> str:
+        said, at, doubled = [], 0, False
+        while at < len(text) and (text[at] == "喂" or text[at] in _HELLO_HEARD_AS):
+            pause = _PAUSE.match(text, at + 1)
+            assert pause is not None  # the pattern matches the empty string
+            after = text[pause.end() :]
+            is_hello = (
+                text[at] == "喂"
+                or doubled
+                or bool(pause.group())
+                or not after
+                or after[0] in _HELLO_HEARD_AS + "喂"
+                or _AFTER_HELLO.match(after) is not None
+            )
+            if not is_hello:
+                break
+            doubled = text[at] in _HELLO_HEARD_AS and not pause.group()
+            said.append("喂" + pause.group())
+            at = pause.end()
+        return "".join(said) + text[at:]
 
     @staticmethod
     def _digits(match: re.Match[str]) -> str:

@@ -76,3 +76,19 @@ async def test_button_payload_keeps_only_policy_and_service() -> None:
     ]
     assert button_payload("book_service", entities) == '/book_service{"service": "zhucan"}'
     assert button_payload("request_human", []) == "/request_human"
+
+
+async def test_on_a_call_linli_placed_the_question_is_asked_again_not_a_menu() -> None:
+    dispatcher = CollectingDispatcher()
+    slots = {"outbound_call": "OC000042", "call_salutation": "王阿姨"}
+    tracker = make_tracker(
+        "未哪位",
+        "nlu_fallback",
+        slots={**slots, "outbound_stage": "asked_wellbeing"},
+        intent_ranking=[("greet", 0.4), ("book_service", 0.3), ("check_status", 0.2)],
+    )
+    assert await ActionClarify().run(dispatcher, tracker, {}) == []
+    assert texts(dispatcher) == (
+        "不好意思，我没听清。王阿姨您好，我是社区的邻里通，给您打个关爱电话。您今天身体还好吗？"
+    )
+    assert buttons(dispatcher) == []

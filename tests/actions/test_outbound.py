@@ -8,6 +8,7 @@ import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.outbound import (
+    ActionOutboundAgain,
     ActionOutboundFine,
     ActionOutboundOpen,
     ActionOutboundRated,
@@ -58,6 +59,33 @@ async def test_outbound_call_typed_by_a_resident_is_only_a_greeting() -> None:
     metadata = {"outbound": {"purpose": "anything"}}
     tracker = make_tracker("/outbound_call", "outbound_call", metadata=metadata)
     assert await ActionOutboundOpen().run(dispatcher, tracker, {}) == []
+    assert dispatcher.messages[0]["response"] == "utter_greet"
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    ("stage", "question"),
+    [
+        ("asked_wellbeing", "您今天身体还好吗？"),
+        ("asked_need", "最近有没有什么要帮忙的？"),
+        ("offered_outreach", "要不要请社区工作人员上门帮您看看？"),
+    ],
+)
+async def test_who_is_it_on_a_call_hears_who_calls_and_the_question_again(
+    stage: str, question: str
+) -> None:
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker("喂，哪位？", "greet", slots={**IN_CALL, "outbound_stage": stage})
+    assert await ActionOutboundAgain().run(dispatcher, tracker, {}) == []
+    said = texts(dispatcher)
+    assert said.startswith("王阿姨您好，我是社区的邻里通") and question in said, said
+
+
+@pytest.mark.asyncio
+async def test_a_hello_typed_outside_a_call_is_only_a_greeting() -> None:
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker("你好", "greet", slots={"outbound_stage": "asked_wellbeing"})
+    assert await ActionOutboundAgain().run(dispatcher, tracker, {}) == []
     assert dispatcher.messages[0]["response"] == "utter_greet"
 
 

@@ -14,7 +14,9 @@ def corrector() -> TranscriptCorrector:
 @pytest.mark.parametrize(
     ("heard", "meant"),
     [
-        ("為你好我想問一下底保怎麼申請", "为你好我想问一下低保怎么申请"),  # Whisper's own output
+        ("為你好我想問一下底保怎麼申請", "喂你好我想问一下低保怎么申请"),  # Whisper's own output
+        ("未哪位", "喂哪位"),  # Whisper, on a callee answering a call Linli placed
+        ("为，为，你好", "喂，喂，你好"),
         ("我想问一下地保", "我想问一下低保"),
         ("我家老头子能领高灵津贴吗", "我家老头子能领高龄津贴吗"),
         ("我上个月申请的临时就助批下来没有", "我上个月申请的临时救助批下来没有"),
@@ -26,12 +28,14 @@ def corrector() -> TranscriptCorrector:
         ("我爸刚满80那个高领埔贴帮他申请一下", "我爸刚满80那个高龄津贴帮他申请一下"),
         ("我想申请支家养老的补贴", "我想申请居家养老的补贴"),
         # Danger words the emergency lexicon looks for.
-        ("为为我屋里一股梅气味到处都是", "为为我屋里一股煤气味到处都是"),
+        ("为为我屋里一股梅气味到处都是", "喂喂我屋里一股煤气味到处都是"),
         ("摔倒了起步来了", "摔倒了起不来了"),
         # Left alone: quantities the NLU reads as words, and sound-alikes that are real words.
         ("明天上午十点，我八十五了", "明天上午十点，我八十五了"),
         ("等一下，买一包烟", "等一下，买一包烟"),
         ("低保怎么申请", "低保怎么申请"),
+        ("为什么我的低保停了", "为什么我的低保停了"),
+        ("未来三天有人送饭吗", "未来三天有人送饭吗"),
     ],
 )
 def test_transcripts_are_corrected(corrector: TranscriptCorrector, heard: str, meant: str) -> None:
