@@ -31,7 +31,7 @@ _SPOKEN_DIGIT_ALIASES = str.maketrans("幺两洞拐勾〇", "一二零七九零"
 # 未哪位): at the start, doubled, or before a pause, a hello or "哪位"; never 为什么, 为了, 未来.
 _HELLO_HEARD_AS = "为未位卫味魏"
 _PAUSE = re.compile(r"[，,。！？!?\s]*")
-_AFTER_HELLO = re.compile(r"你好|您好|哪位|哪个|请问")
+_AFTER_HELLO = re.compile(r"你好|您好|你是|您是|哪位|哪个|哪里|请问")
 
 
 class TranscriptCorrector:

@@ -97,9 +97,9 @@ def test_fine_and_nothing_needed_is_reported_fine(
 def test_who_is_it_then_silence_ends_kindly_without_a_callback_offer(
     loop: asyncio.AbstractEventLoop, services: VoiceServices, tmp_path: Path
 ) -> None:
-    hello = spoken("喂，哪位？", tmp_path / "hello.wav")
+    hello = spoken("喂，你好，请问是哪位啊？", tmp_path / "hello.wav")
     session, log = place(loop, services, [hello, "silence:30"])
-    # "喂，哪位？" is told again who is calling and why, not offered a menu.
+    # "请问是哪位？" is told again who is calling and why, not offered a menu.
     who = log.records[1]
     assert "我是社区的邻里通" in who.bot_text and "身体还好吗" in who.bot_text, who.summary()
     silences = [record for record in log.records if record.intent == "silence"]
