@@ -30,8 +30,13 @@ _SPOKEN_DIGIT_ALIASES = str.maketrans("幺两洞拐勾〇", "一二零七九零"
 # The "喂" a phone call opens with, which Whisper writes as 为, 未 or 位 (为你好, 为为我屋里,
 # 未哪位): at the start, doubled, or before a pause, a hello or "哪位"; never 为什么, 为了, 未来.
 _HELLO_HEARD_AS = "为未位卫味魏"
-_PAUSE = re.compile(r"[，,。！？!?\s]*")
-_AFTER_HELLO = re.compile(r"你好|您好|你是|您是|哪位|哪个|哪里|请问")
+_PAUSE = "，,。！？!?\\s"
+_HELLO_RUN = re.compile(
+    rf"^(?:(?:喂|[{_HELLO_HEARD_AS}]{{2,}}"
+    rf"|[{_HELLO_HEARD_AS}](?=[{_PAUSE}]|$|[喂{_HELLO_HEARD_AS}]|你好|您好|你是|您是|哪位|哪个|哪里|请问))"
+    rf"[{_PAUSE}]*)+"
+)
+_AS_HELLO = str.maketrans(dict.fromkeys(_HELLO_HEARD_AS, "喂"))
 
 
 class TranscriptCorrector:
@@ -53,31 +58,9 @@ class TranscriptCorrector:
 
     def correct(self, text: str) -> str:
         text = self._t2s.convert(text)
-        text = self._hello(text)
+        text = _HELLO_RUN.sub(lambda hello: hello.group().translate(_AS_HELLO), text)
         text = _SPOKEN_DIGIT_RUN.sub(self._digits, text)
         return self.restore_names(text)
-
-    @staticmethod
-    def _hello(text: str) -> str:
-        said, at, doubled = [], 0, False
-        while at < len(text) and (text[at] == "喂" or text[at] in _HELLO_HEARD_AS):
-            pause = _PAUSE.match(text, at + 1)
-            assert pause is not None  # the pattern matches the empty string
-            after = text[pause.end() :]
-            is_hello = (
-                text[at] == "喂"
-                or doubled
-                or bool(pause.group())
-                or not after
-                or after[0] in _HELLO_HEARD_AS + "喂"
-                or _AFTER_HELLO.match(after) is not None
-            )
-            if not is_hello:
-                break
-            doubled = text[at] in _HELLO_HEARD_AS and not pause.group()
-            said.append("喂" + pause.group())
-            at = pause.end()
-        return "".join(said) + text[at:]
 
     @staticmethod
     def _digits(match: re.Match[str]) -> str:
