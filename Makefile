@@ -95,6 +95,7 @@ bench-nlu: setup $(MODEL)
 	$(RASA_PY) -m bench.nlu.evaluate --set fresh
 	$(RASA_PY) -m bench.nlu.evaluate --set sealed
 	$(RASA_PY) -m bench.nlu.evaluate --set heldout
+	$(APP_PY) -m bench.nlu.lexicons
 
 test-e2e: setup $(MODEL)
 	@echo "==> end-to-end tests (real backend, action server and Rasa server over HTTP)"
