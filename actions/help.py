@@ -30,6 +30,7 @@ from actions.conversation import (
     tell_the_bridge,
 )
 from actions.prompts import load_prompts, say
+from common import emergency_alerts
 from common.outbox import OutboxUnavailableError
 from common.personal_numbers import redact_personal_numbers
 
@@ -168,7 +169,7 @@ class ActionDeclineCallback(Action):
 
 
 class ActionRaiseEmergency(Action):
-    """Runs after the spoken 120/110 guidance: alerts the social workers' queue."""
+    """Runs after the guidance for the danger: alerts the social workers' queue."""
 
     def name(self) -> str:
         return "action_raise_emergency"
@@ -177,15 +178,13 @@ class ActionRaiseEmergency(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         filed = await file_handoff(tracker, "emergency")
+        danger = tracker.get_slot("danger")
         if filed.handoff is not None:
-            dispatcher.utter_message(text="我已经通知了社区工作人员，他们会马上联系您。")
+            dispatcher.utter_message(text=emergency_alerts.ALERTED)
         elif filed.kept:
-            dispatcher.utter_message(
-                text="我正在通知社区工作人员，系统暂时还没联系上他们，会一直重试。"
-                "请先打120或110，别等我们。"
-            )
+            dispatcher.utter_message(text=emergency_alerts.alert_pending(danger))
         else:
-            dispatcher.utter_message(text="我这边没能通知到社区工作人员。请马上自己打120或110。")
+            dispatcher.utter_message(text=emergency_alerts.alert_not_filed(danger))
         # The kind of danger chose this emergency's guidance; the next one names its own.
         return [*_leave_any_form(), SlotSet("danger", None)]
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import yaml
 
+from common import emergency_alerts
 from common.settings import PROJECT_ROOT
 from voice.settings import get_settings
 
@@ -24,17 +25,12 @@ REPROMPTS = (
     "我还在听，您慢慢说。",
 )
 SILENCE_GOODBYE = "那我先挂了。有需要请随时再打过来，祝您身体健康，再见！"
-EMERGENCY_ALERTED = "我已经通知了社区工作人员，他们会马上联系您。"
-EMERGENCY_PENDING = (
-    "我正在通知社区工作人员，系统暂时还没联系上他们，会一直重试。请您先自己拨打120，别等我们。"
-)
-EMERGENCY_NOT_FILED = "我这边没能通知到社区工作人员。请您马上自己拨打120。"
 NOT_UNDERSTOOD = "不好意思，我没听明白。您可以换个说法，或者说“人工”找工作人员。"
 TECHNICAL_TROUBLE = "不好意思，系统出了点问题。您可以说“人工”，找工作人员帮您。"
 
 BRIDGE_PROMPTS = (
-    GREETING, *REPROMPTS, SILENCE_GOODBYE, EMERGENCY_ALERTED, EMERGENCY_PENDING,
-    EMERGENCY_NOT_FILED, NOT_UNDERSTOOD, TECHNICAL_TROUBLE,
+    GREETING, *REPROMPTS, SILENCE_GOODBYE, *emergency_alerts.every_alert_text(),
+    NOT_UNDERSTOOD, TECHNICAL_TROUBLE,
 )  # fmt: skip
 
 

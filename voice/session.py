@@ -21,6 +21,7 @@ import time
 import uuid
 from typing import Any
 
+from common import emergency_alerts
 from common.rasa_client import joined_text
 from voice import prompts
 from voice.audio import FRAME_MS
@@ -354,7 +355,7 @@ class CallSession:
         """The guidance for this danger (120, the crisis line, or 110) at once, from the cache
         (no round trip before it); then the alert, filed write-ahead, and the caller is told
         only what is true: notified once the backend took it, otherwise that we keep trying
-        and they should call 120 themselves."""
+        and which number they should call themselves."""
         record.intent = "emergency"
         self.findings.emergency = True
         guidance = prompts.emergency_guidance(danger)
@@ -363,11 +364,11 @@ class CallSession:
             self.conversation_id, "emergency", self.caller_number, record.transcript
         )
         if filed.accepted:
-            said = prompts.EMERGENCY_ALERTED
+            said = emergency_alerts.ALERTED
         elif filed.kept:
-            said = prompts.EMERGENCY_PENDING
+            said = emergency_alerts.alert_pending(danger)
         else:
-            said = prompts.EMERGENCY_NOT_FILED
+            said = emergency_alerts.alert_not_filed(danger)
         record.bot_text = f"{guidance}\n{said}"
         self._playback.say(said, record)
 

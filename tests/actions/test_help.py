@@ -17,6 +17,7 @@ from actions.help import (
     ActionRequestHuman,
 )
 from actions.settings import get_settings
+from common.emergency_alerts import alert_not_filed
 from tests.actions.support import bridge_messages, make_tracker, texts
 from testsupport.servers import Backend, free_port
 
@@ -257,3 +258,23 @@ def test_the_action_server_registers_every_action_of_the_domain() -> None:
     for path in (PROJECT_ROOT / "bot" / "domain").glob("*.yml"):
         custom |= {a for a in (yaml.safe_load(path.read_text()) or {}).get("actions", [])}
     assert custom <= set(executor.actions)
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    ("danger", "line", "not_told"),
+    [("violence", "110", "120"), ("fraud_now", "110", "120"), (None, "120", "110")],
+)
+async def test_an_alert_not_filed_names_the_number_that_fits_the_danger(
+    monkeypatch: pytest.MonkeyPatch, danger: str | None, line: str, not_told: str
+) -> None:
+    """The same words the phone says (common/emergency_alerts.py), chosen by the `danger` slot
+    the lexicon filled: someone being beaten is sent to the police, not the ambulance."""
+    monkeypatch.setenv("LINLI_ACTIONS_BACKEND_API_KEY", "lk_not_a_key")
+    get_settings.cache_clear()
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker("救命", "emergency", slots={"danger": danger}, sender_id="refused-2")
+    await ActionRaiseEmergency().run(dispatcher, tracker, {})
+    said = texts(dispatcher)
+    assert said == alert_not_filed(danger)
+    assert line in said and not_told not in said

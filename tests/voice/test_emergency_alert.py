@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from common.emergency_alerts import alert_pending
 from common.outbox import Outbox
 from tests.voice.support import hotline, offline_settings
 from testsupport.servers import Stack, backend_server, free_port, staff_client
@@ -54,7 +55,7 @@ def test_an_alert_filed_while_the_backend_is_down_lands_once_after_a_bridge_rest
         asyncio.run(services.aclose())
     (turn,) = log.records
     assert turn.intent == "emergency"
-    assert turn.bot_text == f"{prompts.emergency_guidance()}\n{prompts.EMERGENCY_PENDING}"
+    assert turn.bot_text == f"{prompts.emergency_guidance()}\n{alert_pending(None)}"
     assert "已经通知" not in turn.bot_text
     assert turn.speech.sources[0] == "cache"  # the guidance came first, with no round trip
     assert len(Outbox(outbox_path, keys=outbox_key)) == 1

@@ -21,6 +21,7 @@ from typing import Any, TypeVar, cast
 
 import pytest
 
+from common import emergency_alerts
 from common.danger_signs import DangerSigns
 from common.rasa_client import RasaMessage
 from tests.voice.support import offline_settings
@@ -563,9 +564,9 @@ def test_a_callback_rasa_could_not_file_ends_the_call_as_an_error() -> None:
 @pytest.mark.parametrize(
     ("handoff", "told"),
     [
-        (ACCEPTED, prompts.EMERGENCY_ALERTED),
-        (KEPT, prompts.EMERGENCY_PENDING),
-        (LOST, prompts.EMERGENCY_NOT_FILED),
+        (ACCEPTED, emergency_alerts.ALERTED),
+        (KEPT, emergency_alerts.alert_pending("falls")),
+        (LOST, emergency_alerts.alert_not_filed("falls")),
     ],
 )
 def test_an_emergency_hears_120_first_and_notified_only_once_the_backend_took_the_alert(
@@ -614,7 +615,36 @@ def test_a_danger_with_guidance_of_its_own_hears_that_guidance_first(
         guidance, said = call.speaker.said[-2:]
         assert first_call in guidance and guidance != prompts.emergency_guidance()
         assert guidance == prompts.emergency_guidance(DANGER_SIGNS.find(words))
-        assert said == prompts.EMERGENCY_ALERTED
+        assert said == emergency_alerts.ALERTED
+
+    run(scenario)
+
+
+@pytest.mark.parametrize(
+    ("words", "line", "not_told"),
+    [
+        ("他喝醉了又在打我妈", "110", "120"),
+        ("对方让我现在把存款全部转到安全账户", "110", "120"),
+        ("厨房着火了", "119", None),
+        ("我妈说活着没意思，安眠药都攒好了", "12356", None),
+        ("我老伴摔倒了起不来", "120", "110"),
+    ],
+)
+def test_an_alert_still_waiting_names_the_number_that_fits_the_danger(
+    words: str, line: str, not_told: str | None
+) -> None:
+    """Until the workers know, the caller is told whom to call themselves: the police for
+    someone being hurt or a scam under way, not the ambulance."""
+
+    async def scenario() -> None:
+        call = make_call(handoff=KEPT)
+        await call.answered()
+        await call.say(words)
+        _, record = await call.turn()
+        said = call.speaker.said[-1]
+        assert said == emergency_alerts.alert_pending(DANGER_SIGNS.find(words))
+        assert line in said and "已经通知" not in said
+        assert not_told is None or not_told not in said
 
     run(scenario)
 
