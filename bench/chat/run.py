@@ -6,6 +6,8 @@ nothing lost, nothing twice, in order.
 
     make bench-chat                                   # the embedded stack, started here
     python -m bench.chat.run --residents 8 32 --seconds 30
+    # residents who send a message every 0.8 s on average (32 of them offer 40 turns/s):
+    python -m bench.chat.run --residents 32 --pace-s 0.8
     # the scaled profile (PostgreSQL, Redis, HAProxy), started here with 1 and then 2 Rasa
     # replicas:
     python -m bench.chat.run --profile scaled --replicas 1 2 --residents 8 32
@@ -125,12 +127,17 @@ def main() -> None:
     parser.add_argument("--url", help="a running stack's Rasa (or load balancer) URL")
     parser.add_argument("--front-key", default=os.environ.get("LINLI_RASA_REST_KEY", ""))
     parser.add_argument("--rasa-token", default=os.environ.get("LINLI_RASA_AUTH_TOKEN", ""))
+    parser.add_argument(
+        "--pace-s", type=float, default=0.0,
+        help="a message from each resident every this many seconds on average (0: no pause)",
+    )  # fmt: skip
     parser.add_argument("--label", default="")
     parser.add_argument("--profile", choices=("embedded", "scaled"), default="embedded")
     parser.add_argument(
         "--replicas", type=int, nargs="+", default=[1, 2], help="Rasa replicas (scaled profile)"
     )
     args = parser.parse_args()
+    locustfile.Resident.pace_s = args.pace_s
     stacks: list[tuple[str, StartStack]]
     if args.url:
         running: tuple[str, str, str] = (args.url, args.front_key, args.rasa_token)
@@ -155,6 +162,7 @@ def main() -> None:
                 figures = run_level(url, residents, args.warmup, args.seconds)
                 figures["trackers"] = check_trackers(url, rasa_token)
                 figures["profile"] = label
+                figures["pace_s"] = args.pace_s
                 print(json.dumps(figures, ensure_ascii=False), flush=True)
 
 

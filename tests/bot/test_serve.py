@@ -2,16 +2,19 @@
 per-call check does; the action endpoint keeps its connections open between calls."""
 
 import asyncio
+import gc
 from typing import Any
 
 import pytest
+import rasa.core.run
 from aiohttp import web
 from jsonschema import ValidationError, validate
 from rasa.core.actions.action import RemoteAction
 from rasa.core.utils import AvailableEndpoints
 from rasa.utils.endpoints import EndpointConfig
 
-from bot.serve import KeptAliveEndpoint, action_reply_validator, install
+import bot.serve
+from bot.serve import KeptAliveEndpoint, action_reply_validator, install, load_agent_then_freeze
 from testsupport.servers import PROJECT_ROOT
 
 GOOD_REPLY: dict[str, Any] = {
@@ -34,6 +37,7 @@ def action(monkeypatch: pytest.MonkeyPatch) -> RemoteAction:
         RemoteAction, "_validate_action_result", RemoteAction._validate_action_result
     )
     monkeypatch.setattr(AvailableEndpoints, "read_endpoints", AvailableEndpoints.read_endpoints)
+    monkeypatch.setattr(rasa.core.run, "load_agent_on_start", rasa.core.run.load_agent_on_start)
     install()
     return RemoteAction("action_submit_booking", EndpointConfig("http://127.0.0.1:9/webhook"))
 
@@ -48,6 +52,24 @@ def test_what_rasa_refuses_is_still_refused(action: RemoteAction, reply: dict[st
         validate(reply, RemoteAction.action_response_format_spec())
     with pytest.raises(ValidationError, match="Failed to validate Action server response"):
         action._validate_action_result(reply)
+
+
+def test_what_the_model_loaded_is_kept_out_of_the_garbage_collectors_walks(
+    action: RemoteAction, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert rasa.core.run.load_agent_on_start is load_agent_then_freeze
+    loaded = [object() for _ in range(1000)]  # what a model load leaves behind
+
+    async def load(*args: Any, **kwargs: Any) -> list[object]:
+        return loaded
+
+    monkeypatch.setattr(bot.serve, "_load_agent_on_start", load)
+    gc.unfreeze()
+    try:
+        assert asyncio.run(load_agent_then_freeze("models/linli.tar.gz")) is loaded
+        assert gc.get_freeze_count() >= len(loaded)
+    finally:
+        gc.unfreeze()
 
 
 def test_the_validator_is_built_once() -> None:
