@@ -154,7 +154,11 @@ def mask_phone(phone: str) -> str:
 # spoken), in groups set apart by spaces, hyphens or brackets (not dots: IP addresses and
 # decimals), perhaps a trailing X (the check character of an ID number), never part of a
 # longer run of ASCII letters or digits (ids and tokens stay whole).
-_DIGIT_CLASS = "0-9０-９零〇洞一幺二两三四五六七拐八九勾"
+# The characters said for a digit when a number is read out one digit at a time (幺 for 1,
+# 两 for 2, 洞 for 0, 拐 for 7, 勾 for 9 as a telephone operator says them); the voice bridge's
+# corrector and its decoder's loop guard read the same set.
+SPOKEN_DIGITS = "零〇洞一幺二两三四五六七拐八九勾"
+_DIGIT_CLASS = f"0-9０-９{SPOKEN_DIGITS}"
 _GAP = r"[ \t\u3000\-－‐–—()（）]{0,3}"
 _NUMBER_IN_TEXT = re.compile(
     rf"(?<![0-9A-Za-z０-９])(?:[+＋][ \u3000]?)?[(（]?[{_DIGIT_CLASS}]"

@@ -10,6 +10,7 @@ from pathlib import Path
 import cn2an
 import opencc
 
+from common.personal_numbers import SPOKEN_DIGITS
 from common.pinyin_names import SYNONYMS_FILE, PinyinNames, read_synonyms
 
 # Words every booking needs besides the names in synonyms.yml: a misheard day or time of day
@@ -25,7 +26,7 @@ DANGER_WORDS = (
 
 # A run of three or more spoken digits is a number read out digit by digit (phone, ID, case
 # number); shorter numerals ("十点", "八十五") are quantities the NLU understands as words.
-_SPOKEN_DIGIT_RUN = re.compile(r"[零〇一二三四五六七八九幺两洞拐勾]{3,}")
+_SPOKEN_DIGIT_RUN = re.compile(f"[{SPOKEN_DIGITS}]{{3,}}")
 _SPOKEN_DIGIT_ALIASES = str.maketrans("幺两洞拐勾〇", "一二零七九零")
 # The "喂" a phone call opens with, which Whisper writes as 为, 未 or 位 (为你好, 为为我屋里,
 # 未哪位): at the start, doubled, or before a pause, a hello or "哪位"; never 为什么, 为了, 未来.

@@ -20,6 +20,7 @@ from faster_whisper import WhisperModel
 from faster_whisper.audio import pad_or_trim
 from faster_whisper.tokenizer import Tokenizer
 
+from common.personal_numbers import SPOKEN_DIGITS
 from voice.audio import pcm_to_float
 from voice.settings import VoiceSettings
 from voice.stt.base import CallRecognizer, SpeechRecognizer
@@ -34,7 +35,7 @@ MIN_TOKENS = 24
 # "临时救助, 临时救助, …" until the token limit); a caller says a word two or three times, not
 # four. Such a run is cut back to two; digits are left alone (a phone number has 0000 in it).
 _LOOP = re.compile(r"(.{1,8}?)\1{3,}")
-_DIGITS = frozenset("0123456789零〇一二三四五六七八九幺两洞拐勾 ,，")
+_DIGITS = frozenset(f"0123456789{SPOKEN_DIGITS} ,，")
 
 
 @dataclass(frozen=True)
