@@ -14,15 +14,18 @@ from datetime import UTC, datetime
 
 # Digits as typed with a Chinese input method: full width.
 _FULL_WIDTH_DIGITS = {chr(ord("０") + n): str(n) for n in range(10)}
-# Digits as they are spoken or typed: Chinese numerals, 幺/洞/拐/勾 on the phone, full width.
+# The characters said for a digit when a number is read out one digit at a time (幺 for 1,
+# 两 for 2, 洞 for 0, 拐 for 7, 勾 for 9 as a telephone operator says them); the voice bridge's
+# corrector and its decoder's loop guard read the same set.
+_DIGIT_WORDS = {
+    "零": "0", "〇": "0", "洞": "0", "一": "1", "幺": "1", "二": "2", "两": "2", "三": "3",
+    "四": "4", "五": "5", "六": "6", "七": "7", "拐": "7", "八": "8", "九": "9", "勾": "9",
+}  # fmt: skip
+SPOKEN_DIGITS = "".join(_DIGIT_WORDS)
+# Digits as they are spoken or typed: the words above, full width, and the ID number's X.
 _SPOKEN_DIGITS = str.maketrans(
-    {
-        "零": "0", "〇": "0", "洞": "0", "一": "1", "幺": "1", "二": "2", "两": "2",
-        "三": "3", "四": "4", "五": "5", "六": "6", "七": "7", "拐": "7", "八": "8",
-        "九": "9", "勾": "9", "叉": "X", "x": "X", "ｘ": "X", "Ｘ": "X",
-        **_FULL_WIDTH_DIGITS,
-    }
-)  # fmt: skip
+    {**_DIGIT_WORDS, "叉": "X", "x": "X", "ｘ": "X", "Ｘ": "X", **_FULL_WIDTH_DIGITS}
+)
 _FULL_WIDTH_TRANSLATION = str.maketrans(_FULL_WIDTH_DIGITS)
 # What people put between digit groups: spaces, hyphens, dots, brackets, a leading plus.
 _SEPARATORS = re.compile(r"[\s\-—_.,，。、()（）+]")
@@ -154,10 +157,6 @@ def mask_phone(phone: str) -> str:
 # spoken), in groups set apart by spaces, hyphens or brackets (not dots: IP addresses and
 # decimals), perhaps a trailing X (the check character of an ID number), never part of a
 # longer run of ASCII letters or digits (ids and tokens stay whole).
-# The characters said for a digit when a number is read out one digit at a time (幺 for 1,
-# 两 for 2, 洞 for 0, 拐 for 7, 勾 for 9 as a telephone operator says them); the voice bridge's
-# corrector and its decoder's loop guard read the same set.
-SPOKEN_DIGITS = "零〇洞一幺二两三四五六七拐八九勾"
 _DIGIT_CLASS = f"0-9０-９{SPOKEN_DIGITS}"
 _GAP = r"[ \t\u3000\-－‐–—()（）]{0,3}"
 _NUMBER_IN_TEXT = re.compile(

@@ -7,10 +7,9 @@ import re
 from functools import cached_property
 from pathlib import Path
 
-import cn2an
 import opencc
 
-from common.personal_numbers import SPOKEN_DIGITS
+from common.personal_numbers import SPOKEN_DIGITS, spoken_digits
 from common.pinyin_names import SYNONYMS_FILE, PinyinNames, read_synonyms
 
 # Words every booking needs besides the names in synonyms.yml: a misheard day or time of day
@@ -27,7 +26,6 @@ DANGER_WORDS = (
 # A run of three or more spoken digits is a number read out digit by digit (phone, ID, case
 # number); shorter numerals ("十点", "八十五") are quantities the NLU understands as words.
 _SPOKEN_DIGIT_RUN = re.compile(f"[{SPOKEN_DIGITS}]{{3,}}")
-_SPOKEN_DIGIT_ALIASES = str.maketrans("幺两洞拐勾〇", "一二零七九零")
 # The "喂" a phone call opens with, which Whisper writes as 为, 未 or 位 (为你好, 为为我屋里,
 # 未哪位): at the start, doubled, or before a pause, a hello or "哪位"; never 为什么, 为了, 未来.
 _HELLO_HEARD_AS = "为未位卫味魏"
@@ -60,12 +58,8 @@ class TranscriptCorrector:
     def correct(self, text: str) -> str:
         text = self._t2s.convert(text)
         text = _HELLO_RUN.sub(lambda hello: hello.group().translate(_AS_HELLO), text)
-        text = _SPOKEN_DIGIT_RUN.sub(self._digits, text)
+        text = _SPOKEN_DIGIT_RUN.sub(lambda run: spoken_digits(run.group()), text)
         return self.restore_names(text)
-
-    @staticmethod
-    def _digits(match: re.Match[str]) -> str:
-        return str(cn2an.cn2an(match.group().translate(_SPOKEN_DIGIT_ALIASES), "direct"))
 
     def restore_names(self, text: str) -> str:
         return self._names.restore(text)

@@ -641,6 +641,7 @@ def test_an_alert_still_waiting_names_the_number_that_fits_the_danger(
         await call.answered()
         await call.say(words)
         _, record = await call.turn()
+        assert record.intent == "emergency"
         said = call.speaker.said[-1]
         assert said == emergency_alerts.alert_pending(DANGER_SIGNS.find(words))
         assert line in said and "已经通知" not in said
