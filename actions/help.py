@@ -30,7 +30,7 @@ from actions.conversation import (
     tell_the_bridge,
 )
 from actions.prompts import load_prompts, say
-from common import emergency_alerts
+from common import emergency_alerts, labels
 from common.outbox import OutboxUnavailableError
 from common.personal_numbers import redact_personal_numbers
 
@@ -43,8 +43,9 @@ class FiledHandoff:
     kept: bool
 
 
-async def file_handoff(tracker: Tracker, reason: str) -> FiledHandoff:
-    """Put the conversation in the social workers' queue, write-ahead."""
+async def file_handoff(tracker: Tracker, reason: str, danger: str | None = None) -> FiledHandoff:
+    """Put the conversation in the social workers' queue, write-ahead; an emergency says the
+    kind of danger, which the worker on duty reads first."""
     payload: dict[str, Any] = {
         "channel": channel_of(tracker),
         "sender_id": tracker.sender_id,
@@ -53,6 +54,8 @@ async def file_handoff(tracker: Tracker, reason: str) -> FiledHandoff:
         # a phone stays: the worker calls back from it.
         "last_message": redact_personal_numbers(latest_text(tracker), phones=False)[:4000],
     }
+    if danger in labels.DANGER:
+        payload["danger"] = danger
     if tracker.get_slot("phone"):
         payload["phone"] = tracker.get_slot("phone")
     elif (call := call_facts(tracker)) is not None and call.caller:
@@ -177,8 +180,8 @@ class ActionRaiseEmergency(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        filed = await file_handoff(tracker, "emergency")
         danger = tracker.get_slot("danger")
+        filed = await file_handoff(tracker, "emergency", danger)
         if filed.handoff is not None:
             dispatcher.utter_message(text=emergency_alerts.ALERTED)
         elif filed.kept:

@@ -47,6 +47,8 @@ LongText = Annotated[
 ]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
 SenderId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
+# A kind of danger as the lexicon names its categories: falls, gas_fire_poison …
+DangerKind = Annotated[str, StringConstraints(pattern=r"^[a-z_]{1,32}$")]
 
 
 # Database ids in paths: bounded so a fuzzer's huge integer is a 422, not a database overflow.

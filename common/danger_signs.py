@@ -13,6 +13,9 @@ from common.settings import PROJECT_ROOT
 EMERGENCY_LEXICON = PROJECT_ROOT / "bot" / "lexicons" / "emergency.yml"
 # The category matched on a message's sounds rather than its characters.
 SOUNDS_LIKE = "sounds_like"
+# Categories named for how a danger is written (in pinyin, as a cry for help, by its sounds),
+# not for which danger it is; every other category is a kind of danger (common.labels.DANGER).
+WAYS_OF_WRITING = frozenset({"pinyin", "explicit", SOUNDS_LIKE})
 _SPACES = re.compile(r"\s+")
 _TOKENS = re.compile(r"[a-z0-9]+|\S")
 

@@ -35,6 +35,24 @@ CASE_STATUS: Mapping[str, str] = {
     "rejected": "不予受理",
     "paid": "已发放",
 }
+# The kind of danger an emergency alert is about, as the danger-sign lexicon names it
+# (bot/lexicons/emergency.yml), in the words the worker on duty reads first: whom to send.
+DANGER: Mapping[str, str] = {
+    "falls": "跌倒",
+    "chest_and_heart": "胸痛、心脏",
+    "breathing": "呼吸困难",
+    "stroke": "疑似中风",
+    "convulsions": "抽搐",
+    "low_blood_sugar": "低血糖",
+    "unconscious": "昏迷、叫不醒",
+    "bleeding": "出血",
+    "burns": "烧烫伤",
+    "gas_fire_poison": "燃气、火灾或中毒",
+    "self_harm": "自伤风险",
+    "violence": "正在受到暴力",
+    "fraud_now": "正在被诈骗转账",
+    "not_answering": "联系不上、敲门不应",
+}
 NEED_REPORT_STATUS: Mapping[str, str] = {
     "open": "待处理",
     "following_up": "跟进中",

@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 
+from common import labels
 from common.outbox import (
     Outbox,
     OutboxUnavailableError,
@@ -103,14 +104,22 @@ class BackendClient:
         return 2 * self._timeout_s + 5.0
 
     async def create_handoff(
-        self, conversation_id: str, reason: str, phone: str | None, last_message: str
+        self,
+        conversation_id: str,
+        reason: str,
+        phone: str | None,
+        last_message: str,
+        danger: str | None = None,
     ) -> FiledHandoff:
         """Files the handoff for the caller's conversation (`call:…`, the session's own id),
-        write-ahead: stored in the outbox, then sent once."""
+        write-ahead: stored in the outbox, then sent once. An emergency says the kind of
+        danger (`common.labels.DANGER`), which the worker on duty reads first."""
         payload: dict[str, Any] = {
             "channel": "voice", "sender_id": conversation_id, "reason": reason,
             "last_message": last_message[:4000],
         }  # fmt: skip
+        if danger in labels.DANGER:
+            payload["danger"] = danger
         if phone:
             payload["phone"] = phone
         # One key per handoff, kept with the row: every resend of it is the same request.

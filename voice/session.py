@@ -361,7 +361,7 @@ class CallSession:
         guidance = prompts.emergency_guidance(danger)
         self._playback.say(guidance, record, since)
         filed = await self.services.backend.create_handoff(
-            self.conversation_id, "emergency", self.caller_number, record.transcript
+            self.conversation_id, "emergency", self.caller_number, record.transcript, danger
         )
         if filed.accepted:
             said = emergency_alerts.ALERTED

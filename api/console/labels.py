@@ -24,6 +24,7 @@ CASE_ACTION: dict[str, str] = {
 }
 BOOKING_STATUS = common_labels.BOOKING_STATUS
 NEED_STATUS = common_labels.NEED_REPORT_STATUS
+DANGER = common_labels.DANGER
 CALLBACK_STATUS: dict[str, str] = {
     CallbackStatus.scheduled: "待回访",
     CallbackStatus.done: "已回访",

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from api.cases.models import CaseStatus
 from api.cases.service import AGE_BUCKETS, FINAL_STATUSES, list_cases
-from api.console.labels import CASE_STATUS, HANDOFF_REASON, NEED_STATUS, label
+from api.console.labels import CASE_STATUS, DANGER, HANDOFF_REASON, NEED_STATUS, label
 from api.handoffs.schemas import HandoffReason
 from api.handoffs.service import list_open_handoffs
 from api.need_reports.service import follow_up_queue
@@ -111,6 +111,8 @@ def work_items(session: Session, now: datetime) -> list[QueueItem]:
         )
     for handoff in list_open_handoffs(session, limit=QUEUE_LIMIT):
         reason = label(HANDOFF_REASON, handoff.reason)
+        if danger := DANGER.get(handoff.danger or ""):
+            reason += f"·{danger}"
         contact = f"（{handoff.phone}）" if handoff.phone else ""
         items.append(
             QueueItem(

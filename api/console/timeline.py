@@ -11,6 +11,7 @@ from api.console.labels import (
     CALLBACK_STATUS,
     CASE_STATUS,
     CHANNEL,
+    DANGER,
     HANDOFF_REASON,
     NEED_STATUS,
     OUTBOUND_OUTCOME,
@@ -77,7 +78,9 @@ def chinese_summaries(
             (r"\[(\w+)\] (.*)", lambda m: f"［{name_of(NEED_STATUS, m[1])}］{m[2]}"),
         ],
         "handoff": [
-            (r"(\w+): (.*)", lambda m: f"{name_of(HANDOFF_REASON, m[1])}{comment(m[2])}"),
+            (r"(\w+)(?: \((\w+)\))?: (.*)",
+             lambda m: name_of(HANDOFF_REASON, m[1])
+                       + (f"（{name_of(DANGER, m[2])}）" if m[2] else "") + comment(m[3])),
         ],
         "outbound_call": [
             (r"(\w+) try (\d+)/(\d+): (\w+)(?: (\w+))?(?: — (.*))?",

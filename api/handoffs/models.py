@@ -24,6 +24,7 @@ class Handoff(PhoneAtRest, Base):
     # `phone` (PhoneAtRest): encrypted; the digest finds a household's handoffs.
     phone_digest: Mapped[str | None] = mapped_column(PhoneDigest(), index=True)
     reason: Mapped[str] = mapped_column(String(32))
+    danger: Mapped[str | None] = mapped_column(String(32))
     last_message: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(32), default=HandoffStatus.open)
     idempotency_key: Mapped[str | None] = mapped_column(String(128), unique=True)

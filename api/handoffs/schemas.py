@@ -3,7 +3,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
-from api.validation import Channel, LongText, PhoneNumber, SenderId
+from api.validation import Channel, DangerKind, LongText, PhoneNumber, SenderId
 
 
 class HandoffReason(StrEnum):
@@ -23,6 +23,9 @@ class HandoffCreate(BaseModel):
     sender_id: SenderId | None = None
     phone: PhoneNumber | None = None
     reason: HandoffReason = HandoffReason.requested
+    # For an emergency, the kind of danger the resident's words showed (common.labels.DANGER);
+    # a kind this backend has no word for yet is kept as sent: an alert is never refused.
+    danger: DangerKind | None = None
     last_message: LongText = ""
 
 
@@ -34,6 +37,7 @@ class HandoffOut(BaseModel):
     sender_id: str | None
     phone: str | None
     reason: str
+    danger: str | None
     last_message: str
     status: str
     created_at: datetime

@@ -160,13 +160,14 @@ def members_timeline(session: Session, members: Sequence[Resident]) -> list[Time
         )
     if phones:
         for handoff in session.scalars(select(Handoff).where(Handoff.phone.in_(phones))):
+            danger = f" ({handoff.danger})" if handoff.danger else ""
             items.append(
                 TimelineItem(
                     at=handoff.created_at,
                     kind="handoff",
                     resident_id=None,
                     reference=handoff.number,
-                    summary=f"{handoff.reason}: {handoff.last_message}",
+                    summary=f"{handoff.reason}{danger}: {handoff.last_message}",
                 )
             )
     items.sort(key=lambda item: item.at)

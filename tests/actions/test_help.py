@@ -41,13 +41,16 @@ async def test_request_human_files_a_handoff_and_leaves_the_form(staff: httpx.Cl
 @pytest.mark.asyncio
 async def test_emergency_goes_to_the_top_of_the_queue(staff: httpx.Client) -> None:
     dispatcher = CollectingDispatcher()
-    tracker = make_tracker("我摔倒了起不来了", "emergency", sender_id="emergency-1")
+    tracker = make_tracker(
+        "我摔倒了起不来了", "emergency", sender_id="emergency-1", slots={"danger": "falls"}
+    )
     events = await ActionRaiseEmergency().run(dispatcher, tracker, {})
     assert "通知了社区工作人员" in texts(dispatcher)
     # The kind of danger chose this emergency's guidance and is not carried to the next one.
     assert {"event": "slot", "name": "danger", "value": None, "timestamp": None} in events
     first = staff.get("/handoffs").json()[0]
     assert first["reason"] == "emergency" and first["sender_id"] == "emergency-1"
+    assert first["danger"] == "falls"  # the worker on duty reads 跌倒 first
 
 
 @pytest.mark.asyncio

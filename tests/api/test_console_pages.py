@@ -151,6 +151,7 @@ def test_case_page_tells_the_household_timeline_in_chinese(
             "channel": "voice",
             "phone": CASE["phone"].replace(" ", ""),
             "reason": "emergency",
+            "danger": "falls",
             "last_message": "摔倒了",
         },
         headers=channel_headers,
@@ -169,7 +170,7 @@ def test_case_page_tells_the_household_timeline_in_chinese(
         "已取消：住院了",
         "待回访：回访：",
         "［待处理］需要助浴",
-        "紧急求助：摔倒了",
+        "紧急求助（跌倒）：摔倒了",
     ):
         assert chinese in timeline, (chinese, timeline)
     english = {"applied", "booked", "dispatched", "checked", "cancelled", "scheduled", "via"}

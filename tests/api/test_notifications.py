@@ -62,6 +62,25 @@ def test_a_handoff_is_an_alert_claimed_once_until_confirmed(
     assert claim(client, wechat_headers, "resident") == []
 
 
+def test_an_emergency_alert_names_the_kind_of_danger_first(
+    client: TestClient, channel_headers: dict[str, str], wechat_headers: dict[str, str]
+) -> None:
+    """The worker on duty reads whom to send before the resident's words; a kind this backend
+    has no word for yet is still an alert (never refused), and a malformed one is refused."""
+    filed = handoff(client, channel_headers, "emergency", danger="gas_fire_poison")
+    assert filed["danger"] == "gas_fire_poison"
+    handoff(client, channel_headers, "emergency", danger="a_kind_added_later")
+    first, second = claim(client, wechat_headers, "staff")
+    assert first["text"].startswith("【紧急】居民求助（燃气、火灾或中毒）")
+    assert second["text"].startswith("【紧急】居民求助 ")
+    malformed = client.post(
+        "/api/v1/handoffs",
+        json={"channel": "voice", "reason": "emergency", "danger": "<script>"},
+        headers=channel_headers,
+    )
+    assert malformed.status_code == 422
+
+
 def test_a_failed_notice_is_offered_again_and_a_delivered_one_never(
     client: TestClient,
     channel_headers: dict[str, str],

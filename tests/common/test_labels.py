@@ -25,3 +25,13 @@ def test_the_lookup_functions_name_known_statuses_and_pass_unknown_ones_through(
     # A status added to the backend before it has a word is shown as it is, not dropped.
     assert labels.booking_status("on_hold") == "on_hold"
     assert labels.case_status("") == ""
+
+
+def test_every_kind_of_danger_the_lexicon_names_has_the_words_a_worker_reads() -> None:
+    """An emergency alert says which danger (跌倒, 燃气、火灾或中毒, 正在受到暴力): each category
+    of bot/lexicons/emergency.yml that names a danger has its words, and none is left over."""
+    from common.danger_signs import WAYS_OF_WRITING, DangerSigns
+
+    kinds = set(DangerSigns.load().patterns) - WAYS_OF_WRITING
+    assert kinds == set(labels.DANGER)
+    assert len(set(labels.DANGER.values())) == len(labels.DANGER)

@@ -128,9 +128,10 @@ class StandInBackend:
         self.filed.append(("end_call", call_id, outcome))
 
     async def create_handoff(
-        self, call_id: str, reason: str, phone: str | None, last_message: str
-    ) -> FiledHandoff:
-        self.filed.append(("create_handoff", call_id, reason, phone, last_message))
+        self, call_id: str, reason: str, phone: str | None, last_message: str,
+        danger: str | None = None,
+    ) -> FiledHandoff:  # fmt: skip
+        self.filed.append(("create_handoff", call_id, reason, phone, last_message, danger))
         return self.handoff
 
     async def aclose(self) -> None:
@@ -586,7 +587,8 @@ def test_an_emergency_hears_120_first_and_notified_only_once_the_backend_took_th
         assert said == told
         assert record.bot_text == f"{guidance}\n{told}"
         assert call.rasa.sent == []
-        assert [f[2] for f in call.backend.filed if f[0] == "create_handoff"] == ["emergency"]
+        filed = [(f[2], f[5]) for f in call.backend.filed if f[0] == "create_handoff"]
+        assert filed == [("emergency", "falls")]  # the worker on duty reads 跌倒 first
         if handoff is not ACCEPTED:
             assert "已经通知" not in record.bot_text
 
