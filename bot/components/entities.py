@@ -12,6 +12,7 @@ policy ("医保报了一半，能申请大病救助不").
 import json
 import re
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -24,7 +25,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.components.chinese_text import normalize
-from common.pinyin_names import PinyinNames
+from common.pinyin_names import SYNONYMS_FILE, PinyinNames, read_synonyms
 
 CANONICAL_VALUES: dict[str, frozenset[str]] = {
     "policy": frozenset({
@@ -53,14 +54,20 @@ class PinyinLexiconExtractor(GraphComponent, EntityExtractorMixin):
     """Finds policy and service names, as written or as they sound, from the synonym lists
     (`common.pinyin_names` owns the rule)."""
 
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {"synonyms": str(SYNONYMS_FILE)}
+
     def __init__(
         self,
         model_storage: ModelStorage,
         resource: Resource,
         lexicon: dict[str, list[str]] | None = None,
+        synonyms: Path = SYNONYMS_FILE,
     ) -> None:
         self._model_storage = model_storage
         self._resource = resource
+        self._synonyms = synonyms
         # `lexicon` maps a written form to its [entity, canonical value], in listing order.
         self._lexicon = lexicon or {}
         self._names = PinyinNames((form, value) for form, (_, value) in self._lexicon.items())
@@ -73,13 +80,16 @@ class PinyinLexiconExtractor(GraphComponent, EntityExtractorMixin):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> "PinyinLexiconExtractor":
-        return cls(model_storage, resource)
+        return cls(model_storage, resource, synonyms=Path(config["synonyms"]))
 
     def train(self, training_data: TrainingData) -> Resource:
-        # Rasa read the synonym lists (nlu_data/synonyms.yml) into `entity_synonyms`.
+        # The listed names only. Rasa's `entity_synonyms` also holds every annotated span of a
+        # training line with its value ("[补贴](canji_butie)", "[饭](zhucan)", "[陪她去医院]
+        # (zhuyi)"): words and descriptions, which found by themselves in any message would
+        # name a policy or service nobody asked for.
         lexicon = {
             normalize(form): [_KIND_OF_VALUE[value], value]
-            for form, value in training_data.entity_synonyms.items()
+            for form, value in read_synonyms(self._synonyms)
             if value in _KIND_OF_VALUE
         }
         with self._model_storage.write_to(self._resource) as directory:

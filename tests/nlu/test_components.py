@@ -237,3 +237,25 @@ def test_a_request_sounds_the_same_in_characters_pinyin_and_homophones(tmp_path:
     assert (sound("我妈要身请地保") == said).all()
     assert not (sound("我要一张火车票") == said).all()
     assert sound("😭😭").sum() == 0  # no sound at all: an empty feature, not a missing one
+
+
+def test_the_lexicon_learns_the_listed_names_not_annotated_words(tmp_path: Path) -> None:
+    """A training line's annotated word ("[补贴](canji_butie)") is a synonym to Rasa, but
+    found in any message it would name a policy nobody asked for: only the lists count."""
+    lists = tmp_path / "synonyms.yml"
+    lists.write_text(
+        'version: "3.1"\nnlu:\n- synonym: canji_butie\n  examples: |\n    - 两项补贴\n',
+        encoding="utf-8",
+    )
+    storage = LocalModelStorage(tmp_path)
+    resource = Resource("names")
+    context = ExecutionContext(GraphSchema({}), node_name="names")
+    config = {**PinyinLexiconExtractor.get_default_config(), "synonyms": str(lists)}
+    annotated = TrainingData(
+        [Message(data={"text": "补贴怎么领", "intent": "ask_policy"})],
+        entity_synonyms={"补贴": "canji_butie", "两项补贴": "canji_butie"},
+    )
+    PinyinLexiconExtractor.create(config, storage, resource, context).train(annotated)
+    extractor = PinyinLexiconExtractor.load(config, storage, resource, context)
+    assert [e["value"] for e in extractor.find("残疾人两项补贴怎么领")] == ["canji_butie"]
+    assert extractor.find("这里有啥老人补贴") == []
