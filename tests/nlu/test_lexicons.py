@@ -225,7 +225,7 @@ def test_every_guidance_of_its_own_names_a_kind_of_danger_the_lexicon_finds() ->
         for variation in domain["responses"]["utter_emergency"]
         for condition in variation.get("condition") or []
     }
-    assert conditioned == {"self_harm", "violence", "fraud_now"}
+    assert conditioned == {"self_harm", "violence", "fraud_now", "gas_fire_poison"}
     assert conditioned <= set(DangerSigns.load().patterns)
 
 

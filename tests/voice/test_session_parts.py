@@ -601,6 +601,7 @@ def test_an_emergency_hears_120_first_and_notified_only_once_the_backend_took_th
         ("我妈说活着没意思，安眠药都攒好了", "12356"),  # self-harm: the crisis line
         ("他喝醉了又在打我妈", "110"),  # violence: the police first
         ("对方让我现在把存款全部转到安全账户", "96110"),  # a scam under way
+        ("我家厨房一股煤气味，好像漏气了", "119"),  # gas: no switches, out, then 119
     ],
 )
 def test_a_danger_with_guidance_of_its_own_hears_that_guidance_first(
