@@ -6,15 +6,14 @@ that asks, and DIET hears a hardship told (`report_hardship`), a detail given (`
 unsure; read alone, the last clauses say plainly what is wanted.
 
 `AskClauseSplitter` (right after the text is normalised) puts the last clauses of a long
-message into the batch beside it as a message of their own, so the tokenizer, the featurizers
-and the classifiers read them exactly as they read any message. `AskClauseResolver` (after the
-FallbackClassifier) takes the clause's reading for the whole message when the whole was read as
-a story, the message names a policy or a service, and the clause asks about it with
-confidence; then the clauses leave the batch. The message keeps its own entities. Rasa reads the
-first message of the batch, which is always the resident's.
+message (`common.clauses`) into the batch beside it as a message of their own, so the
+tokenizer, the featurizers and the classifiers read them exactly as they read any message.
+`AskClauseResolver` (after the FallbackClassifier) takes the clause's reading for the whole
+message when the whole was read as a story, the message names a policy or a service, and the
+clause asks about it with confidence; then the clauses leave the batch. The message keeps its
+own entities. Rasa reads the first message of the batch, which is always the resident's.
 """
 
-import re
 from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -26,45 +25,16 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.components.lexicons import BOOK_SERVICE, FALLBACK, POLICY_QUESTIONS, read_as
+from common.clauses import ask_clause
 
 # Where the clause of a message in the batch points: the index of its message.
 CLAUSE_OF = "ask_clause_of"
-# Shorter messages are read whole: their request is most of them.
-LONGEST_READ_WHOLE = 29
-# The last clauses, from the end, until they hold this many characters (or three clauses):
-# "恁看看给俺咋弄" alone does not say what is asked, "俺想就现在申请，恁看看俺得咋弄" does.
-CLAUSE_CHARACTERS = 12
-MOST_CLAUSES = 3
-CLAUSE_BREAK = re.compile(r"[，。！？；,.!?;…~\s]+")
-# A closing courtesy ("谢谢", "盼复", "麻烦了") is not the request.
-COURTESY = re.compile(
-    r"^(谢谢|多谢|感谢|麻烦|拜托|盼复|辛苦|劳驾|有劳|唔该|thank|thx)", re.IGNORECASE
-)
-LONGEST_COURTESY = 8
 # Readings that tell a story rather than ask.
 STORY = frozenset({"report_hardship", "inform", FALLBACK})
 # Requests about a policy or a service the message names.
 ASKS = POLICY_QUESTIONS | {BOOK_SERVICE, "check_status", "cancel_booking"}
 NAMED = frozenset({"policy", "service"})
 CONFIDENT = 0.9
-
-
-def ask_clause(text: str) -> str | None:
-    """The last clauses of a long `text`, closing courtesies left out; None for a text short
-    enough to be read whole or said in one breath."""
-    if len(text) <= LONGEST_READ_WHOLE:
-        return None
-    clauses = [clause for clause in CLAUSE_BREAK.split(text) if clause]
-    while len(clauses) > 1 and len(clauses[-1]) <= LONGEST_COURTESY and COURTESY.match(clauses[-1]):
-        clauses.pop()
-    asked: list[str] = []
-    for clause in reversed(clauses):
-        asked.insert(0, clause)
-        if sum(map(len, asked)) >= CLAUSE_CHARACTERS or len(asked) == MOST_CLAUSES:
-            break
-    if len(asked) == len(clauses):
-        return None
-    return "，".join(asked)
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)

@@ -29,6 +29,7 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.components.entities import is_canonical
+from common.clauses import where_asked
 from common.danger_signs import EMERGENCY_LEXICON, DangerSigns
 from common.personal_numbers import compact_digits
 from common.service_descriptions import (
@@ -204,7 +205,14 @@ class ServiceLexicon(GraphComponent):
         if not described:
             return
         if intent.get("name") not in ABOUT_A_SERVICE:
-            if intent.get("name") not in NOT_A_READING or not asks_for_help(text):
+            # A long message asks where it ends: a service told earlier in its story ("我跟你
+            # 唠唠……", "没法陪他去医院……你说他吃哪个药好") is not what it asks for.
+            asked_from = where_asked(text)
+            if (
+                intent.get("name") not in NOT_A_READING
+                or not asks_for_help(text[asked_from:])
+                or all(start < asked_from for _, start, _ in described)
+            ):
                 return
             read_as(message, BOOK_SERVICE, 0.6)
         for value, start, end in described:

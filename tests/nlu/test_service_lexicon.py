@@ -89,6 +89,20 @@ def test_a_request_for_help_read_as_out_of_scope_becomes_a_booking() -> None:
     assert asked.get("intent")["name"] == "out_of_scope" and asked.get("entities") == []
 
 
+def test_a_long_message_asks_for_the_help_it_ends_with() -> None:
+    """A service told earlier in a story is not the request; one asked for at the end is."""
+    component = ServiceLexicon(ServiceDescriptions.load())
+    told = (
+        "我爸糖尿病十几年了，医生给他开了二甲双胍，我也没法陪他去医院，你说他这种情况吃哪个药更好啊"
+    )
+    [advice] = component.process([_message(told, "out_of_scope")])
+    assert advice.get("intent")["name"] == "out_of_scope" and advice.get("entities") == []
+    asked = "我爸糖尿病十几年了，我在深圳离得远，下礼拜他要复查，能不能找个人陪他去医院"
+    [booking] = component.process([_message(asked, "out_of_scope")])
+    assert booking.get("intent")["name"] == "book_service"
+    assert [e["value"] for e in booking.get("entities")] == ["zhuyi"]
+
+
 def test_a_named_service_is_left_to_the_model_outside_a_booking() -> None:
     component = ServiceLexicon(ServiceDescriptions.load())
     named = [{"entity": "service", "value": "zhucan"}]
