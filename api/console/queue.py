@@ -111,8 +111,8 @@ def work_items(session: Session, now: datetime) -> list[QueueItem]:
         )
     for handoff in list_open_handoffs(session, limit=QUEUE_LIMIT):
         reason = label(HANDOFF_REASON, handoff.reason)
-        if danger := DANGER.get(handoff.danger or ""):
-            reason += f"·{danger}"
+        if handoff.danger:
+            reason += f"·{label(DANGER, handoff.danger)}"
         contact = f"（{handoff.phone}）" if handoff.phone else ""
         items.append(
             QueueItem(

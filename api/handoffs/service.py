@@ -32,9 +32,10 @@ def alert_workers(session: Session, *, handoff: Handoff) -> None:
     from the notifications outbox written in this same transaction."""
     emergency = handoff.reason == HandoffReason.emergency
     heading = "【紧急】居民求助" if emergency else "居民请求人工"
-    danger = labels.DANGER.get(handoff.danger or "")
-    if emergency and danger:
-        heading += f"（{danger}）"
+    if emergency and handoff.danger:
+        # A kind this backend has no word for yet is named as stored, as everywhere in the
+        # console: the worker still learns whom to send.
+        heading += f"（{labels.DANGER.get(handoff.danger, handoff.danger)}）"
     words = f"：“{handoff.last_message[:120]}”" if handoff.last_message else ""
     channel = labels.CHANNEL.get(handoff.channel, handoff.channel)
     notify_staff(

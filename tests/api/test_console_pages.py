@@ -55,6 +55,21 @@ def test_case_form_moves_the_case_and_refuses_a_rejection_without_reason(
     assert client.get("/console/cases/A999999").status_code == 404
 
 
+def test_the_queue_names_an_emergency_kind_even_one_without_a_word_yet(
+    client: TestClient, channel_headers: dict[str, str]
+) -> None:
+    for danger in ("gas_fire_poison", "a_kind_added_later"):
+        filed = client.post(
+            "/api/v1/handoffs",
+            json={"channel": "voice", "reason": "emergency", "danger": danger},
+            headers=channel_headers,
+        )
+        assert filed.status_code == 201, filed.text
+    console_login(client)
+    page = client.get("/console/").text
+    assert "紧急求助·燃气、火灾或中毒" in page and "紧急求助·a_kind_added_later" in page
+
+
 def test_queue_filters() -> None:
     now = datetime.now(UTC)
 

@@ -66,13 +66,14 @@ def test_an_emergency_alert_names_the_kind_of_danger_first(
     client: TestClient, channel_headers: dict[str, str], wechat_headers: dict[str, str]
 ) -> None:
     """The worker on duty reads whom to send before the resident's words; a kind this backend
-    has no word for yet is still an alert (never refused), and a malformed one is refused."""
+    has no word for yet is still an alert (never refused), named as stored, and a malformed one
+    is refused."""
     filed = handoff(client, channel_headers, "emergency", danger="gas_fire_poison")
     assert filed["danger"] == "gas_fire_poison"
     handoff(client, channel_headers, "emergency", danger="a_kind_added_later")
     first, second = claim(client, wechat_headers, "staff")
     assert first["text"].startswith("【紧急】居民求助（燃气、火灾或中毒）")
-    assert second["text"].startswith("【紧急】居民求助 ")
+    assert second["text"].startswith("【紧急】居民求助（a_kind_added_later）")
     malformed = client.post(
         "/api/v1/handoffs",
         json={"channel": "voice", "reason": "emergency", "danger": "<script>"},
