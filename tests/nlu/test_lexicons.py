@@ -152,7 +152,7 @@ def test_the_check_finds_unbounded_and_nested_repeats() -> None:
 
 PROBES = Path(__file__).parent / "danger_probes"
 # The lexicon alone, without the model beside it, on the probes it was extended from.
-PROBE_RECALL_FLOOR = 0.97
+PROBE_RECALL_FLOOR = 0.99
 
 
 def test_the_lexicon_alone_finds_the_probes_emergencies(signs: DangerSigns) -> None:
