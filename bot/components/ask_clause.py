@@ -24,6 +24,7 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.components.entities import CANONICAL_VALUES
 from bot.components.lexicons import BOOK_SERVICE, FALLBACK, POLICY_QUESTIONS, read_as
 from common.clauses import ask_clause
 
@@ -33,7 +34,6 @@ CLAUSE_OF = "ask_clause_of"
 STORY = frozenset({"report_hardship", "inform", FALLBACK})
 # Requests about a policy or a service the message names.
 ASKS = POLICY_QUESTIONS | {BOOK_SERVICE, "check_status", "cancel_booking"}
-NAMED = frozenset({"policy", "service"})
 CONFIDENT = 0.9
 
 
@@ -88,7 +88,7 @@ def take_the_request(message: Message, clause: Message) -> None:
     service it names and the clause confidently asks about one."""
     whole = (message.get(INTENT) or {}).get("name")
     asked = clause.get(INTENT) or {}
-    names = any(entity.get("entity") in NAMED for entity in message.get(ENTITIES) or [])
+    names = any(entity.get("entity") in CANONICAL_VALUES for entity in message.get(ENTITIES) or [])
     if (
         whole in STORY
         and names
